@@ -6,7 +6,8 @@
  * SIMD level the machine has and for 1 and 2 threads, plus the bare 64-byte
  * classifier. Prints a table; never asserts timings.
  *
- * usage: bench_csv [size_MB (default 500)] [repeats (default 3)] */
+ * usage: bench_csv [size_MB (default 500)] [repeats (default 3)] [simd level
+ *        scalar|avx2|avx512 (default all)] [threads (default 1 and 2)] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,8 @@ static int noop_end(void *u, int k) { return 0; }
 int main(int argc, char **argv) {
     size_t mb = argc > 1 ? (size_t)atol(argv[1]) : 500;
     int reps = argc > 2 ? atoi(argv[2]) : 3;
+    const char *only_level = argc > 3 ? argv[3] : NULL;
+    int only_threads = argc > 4 ? atoi(argv[4]) : 0;
     if (mb < 1) mb = 1;
     size_t len;
     uint64_t nrows;
@@ -98,6 +101,7 @@ int main(int argc, char **argv) {
     for (int lvl = 0; lvl <= (int)best; lvl++) {
         nm_simd_force((nm_simd_level)lvl);
         const char *name = nm_simd_name((nm_simd_level)lvl);
+        if (only_level && strcmp(only_level, name)) continue;
 
         /* The bare classifier over the whole buffer. */
         nm_csv_classify_ext_fn cl = nm_csv_classify_ext_for(lvl);
@@ -117,6 +121,7 @@ int main(int argc, char **argv) {
                (unsigned long long)(sink & 0xFFFF));
 
         for (int threads = 1; threads <= 2; threads++) {
+            if (only_threads && threads != only_threads) continue;
             double bs = 1e30;
             for (int r = 0; r < reps; r++) {
                 nm_csv_opts o = {.threads = threads};
