@@ -347,6 +347,24 @@ Test(csv, empty_file_and_header_only) {
     nm_csv_close(c);
 }
 
+Test(csv, stdin_is_streamed) {
+    static const char doc[] = "a,b\n1,\"x\"\r\n\n\"2\",y";
+    char path[512];
+    tmp_path(path, sizeof path, "stdin.csv");
+    write_file(path, doc, sizeof doc - 1);
+    cr_assert_not_null(freopen(path, "rb", stdin));
+    nm_csv_opts o = {.block_size = 5};
+    nm_csv *c;
+    nm_err err;
+    cr_assert_eq(nm_csv_open("-", &o, &c, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(nm_csv_path(c), "<stdin>");
+    collector col;
+    cr_assert_eq(scan_all(c, &col, 1024, 2), 0);
+    cr_assert_str_eq(col.all.data, "L2 N2|f0c1l1:1|f1c3l1:x\nL4 N2|f1c1l1:2|f0c5l1:y\n");
+    col_free(&col);
+    nm_csv_close(c);
+}
+
 Test(csv, max_fields_counts_but_does_not_store) {
     nm_csv_opts o = {.max_fields = 2};
     const char *doc = "a,b,c,d,e\n1,2,3,4,5\n";

@@ -84,11 +84,6 @@ static int next_block(nm_csv *c, size_t want, const char **bp, size_t *bn, nm_er
         c->consumed += k;
         return 0;
     }
-    if (c->pos) {   /* the previous block is no longer in use */
-        memmove(c->buf, c->buf + c->pos, c->end - c->pos);
-        c->end -= c->pos;
-        c->pos = 0;
-    }
     for (;;) {
         size_t avail = c->end - c->pos;
         if (c->at_start && (avail >= 3 || c->eof)) {
@@ -110,6 +105,14 @@ static int next_block(nm_csv *c, size_t want, const char **bp, size_t *bn, nm_er
                 c->consumed += k;
                 return 0;
             }
+        }
+        /* More input is needed. The blocks handed out before are no longer
+         * in use, so their bytes can go; move the rest down only when the
+         * buffer is full or half spent, so nm_csv_next stays linear. */
+        if (c->pos && (c->end == c->cap || c->pos >= c->cap / 2)) {
+            memmove(c->buf, c->buf + c->pos, c->end - c->pos);
+            c->end -= c->pos;
+            c->pos = 0;
         }
         if (c->end == c->cap) {   /* a line longer than the buffer: grow */
             size_t ncap = c->cap * 2;
