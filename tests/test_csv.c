@@ -483,6 +483,15 @@ Test(csv, random_documents_match_reference_on_every_path) {
             }
         }
         free(ref);
+        /* Fields beyond max_fields: counted, not stored (CR and irregular rows too). */
+        nm_csv_opts cap3 = {.threads = 2, .block_size = 200, .max_fields = 3};
+        ref = ref_rows(doc, len, 3);
+        for (int mode = 0; mode < 4; mode += 3) {
+            char *got = rows_via(doc, len, mode, &cap3, NULL);
+            assert_same_rows(got, ref, "max_fields 3: doc/mode", d, mode);
+            free(got);
+        }
+        free(ref);
         free(doc);
     }
 }

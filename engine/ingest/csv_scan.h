@@ -163,6 +163,7 @@ static NM_CSV_ALWAYS_INLINE int nm_csv_scan_template(nm_csv_chunk *ck,
 
     /* Pointers rather than offsets keep the field loop in registers. */
     const char *ls = p, *fs = p;   /* current line start, field start */
+    const char *ls0 = p - 1;       /* ls - 1, so a column is one subtraction */
     nm_csv_field *fp = F;          /* next field slot */
     uint32_t extra = 0, q = 0;     /* fields beyond the cap; 1 if the current field is quoted */
     int row_irr = 0;               /* the current row needs the careful parser */
@@ -215,14 +216,14 @@ static NM_CSV_ALWAYS_INLINE int nm_csv_scan_template(nm_csv_chunk *ck,
         const char *const base = p + off;
         if (fs == base) q = (uint32_t)(m.quote & 1);
 
-        const uint64_t Q = m.quote, L = m.lf;
+        const uint64_t Q1 = m.quote >> 1, L = m.lf;   /* Q1 bit b: the byte after b is a quote */
         uint64_t st = st_all;
         while (st) {
             const unsigned bit = (unsigned)__builtin_ctzll(st);
             const char *const pos = base + bit;
             fp->p = fs + q;
             fp->len = (uint32_t)(pos - fs) - 2 * q;
-            fp->col = (uint32_t)(fs - ls) + 1;
+            fp->col = (uint32_t)(fs - ls0);
             fp->flags = q;   /* NM_CSV_QUOTED */
             if (NM_LIKELY(fp < fend)) fp++;
             else extra++;
@@ -259,10 +260,11 @@ static NM_CSV_ALWAYS_INLINE int nm_csv_scan_template(nm_csv_chunk *ck,
                 fp = F;
                 extra = 0;
                 ls = pos + 1;
+                ls0 = pos;
                 row_irr = win_irr;   /* rows starting in an irregular window too */
             }
             fs = pos + 1;
-            q = (uint32_t)((Q >> bit) >> 1) & 1;
+            q = (uint32_t)(Q1 >> bit) & 1;
             st &= st - 1;
         }
         if (last) break;
