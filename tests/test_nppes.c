@@ -77,10 +77,10 @@ static void make_layout(layout *l, int ncols) {
     cr_assert_eq(l->n, ncols);
 }
 
-typedef struct row {
+typedef struct frow {
     const layout *l;
     char v[MAXCOLS][128];
-} row;
+} frow;
 
 static int col_index(const layout *l, const char *name) {
     for (int i = 0; i < l->n; i++)
@@ -89,9 +89,9 @@ static int col_index(const layout *l, const char *name) {
     return -1;
 }
 
-static void set(row *r, const char *name, const char *v) { snprintf(r->v[col_index(r->l, name)], 128, "%s", v); }
+static void set(frow *r, const char *name, const char *v) { snprintf(r->v[col_index(r->l, name)], 128, "%s", v); }
 
-static void row_init(row *r, const layout *l, const char *npi, const char *entity) {
+static void row_init(frow *r, const layout *l, const char *npi, const char *entity) {
     memset(r, 0, sizeof *r);
     r->l = l;
     set(r, "NPI", npi);
@@ -99,7 +99,7 @@ static void row_init(row *r, const layout *l, const char *npi, const char *entit
 }
 
 /* 1-based byte column where field `name` starts (its opening quote). */
-static unsigned col_of(const row *r, const char *name) {
+static unsigned col_of(const frow *r, const char *name) {
     int k = col_index(r->l, name);
     unsigned c = 1;
     for (int i = 0; i < k; i++) c += (unsigned)strlen(r->v[i]) + 3;
@@ -147,7 +147,7 @@ static void series_npi(char out[11], unsigned i) {
 }
 
 /* The individual of the full-field test: every kept field set. */
-static void jane(row *r, const layout *l) {
+static void jane(frow *r, const layout *l) {
     row_init(r, l, "1234567893", "1");
     set(r, "Provider Last Name (Legal Name)", "SMITH");
     set(r, "Provider First Name", "JANE");
@@ -215,7 +215,7 @@ static void jane(row *r, const layout *l) {
     "\"license\":\"\",\"license_state\":\"\",\"primary\":\"N\"},{\"slot\":15,\"code\":\"363L00000X\","             \
     "\"license\":\"ZZ999\",\"license_state\":\"CA\",\"primary\":\"N\"}],"
 
-static void acme(row *r, const layout *l) {
+static void acme(frow *r, const layout *l) {
     row_init(r, l, "1558598797", "2");
     set(r, "Provider Organization Name (Legal Business Name)", "ACME CLINIC, INC");
     set(r, "Provider Other Organization Name", "ACME");
@@ -260,7 +260,7 @@ static char *lookup(const nm_registry *r, const char *npi) {
 static void write_main(const char *path, int ncols, const char *eol, int zst) {
     static layout l;
     make_layout(&l, ncols);
-    static row r;
+    static frow r;
     nm_buf b = {0};
     put_header(&b, &l, eol);
     jane(&r, &l);
@@ -375,7 +375,7 @@ Test(nppes, weekly_companions_and_deactivation_list) {
     tmp_path(de, sizeof de, "de.csv");
     write_main(m, 330, "\n", 0);
     static layout l;
-    static row r;
+    static frow r;
     make_layout(&l, 329);   /* a weekly file may come in the other layout: mapping is by name */
     nm_buf b = {0};
     put_header(&b, &l, "\n");
@@ -461,7 +461,7 @@ Test(nppes, weekly_companions_and_deactivation_list) {
 /* Bad rows: each problem reported at its exact line and column. */
 Test(nppes, bad_rows_exact_locations) {
     static layout l;
-    static row r;
+    static frow r;
     make_layout(&l, 330);
     char p[512];
     tmp_path(p, sizeof p, "bad.csv");
@@ -586,7 +586,7 @@ Test(nppes, fatal_files) {
  * be byte-identical for 1 and 2 threads. */
 Test(nppes, threads_identical) {
     static layout l;
-    static row r;
+    static frow r;
     make_layout(&l, 330);
     char p[512], s1[512], s2[512];
     tmp_path(p, sizeof p, "many.csv");
