@@ -193,6 +193,16 @@ int nm_registry_reindex(nm_registry *r) {
     return 0;
 }
 
+int nm_buf_exact(nm_buf *b, size_t size) {
+    char *p = realloc(b->data, size + 1);
+    if (!p) return NM_E_NOMEM;
+    b->data = p;
+    b->cap = size + 1;
+    if (b->len > size) b->len = size;
+    b->data[b->len] = 0;
+    return 0;
+}
+
 nm_registry *nm_registry_new(void) { return calloc(1, sizeof(nm_registry)); }
 
 static void list_free(nm_reg_list *l) {
@@ -365,6 +375,10 @@ static int build_list(nm_registry *r, nm_reg_list *l, nm_regb_itemvec *items, nm
     }
     l->off[nk] = l->blob.len;
     l->nitems = nk;
+    if (nm_buf_exact(&l->blob, l->blob.len)) {
+        free(pos);
+        return NM_E_NOMEM;
+    }
     free(pos);
     *kept = nk;
     return 0;
@@ -447,7 +461,7 @@ static int finish(nm_regb *b, nm_registry *r, void (*unknown)(void *, uint16_t, 
     for (size_t k = 0; k < nu; k++) total += staged_len(b, winner[k]);
     uint8_t empty_rec[2] = {0, 0};   /* no fields, no taxonomies */
     total += nstub * sizeof empty_rec;
-    rc = nm_buf_reserve(&r->blob, total + 1);
+    rc = nm_buf_exact(&r->blob, total);
     for (size_t k = 0; k < n && !rc; k++) {
         nm_regb_row row;
         r->blob_off[k] = r->blob.len;
@@ -491,6 +505,12 @@ static int finish(nm_regb *b, nm_registry *r, void (*unknown)(void *, uint16_t, 
     uint64_t npl = 0, non = 0;
     NM_TRY(build_list(r, &r->pl, &b->pl_items, &b->pl_blob, unknown, user, &npl));
     NM_TRY(build_list(r, &r->on, &b->on_items, &b->on_blob, unknown, user, &non));
+    /* The dictionary stops growing here: drop its doubling slack. */
+    NM_TRY(nm_buf_exact(&r->dict.str, r->dict.str.len));
+    if (r->dict.n) {
+        uint32_t *o = realloc(r->dict.off, (size_t)r->dict.n * sizeof *o);
+        if (o) r->dict.off = o, r->dict.cap = r->dict.n;
+    }
     /* 6. Counters for info. */
     uint8_t *seen = calloc((size_t)r->dict.n + 1, 1);
     if (!seen) return NM_E_NOMEM;

@@ -241,6 +241,9 @@ struct nm_registry {
 int nm_registry_reindex(nm_registry *r);
 /* Allocate an empty registry shell (all arrays NULL). */
 nm_registry *nm_registry_new(void);
+/* Make b hold exactly `size` bytes of capacity (+1 for a NUL), length
+ * unchanged (<= size): registry arrays live long, so no doubling slack. */
+int nm_buf_exact(nm_buf *b, size_t size);
 /* Allocate the fixed-width columns and blob_off for n rows (snapshot load). */
 int nm_registry_alloc_columns(nm_registry *r, size_t n);
 
