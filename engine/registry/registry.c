@@ -10,13 +10,13 @@
 /* ---- schemas ------------------------------------------------------------------ */
 
 #define NM_SCHEMA(name, LIST, count)                                                        \
-    static const uint8_t name##_kind[] = {LIST(NM_X_KIND)};                                 \
-    static const char *const name##_json[] = {LIST(NM_X_JSON)};                             \
-    static const uint16_t name##_max[] = {LIST(NM_X_MAX)};                                  \
+    static const uint8_t name##_kind[] = {LIST(NM_X_KIND, _)};                              \
+    static const char *const name##_json[] = {LIST(NM_X_JSON, _)};                          \
+    static const uint16_t name##_max[] = {LIST(NM_X_MAX, _)};                               \
     const nm_rec_schema nm_schema_##name = {count, name##_kind, name##_json, name##_max};
-#define NM_X_KIND(id, kind, json, maxlen) NM_FK_##kind,
-#define NM_X_JSON(id, kind, json, maxlen) json,
-#define NM_X_MAX(id, kind, json, maxlen) maxlen,
+#define NM_X_KIND(P, id, kind, json, maxlen) NM_FK_##kind,
+#define NM_X_JSON(P, id, kind, json, maxlen) json,
+#define NM_X_MAX(P, id, kind, json, maxlen) maxlen,
 NM_SCHEMA(main, NM_MAIN_FIELDS, NM_MF_COUNT)
 NM_SCHEMA(tax, NM_TAX_FIELDS, NM_TF_COUNT)
 NM_SCHEMA(pl, NM_PL_FIELDS, NM_PF_COUNT)
