@@ -252,6 +252,8 @@ Test(builder, later_row_wins_and_deactivation_list) {
     cr_assert_eq(nm_regb_append_part(&b, &p), 0);
     nm_regb_part_reset(&p);
     add_row(&p, test_npi(1), 1, "NEW", "DENVER", NULL, 0);
+    add_row(&p, test_npi(2), 0, "", "", NULL, 20220303);   /* weekly stub row for a full row */
+    p.rows.v[p.rows.n - 1].flags = NM_RF_STUB;
     cr_assert_eq(nm_regb_append_part(&b, &p), 0);
     nm_regb_part_free(&p);
     /* deactivation list: one known NPI, one unknown (becomes a stub) */
@@ -268,7 +270,7 @@ Test(builder, later_row_wins_and_deactivation_list) {
     int unknown = 0;
     cr_assert_eq(nm_regb_finish(&b, &r, count_unknown, &unknown), 0);
     cr_assert_eq(unknown, 1);
-    cr_assert_eq(b.providers_updated, 1);
+    cr_assert_eq(b.providers_updated, 2);
     nm_regb_free(&b);
     cr_assert_eq(nm_registry_count(r), 3);
     cr_assert_eq(nm_registry_find(r, test_npi(1)), 0);   /* keeps its first position */
@@ -278,6 +280,7 @@ Test(builder, later_row_wins_and_deactivation_list) {
     free(j);
     j = json_of(r, test_npi(2));
     cr_assert(strstr(j, "\"deactivated\":true,\"in_deactivation_list\":true,\"stub\":false"), "%s", j);
+    cr_assert(strstr(j, "\"last_name\":\"KEEP\""), "%s", j);   /* the stub row kept the names */
     cr_assert(strstr(j, "\"deactivation_date\":\"2023-01-05\""), "%s", j);
     free(j);
     j = json_of(r, test_npi(3));

@@ -402,7 +402,10 @@ int nm_registry_alloc_columns(nm_registry *r, size_t n) { return alloc_columns(r
 
 static int finish(nm_regb *b, nm_registry *r, void (*unknown)(void *, uint16_t, uint64_t), void *user) {
     /* 1. Later rows replace earlier ones by NPI; the provider keeps the
-     *    position of its first appearance (stable order across updates). */
+     *    position of its first appearance (stable order across updates).
+     *    A later stub row (NPI + deactivation date only) deactivates the
+     *    earlier full row instead of wiping its names and addresses: the
+     *    matcher still needs them to recognise a deactivated provider. */
     size_t ns = b->rows.n;
     uint64_t cap = 16;
     while (cap < 2 * (uint64_t)(ns + b->deact_npi.n)) cap *= 2;
@@ -419,7 +422,13 @@ static int finish(nm_regb *b, nm_registry *r, void (*unknown)(void *, uint16_t, 
         uint64_t h = npi_hash(npi) & (cap - 1);
         while (slots[h] && b->rows.v[firstpos[slots[h] - 1]].npi != npi) h = (h + 1) & (cap - 1);
         if (slots[h]) {
-            winner[slots[h] - 1] = (uint32_t)i;
+            nm_regb_row *cur = &b->rows.v[winner[slots[h] - 1]], *nw = &b->rows.v[i];
+            if ((nw->flags & NM_RF_STUB) && !(cur->flags & NM_RF_STUB)) {
+                cur->date[NM_D_DEACT] = nw->date[NM_D_DEACT];
+                cur->date[NM_D_REACT] = 0;
+            } else {
+                winner[slots[h] - 1] = (uint32_t)i;
+            }
             b->providers_updated++;
         } else {
             firstpos[nu] = (uint32_t)i;
