@@ -59,7 +59,13 @@ Test(date, mdy_parsing) {
     cr_assert_eq(nm_parse_date_mdy("00/10/2020", 10), -1);
     cr_assert_eq(nm_parse_date_mdy("04/31/2020", 10), -1);
     cr_assert_eq(nm_parse_date_mdy("2020-01-01", 10), -1);
-    cr_assert_eq(nm_parse_date_mdy("1/1/2020", 8), -1);
+    cr_assert_eq(nm_parse_date_mdy("1/1/2020", 8), 20200101);     /* spreadsheet export style */
+    cr_assert_eq(nm_parse_date_mdy("3/15/2024", 9), 20240315);
+    cr_assert_eq(nm_parse_date_mdy("1/1/20", 6), -1);
+    cr_assert_eq(nm_parse_date_mdy("001/01/2020", 11), -1);
+    cr_assert_eq(nm_parse_date_mdy("01/01/2020 ", 11), -1);
+    cr_assert_eq(nm_parse_date_mdy("/01/2020", 8), -1);
+    cr_assert_eq(nm_parse_date_mdy("01-01-2020", 10), -1);
     cr_assert_eq(nm_parse_date_mdy("01/01/0000", 10), -1);
 }
 
