@@ -692,6 +692,11 @@ Test(cli, index_info_lookup) {
     cr_assert_eq(run(cmd, out, sizeof out), 1);
     snprintf(cmd, sizeof cmd, "%s index %s 2>&1", NM_CLI_PATH, m);
     cr_assert_eq(run(cmd, out, sizeof out), 2);
+    /* standard input */
+    snprintf(cmd, sizeof cmd, "cat %s | %s index --quiet --out %s - && %s info --json %s", m, NM_CLI_PATH, snap,
+             NM_CLI_PATH, snap);
+    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "{\"providers\":4,"), "%s", out);
     /* strict mode with a bad row: exit 1 and the previous snapshot kept */
     FILE *f = fopen(m, "ab");
     fputs("\"1234567890\",\"1\"\n", f);

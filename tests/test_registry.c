@@ -239,6 +239,16 @@ Test(builder, rows_fields_and_lists) {
     cr_assert_gt(in.memory_bytes, 100 * 40);
     char *dummy = NULL;
     cr_assert_eq(nm_registry_row_json(r, 100, &dummy, NULL), NM_E_ARG);
+    /* single-field access agrees with the full decode, for every field */
+    for (size_t row = 0; row < 100; row++) {
+        nm_reg_main m;
+        nm_reg_main_decode(r, row, &m);
+        for (int f = 0; f < NM_MF_COUNT; f++) {
+            nm_str s = nm_reg_main_field(r, row, (enum nm_main_field)f);
+            cr_assert_eq(s.len, m.f[f].len);
+            cr_assert(s.len == 0 || s.p == m.f[f].p);
+        }
+    }
     nm_registry_free(r);
 }
 

@@ -155,6 +155,26 @@ void nm_reg_main_decode(const nm_registry *r, size_t row, nm_reg_main *out) {
     }
 }
 
+nm_str nm_reg_main_field(const nm_registry *r, size_t row, enum nm_main_field field) {
+    const uint8_t *p = (const uint8_t *)r->blob.data + r->blob_off[row];
+    uint64_t mask, len;
+    p = nm_varint_get(p, &mask);
+    if (!(mask >> field & 1)) return (nm_str){NULL, 0};
+    for (int i = 0; i < (int)field; i++) {
+        if (!(mask >> i & 1)) continue;
+        if (nm_schema_main.kind[i] == NM_FK_DICT) {
+            p += 3;
+        } else {
+            p = nm_varint_get(p, &len);
+            p += len;
+        }
+    }
+    if (nm_schema_main.kind[field] == NM_FK_DICT)
+        return nm_dict_get(&r->dict, (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16);
+    p = nm_varint_get(p, &len);
+    return (nm_str){(const char *)p, (uint32_t)len};
+}
+
 void nm_reg_pl_decode(const nm_registry *r, uint32_t item, nm_str out[NM_PF_COUNT]) {
     nm_rec_decode((const uint8_t *)r->pl.blob.data + r->pl.off[item], &nm_schema_pl, &r->dict, out);
 }

@@ -239,6 +239,9 @@ typedef struct nm_reg_main {
 } nm_reg_main;
 
 void nm_reg_main_decode(const nm_registry *r, size_t row, nm_reg_main *out);
+/* One scalar field of a main row (skips the fields before it; for hot loops
+ * that need one or two fields, cheaper than a full decode). */
+nm_str nm_reg_main_field(const nm_registry *r, size_t row, enum nm_main_field field);
 
 /* Items of a CSR list for one row: [*begin, *end). */
 static inline void nm_reg_list_range(const nm_reg_list *l, size_t row, uint32_t *begin, uint32_t *end) {
