@@ -315,6 +315,7 @@ void nm_regb_free(nm_regb *b) {
 }
 
 int nm_regb_append_part(nm_regb *b, nm_regb_part *p) {
+    if (!p->rows.n) return 0;   /* a chunk of rejected rows only */
     /* Local ids were handed out in first-appearance order within the chunk and
      * chunks are merged in input order, so global ids come out in
      * first-appearance order over the whole input whatever the chunking. */
