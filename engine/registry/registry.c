@@ -141,6 +141,66 @@ const uint8_t *nm_rec_decode(const uint8_t *p, const nm_rec_schema *s, const nm_
     return p;
 }
 
+/* Bounds-checked walk over one record: the position after it, or NULL if it
+ * overruns `end` or names a dictionary id that does not exist. */
+static const uint8_t *rec_check(const uint8_t *p, const uint8_t *end, const nm_rec_schema *s, uint32_t ndict) {
+    uint64_t mask = 0, len;
+    int sh = 0;
+    do {
+        if (p >= end || sh > 63) return NULL;
+        mask |= (uint64_t)(*p & 0x7f) << sh;
+        sh += 7;
+    } while (*p++ & 0x80);
+    if (mask >> s->nfields) return NULL;
+    for (int i = 0; i < s->nfields; i++) {
+        if (!(mask >> i & 1)) continue;
+        if (s->kind[i] == NM_FK_DICT) {
+            if (end - p < 3) return NULL;
+            uint32_t id = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+            if (!id || id > ndict) return NULL;
+            p += 3;
+            continue;
+        }
+        len = 0;
+        sh = 0;
+        do {
+            if (p >= end || sh > 63) return NULL;
+            len |= (uint64_t)(*p & 0x7f) << sh;
+            sh += 7;
+        } while (*p++ & 0x80);
+        if (len > (uint64_t)(end - p)) return NULL;
+        p += len;
+    }
+    return p;
+}
+
+static int main_rec_ok(const uint8_t *p, const uint8_t *end, uint32_t ndict) {
+    if (!(p = rec_check(p, end, &nm_schema_main, ndict)) || p >= end || *p > NM_TAX_SLOTS) return 0;
+    int ntax = *p++;
+    for (int t = 0; t < ntax; t++) {
+        if (p >= end || *p < 1 || *p > NM_TAX_SLOTS) return 0;
+        if (!(p = rec_check(p + 1, end, &nm_schema_tax, ndict))) return 0;
+    }
+    return p == end;
+}
+
+int nm_registry_check_records(const nm_registry *r) {
+    const uint8_t *base = (const uint8_t *)r->blob.data;
+    uint32_t nd = r->dict.n;
+    int bad = 0;
+#pragma omp parallel for schedule(static) reduction(| : bad)
+    for (size_t i = 0; i < r->n; i++)
+        bad |= !main_rec_ok(base + r->blob_off[i], base + r->blob_off[i + 1], nd);
+    const nm_reg_list *ls[2] = {&r->pl, &r->on};
+    const nm_rec_schema *ss[2] = {&nm_schema_pl, &nm_schema_on};
+    for (int k = 0; k < 2 && !bad; k++) {
+        const uint8_t *lb = (const uint8_t *)ls[k]->blob.data;
+        for (size_t i = 0; i < ls[k]->nitems && !bad; i++)
+            bad |= rec_check(lb + ls[k]->off[i], lb + ls[k]->off[i + 1], ss[k], nd) != lb + ls[k]->off[i + 1];
+    }
+    return !bad;
+}
+
 /* ---- accessors ---------------------------------------------------------------------- */
 
 void nm_reg_main_decode(const nm_registry *r, size_t row, nm_reg_main *out) {

@@ -227,6 +227,9 @@ nm_registry *nm_registry_new(void);
 /* Make b hold exactly `size` bytes of capacity (+1 for a NUL), length
  * unchanged (<= size): registry arrays live long, so no doubling slack. */
 int nm_buf_exact(nm_buf *b, size_t size);
+/* 1 if every record decodes inside its bounds with existing dictionary ids
+ * (run on load, so a damaged file cannot make accessors read out of bounds). */
+int nm_registry_check_records(const nm_registry *r);
 /* Allocate the fixed-width columns and blob_off for n rows (snapshot load). */
 int nm_registry_alloc_columns(nm_registry *r, size_t n);
 

@@ -214,7 +214,7 @@ static int check_structure(const nm_registry *r) {
     }
     for (uint32_t i = 0; i < r->dict.n; i++)
         if ((i && r->dict.off[i] < r->dict.off[i - 1]) || r->dict.off[i] > r->dict.str.len) return 0;
-    return 1;
+    return nm_registry_check_records(r);
 }
 
 static int load_bytes(const char *path, const uint8_t *p, size_t len, nm_registry **out, nm_err *err) {
