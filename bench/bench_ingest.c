@@ -170,14 +170,19 @@ int main(int argc, char **argv) {
     struct stat sb;
     stat(snap, &sb);
     nm_registry_free(r);
-    t = now();
-    if (nm_registry_load(snap, &r, &err)) {
-        fprintf(stderr, "load failed: %s\n", err.msg);
-        return 1;
+    /* best of three loads: the machine is shared, the minimum is the least noisy */
+    double tl = 1e9;
+    for (int k = 0; k < 3; k++) {
+        t = now();
+        if (nm_registry_load(snap, &r, &err)) {
+            fprintf(stderr, "load failed: %s\n", err.msg);
+            return 1;
+        }
+        double d = now() - t;
+        tl = d < tl ? d : tl;
+        nm_registry_free(r);
     }
-    double tl = now() - t;
-    printf("snapshot: %.1f MB, save %.2f s, load %.2f s\n", (double)sb.st_size / 1e6, ts, tl);
-    nm_registry_free(r);
+    printf("snapshot: %.1f MB, save %.2f s, load %.2f s (best of 3)\n", (double)sb.st_size / 1e6, ts, tl);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak RSS %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
