@@ -279,9 +279,16 @@ static int reserve_scratch(worker *w, const nm_csv_row *row) {
     return nm_buf_reserve(&w->scratch, need);
 }
 
-/* A field's value as UTF-8: unescaped, checked against the documented
- * maximum length (Readme exhibit 2-1; over-long values are nulled) and
- * transcoded from Latin-1/CP1252 when it is not valid UTF-8. */
+/* Characters of UTF-8 text (bytes that do not continue a sequence). */
+static uint32_t utf8_chars(const char *p, uint32_t n) {
+    uint32_t c = 0;
+    for (uint32_t i = 0; i < n; i++) c += ((unsigned char)p[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* A field's value as UTF-8: unescaped, transcoded from Latin-1/CP1252 when
+ * it is not valid UTF-8, and checked against the documented maximum length
+ * in characters (Readme exhibit 2-1; over-long values are nulled). */
 static nm_rec_val field_value(worker *w, const nm_csv_field *f, uint32_t maxlen, uint64_t line) {
     nm_rec_val v = {f->p, f->len, 0};
     if (!f->len) return v;
@@ -291,32 +298,29 @@ static nm_rec_val field_value(worker *w, const nm_csv_field *f, uint32_t maxlen,
         v.p = dst;
         w->scratch.len += v.len + 1;
     }
-    if (maxlen && v.len > maxlen) {
-        nm_diag_add(&w->diag, NM_R_FIELD_TOO_LONG, w->file, line, f->col, 0);
-        return (nm_rec_val){NULL, 0, 0};
-    }
+    int valid = 1;
     if (f->flags & NM_CSV_HIGHBIT) {
         char *dst = w->scratch.data + w->scratch.len;
-        int valid = 1;
         size_t n = nm_csv_to_utf8(v.p, v.len, dst, 3 * (size_t)v.len + 1, &valid);
-        if (!valid) note_utf8(w, line, f->col);
         v.p = dst;
         v.len = (uint32_t)n;
         w->scratch.len += n + 1;
     }
+    if (maxlen && v.len > maxlen && (!(f->flags & NM_CSV_HIGHBIT) || utf8_chars(v.p, v.len) > maxlen)) {
+        nm_diag_add(&w->diag, NM_R_FIELD_TOO_LONG, w->file, line, f->col, 0);
+        return (nm_rec_val){NULL, 0, 0};
+    }
+    if (!valid) note_utf8(w, line, f->col);
     return v;
 }
 
-static int intern_local(worker *w, nm_dict *d, nm_rec_val *v) {
-    int64_t id = nm_dict_intern(d, v->p, v->len);
-    if (id < 0) return (int)id;
-    v->id = (uint32_t)id;
-    return 0;
-}
-
-static int intern_fields(worker *w, nm_dict *d, const nm_rec_schema *s, nm_rec_val *v) {
-    for (int i = 0; i < s->nfields; i++)
-        if (s->kind[i] == NM_FK_DICT) NM_TRY(intern_local(w, d, &v[i]));
+static int intern_fields(nm_dict *d, const nm_rec_schema *s, nm_rec_val *v) {
+    for (int i = 0; i < s->nfields; i++) {
+        if (s->kind[i] != NM_FK_DICT) continue;
+        int64_t id = nm_dict_intern(d, v[i].p, v[i].len);
+        if (id < 0) return (int)id;
+        v[i].id = (uint32_t)id;
+    }
     return 0;
 }
 
@@ -414,7 +418,7 @@ static int main_row_process(worker *w, const colmap *map, const nm_csv_row *row)
         }
     }
     nm_regb_part *p = &w->part;
-    NM_TRY(intern_fields(w, &p->dict, &nm_schema_main, mv));
+    NM_TRY(intern_fields(&p->dict, &nm_schema_main, mv));
     if (NM_VEC_PUSH(&p->rows, out) || NM_VEC_PUSH(&p->off, (uint64_t)p->blob.len)) return NM_E_NOMEM;
     NM_TRY(nm_rec_encode(&p->blob, &nm_schema_main, mv, &p->patch));
     int ntax = 0;
@@ -429,7 +433,7 @@ static int main_row_process(worker *w, const colmap *map, const nm_csv_row *row)
         int any = 0;
         for (int t = 0; t < NM_TF_COUNT; t++) any |= tv[s][t].len != 0;
         if (!any) continue;
-        NM_TRY(intern_fields(w, &p->dict, &nm_schema_tax, tv[s]));
+        NM_TRY(intern_fields(&p->dict, &nm_schema_tax, tv[s]));
         NM_TRY(nm_buf_putc(&p->blob, (char)(s + 1)));
         NM_TRY(nm_rec_encode(&p->blob, &nm_schema_tax, tv[s], &p->patch));
     }
@@ -508,7 +512,7 @@ static int ingest_items(nm_csv *csv, const colmap *map, nm_nppes_kind kind, work
         memset(v, 0, sizeof v);
         for (uint32_t c = 0; c < map->ncols; c++)
             if (map->kind[c] == C_ITEM) v[map->idx[c]] = field_value(w, &row.f[c], s->maxlen[map->idx[c]], row.line);
-        NM_TRY(intern_fields(w, &b->dict, s, v));
+        NM_TRY(intern_fields(&b->dict, s, v));
         nm_regb_item it = {npi, w->file, row.line, blob->len};
         if (NM_VEC_PUSH(items, it)) return NM_E_NOMEM;
         NM_TRY(nm_rec_encode(blob, s, v, NULL));
