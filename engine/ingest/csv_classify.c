@@ -7,19 +7,21 @@
 #include "npimatch/simd.h"
 
 static NM_CSV_ALWAYS_INLINE void classify_scalar(const char *p, char delim, nm_csv_masks *m) {
-    uint64_t q = 0, d = 0, l = 0, z = 0, h = 0;
+    uint64_t q = 0, d = 0, l = 0, r = 0, z = 0, h = 0;
     for (unsigned i = 0; i < 64; i++) {
         unsigned char c = (unsigned char)p[i];
         uint64_t b = 1ULL << i;
         q |= (c == '"') ? b : 0;
         d |= (c == (unsigned char)delim) ? b : 0;
         l |= (c == '\n') ? b : 0;
+        r |= (c == '\r') ? b : 0;
         z |= (c == 0) ? b : 0;
         h |= (c >= 0x80) ? b : 0;
     }
     m->quote = q;
     m->delim = d;
     m->lf = l;
+    m->cr = r;
     m->nul = z;
     m->high = h;
 }
@@ -56,34 +58,19 @@ static int clamp_level(int level) {
     return level < 0 ? 0 : level;
 }
 
-nm_csv_classify_fn nm_csv_classify_for(int simd_level) {
-    switch (clamp_level(simd_level)) {
-    case NM_SIMD_AVX512: return classify3_avx512;
-    case NM_SIMD_AVX2: return classify3_avx2;
-    default: return classify3_scalar;
-    }
-}
+/* One row per nm_simd_level. */
+static const struct {
+    nm_csv_classify_fn classify3;
+    nm_csv_classify_ext_fn classify;
+    nm_csv_scan_fn scan;
+    nm_csv_count_fn count;
+} kernels[] = {
+    {classify3_scalar, nm_csv_classify_masks_scalar, nm_csv_scan_chunk_scalar, nm_csv_count_scalar},
+    {classify3_avx2, nm_csv_classify_masks_avx2, nm_csv_scan_chunk_avx2, nm_csv_count_avx2},
+    {classify3_avx512, nm_csv_classify_masks_avx512, nm_csv_scan_chunk_avx512, nm_csv_count_avx512},
+};
 
-nm_csv_classify_ext_fn nm_csv_classify_ext_for(int simd_level) {
-    switch (clamp_level(simd_level)) {
-    case NM_SIMD_AVX512: return nm_csv_classify_masks_avx512;
-    case NM_SIMD_AVX2: return nm_csv_classify_masks_avx2;
-    default: return nm_csv_classify_masks_scalar;
-    }
-}
-
-nm_csv_scan_fn nm_csv_scan_for(int simd_level) {
-    switch (clamp_level(simd_level)) {
-    case NM_SIMD_AVX512: return nm_csv_scan_chunk_avx512;
-    case NM_SIMD_AVX2: return nm_csv_scan_chunk_avx2;
-    default: return nm_csv_scan_chunk_scalar;
-    }
-}
-
-nm_csv_count_fn nm_csv_count_for(int simd_level) {
-    switch (clamp_level(simd_level)) {
-    case NM_SIMD_AVX512: return nm_csv_count_avx512;
-    case NM_SIMD_AVX2: return nm_csv_count_avx2;
-    default: return nm_csv_count_scalar;
-    }
-}
+nm_csv_classify_fn nm_csv_classify_for(int simd_level) { return kernels[clamp_level(simd_level)].classify3; }
+nm_csv_classify_ext_fn nm_csv_classify_ext_for(int simd_level) { return kernels[clamp_level(simd_level)].classify; }
+nm_csv_scan_fn nm_csv_scan_for(int simd_level) { return kernels[clamp_level(simd_level)].scan; }
+nm_csv_count_fn nm_csv_count_for(int simd_level) { return kernels[clamp_level(simd_level)].count; }
