@@ -83,14 +83,22 @@ void nm_gen_person_make(const nm_gen_tables *t, nm_rng *r, char sex, nm_gen_pers
     p->sex = (sex == 'M' || sex == 'F') ? sex : (nm_rng_chance(r, 0.5) ? 'F' : 'M');
     nm_gen_pick_surname(t, r, p->last, sizeof p->last);
     size_t n = nm_gen_pick_given(t, r, p->sex, p->first, sizeof p->first);
-    /* Double given names (MARY ANN, ANNA-MARIA), mostly women's. */
-    if (nm_rng_chance(r, p->sex == 'F' ? 0.02 : 0.005)) {
-        char second[48];
-        size_t m = nm_gen_pick_given(t, r, p->sex, second, sizeof second);
+    /* Double given names as they are registered: MARY ANN, ANNA-MARIE,
+     * JUAN CARLOS. */
+    static const char *const F2[] = {"ANN", "MARIE", "LYNN", "JO", "BETH", "ANNE", "LOUISE", "ELIZABETH",
+                                     "GRACE", "KAY", "SUE", "ROSE", "MAE", "JEAN", "MARIA"};
+    static const char *const M2[] = {"JUAN CARLOS", "JOSE LUIS", "LUIS ANGEL", "MIGUEL ANGEL", "JOHN PAUL",
+                                     "JEAN PIERRE", "JEAN PAUL", "MARK ANTHONY", "JOSE ANTONIO", "JUAN PABLO"};
+    if (p->sex == 'F' && nm_rng_chance(r, 0.025)) {
+        const char *second = F2[nm_rng_below(r, NELEM(F2))];
+        size_t m = strlen(second);
         if (n + 1 + m <= 35) {
-            p->first[n++] = nm_rng_chance(r, 0.7) ? ' ' : '-';
+            p->first[n++] = nm_rng_chance(r, 0.75) ? ' ' : '-';
             memcpy(p->first + n, second, m + 1);
         }
+    } else if (p->sex == 'M' && nm_rng_chance(r, 0.008)) {
+        const char *both = M2[nm_rng_below(r, NELEM(M2))];
+        memcpy(p->first, both, strlen(both) + 1);
     }
     /* Middle: initial (most common in NPPES), full name, or none. */
     uint32_t u = nm_rng_below(r, 100);

@@ -152,9 +152,11 @@ static int32_t enumeration_day(const ctx *c, nm_rng *r) {
         if (nm_rng_chance(r, 0.12)) return c->d_first;
         return nm_rng_range(r, c->d_first, c->d_wave_end - 1);
     }
+    /* Half uniform, half with linearly growing density (sqrt of a uniform). */
     double v = nm_rng_unit(r);
+    v = nm_rng_chance(r, 0.5) ? v : __builtin_sqrt(v);
     int32_t span = c->d_asof - c->d_wave_end;
-    int32_t d = c->d_wave_end + (int32_t)(span * __builtin_sqrt(v));
+    int32_t d = c->d_wave_end + (int32_t)(span * v);
     return d > c->d_asof ? c->d_asof : d;
 }
 
