@@ -93,6 +93,26 @@ static inline nm_gen_str nm_gen_wpick_str(const nm_gen_wtable *t, nm_rng *r) {
     return t->items[nm_gen_wpick(t, r)];
 }
 
+/* ---- small string helpers shared by the generator files ------------------ */
+/* Append n bytes of s at dst[at] (truncating to fit cap with a NUL) and
+ * NUL-terminate; returns the new length. */
+static inline size_t nm_gen_cat(char *dst, size_t at, size_t cap, const char *s, size_t n) {
+    if (at + n + 1 > cap) n = at + 1 < cap ? cap - at - 1 : 0;
+    for (size_t i = 0; i < n; i++) dst[at + i] = s[i];
+    dst[at + n] = 0;
+    return at + n;
+}
+/* v as exactly n decimal digits (leading zeros kept), no NUL. */
+static inline void nm_gen_digits(char *out, uint32_t v, int n) {
+    for (int i = n - 1; i >= 0; i--) out[i] = (char)('0' + v % 10), v /= 10;
+}
+/* A weighted choice among a few literals, for short fixed lists in code. */
+typedef struct nm_gen_lit {
+    const char *s;
+    uint16_t w;
+} nm_gen_lit;
+const char *nm_gen_pick_lit(nm_rng *r, const nm_gen_lit *a, size_t n);
+
 /* ---- the tables ---------------------------------------------------------- */
 typedef struct nm_gen_city {
     nm_gen_str name;

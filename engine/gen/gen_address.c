@@ -4,12 +4,7 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-static size_t put(char *out, size_t at, size_t cap, const char *s, size_t n) {
-    if (at + n + 1 > cap) n = at + 1 < cap ? cap - at - 1 : 0;
-    memcpy(out + at, s, n);
-    return at + n;
-}
-static size_t put_cstr(char *out, size_t at, size_t cap, const char *s) { return put(out, at, cap, s, strlen(s)); }
+static size_t put_cstr(char *out, size_t at, size_t cap, const char *s) { return nm_gen_cat(out, at, cap, s, strlen(s)); }
 
 static size_t put_uint(char *out, size_t at, size_t cap, uint32_t v) {
     char tmp[10];
@@ -17,16 +12,10 @@ static size_t put_uint(char *out, size_t at, size_t cap, uint32_t v) {
     do tmp[n++] = (char)('0' + v % 10), v /= 10; while (v);
     char rev[10];
     for (int i = 0; i < n; i++) rev[i] = tmp[n - 1 - i];
-    return put(out, at, cap, rev, (size_t)n);
+    return nm_gen_cat(out, at, cap, rev, (size_t)n);
 }
 
-static void digits(char *out, uint32_t v, int n) {
-    for (int i = n - 1; i >= 0; i--) out[i] = (char)('0' + v % 10), v /= 10;
-}
-
-/* A small weighted choice among string literals (weights sum to anything). */
-typedef struct wlit { const char *s; uint16_t w; } wlit;
-static const char *pick_lit(nm_rng *r, const wlit *a, size_t n) {
+const char *nm_gen_pick_lit(nm_rng *r, const nm_gen_lit *a, size_t n) {
     uint32_t total = 0;
     for (size_t i = 0; i < n; i++) total += a[i].w;
     uint32_t x = nm_rng_below(r, total);
@@ -48,14 +37,14 @@ const nm_gen_city *nm_gen_pick_city_in_state(const nm_gen_tables *t, nm_rng *r, 
 
 /* Street suffixes: USPS Publication 28 appendix C1 abbreviations, with the
  * spelled-out and dotted forms people type into NPPES. */
-static const wlit SUFFIX[] = {
+static const nm_gen_lit SUFFIX[] = {
     {"ST", 250}, {"AVE", 180}, {"RD", 140}, {"DR", 160}, {"BLVD", 60}, {"LN", 50}, {"WAY", 40},
     {"CT", 30},  {"PKWY", 30}, {"HWY", 20}, {"PL", 20},  {"CIR", 20}, {"TRL", 10}, {"PIKE", 8},
     {"STREET", 35}, {"AVENUE", 20}, {"ROAD", 18}, {"DRIVE", 18}, {"BOULEVARD", 6}, {"LANE", 5},
     {"AVE.", 6}, {"ST.", 6}, {"RD.", 4}, {"DR.", 4}};
-static const wlit PREDIR[] = {{"N", 30}, {"S", 30}, {"E", 25}, {"W", 25}, {"NE", 4}, {"NW", 4}, {"SE", 4},
+static const nm_gen_lit PREDIR[] = {{"N", 30}, {"S", 30}, {"E", 25}, {"W", 25}, {"NE", 4}, {"NW", 4}, {"SE", 4},
                               {"SW", 4}, {"NORTH", 2}, {"SOUTH", 2}, {"W.", 1}, {"E.", 1}};
-static const wlit POSTDIR[] = {{"NW", 3}, {"NE", 3}, {"SW", 2}, {"SE", 2}, {"N", 2}, {"S", 2}, {"E", 1}, {"W", 1}};
+static const nm_gen_lit POSTDIR[] = {{"NW", 3}, {"NE", 3}, {"SW", 2}, {"SE", 2}, {"N", 2}, {"S", 2}, {"E", 1}, {"W", 1}};
 
 static uint32_t house_number(nm_rng *r) {
     uint32_t u = nm_rng_below(r, 100);
@@ -94,9 +83,9 @@ static size_t make_line2(nm_rng *r, char *o, size_t cap) {
 
 static void make_zip(nm_rng *r, const nm_gen_city *c, int plus4_pm, int plus4, char zip[10]) {
     memcpy(zip, c->zip3, 3);
-    digits(zip + 3, nm_rng_below(r, 70), 2);   /* low ZIP5 tails are the most used */
+    nm_gen_digits(zip + 3, nm_rng_below(r, 70), 2);   /* low ZIP5 tails are the most used */
     if ((int)nm_rng_below(r, 1000) < plus4_pm) {
-        digits(zip + 5, plus4 >= 0 ? (uint32_t)plus4 : nm_rng_below(r, 10000), 4);
+        nm_gen_digits(zip + 5, plus4 >= 0 ? (uint32_t)plus4 : nm_rng_below(r, 10000), 4);
         zip[9] = 0;
     } else {
         zip[5] = 0;
@@ -110,16 +99,16 @@ void nm_gen_address_make(const nm_gen_tables *t, nm_rng *r, const nm_gen_city *c
     n = put_uint(o, 0, cap, house_number(r));
     o[n++] = ' ';
     if (nm_rng_chance(r, 0.25)) {
-        n = put_cstr(o, n, cap, pick_lit(r, PREDIR, NELEM(PREDIR)));
+        n = put_cstr(o, n, cap, nm_gen_pick_lit(r, PREDIR, NELEM(PREDIR)));
         o[n++] = ' ';
     }
     nm_gen_str st = nm_gen_wpick_str(&t->streets, r);
-    n = put(o, n, cap, st.s, st.len);
+    n = nm_gen_cat(o, n, cap, st.s, st.len);
     o[n++] = ' ';
-    n = put_cstr(o, n, cap, pick_lit(r, SUFFIX, NELEM(SUFFIX)));
+    n = put_cstr(o, n, cap, nm_gen_pick_lit(r, SUFFIX, NELEM(SUFFIX)));
     if (nm_rng_chance(r, 0.05)) {
         o[n++] = ' ';
-        n = put_cstr(o, n, cap, pick_lit(r, POSTDIR, NELEM(POSTDIR)));
+        n = put_cstr(o, n, cap, nm_gen_pick_lit(r, POSTDIR, NELEM(POSTDIR)));
     }
     a->line2[0] = 0;
     if (nm_rng_chance(r, 0.05)) {   /* suite typed on line 1: "4780 SWEETWATER BLVD STE 100" */
@@ -133,9 +122,9 @@ void nm_gen_address_make(const nm_gen_tables *t, nm_rng *r, const nm_gen_city *c
 }
 
 void nm_gen_po_box_make(nm_rng *r, const nm_gen_city *city, nm_gen_address *a) {
-    static const wlit FORM[] = {{"PO BOX ", 88}, {"P.O. BOX ", 8}, {"P O BOX ", 4}};
+    static const nm_gen_lit FORM[] = {{"PO BOX ", 88}, {"P.O. BOX ", 8}, {"P O BOX ", 4}};
     uint32_t box = nm_rng_chance(r, 0.9) ? 1 + nm_rng_below(r, 9999) : 10000 + nm_rng_below(r, 990000);
-    size_t n = put_uint(a->line1, put_cstr(a->line1, 0, sizeof a->line1, pick_lit(r, FORM, NELEM(FORM))),
+    size_t n = put_uint(a->line1, put_cstr(a->line1, 0, sizeof a->line1, nm_gen_pick_lit(r, FORM, NELEM(FORM))),
                         sizeof a->line1, box);
     a->line1[n] = 0;
     a->line2[0] = 0;
@@ -149,8 +138,8 @@ void nm_gen_phone(nm_rng *r, const nm_gen_city *city, char out[11]) {
     /* NANP exchange: first digit 2-9 and not an N11 service code. */
     uint32_t ex;
     do ex = 200 + nm_rng_below(r, 800); while (ex % 100 == 11);
-    digits(out + 3, ex, 3);
-    digits(out + 6, nm_rng_below(r, 10000), 4);
+    nm_gen_digits(out + 3, ex, 3);
+    nm_gen_digits(out + 6, nm_rng_below(r, 10000), 4);
     out[10] = 0;
 }
 
@@ -159,7 +148,7 @@ void nm_gen_fax_near(nm_rng *r, const char phone[11], char out[11]) {
     uint32_t line = (uint32_t)((phone[6] - '0') * 1000 + (phone[7] - '0') * 100 + (phone[8] - '0') * 10 + (phone[9] - '0'));
     if (nm_rng_chance(r, 0.7)) line = (line + 1 + nm_rng_below(r, 30)) % 10000;
     else line = nm_rng_below(r, 10000);
-    digits(out + 6, line, 4);
+    nm_gen_digits(out + 6, line, 4);
     out[10] = 0;
 }
 
@@ -185,11 +174,11 @@ void nm_gen_date_str(int32_t days, char out[11]) {
     int d = doy - (153 * mp + 2) / 5 + 1;
     int m = mp + (mp < 10 ? 3 : -9);
     y += m <= 2;
-    digits(out, (uint32_t)m, 2);
+    nm_gen_digits(out, (uint32_t)m, 2);
     out[2] = '/';
-    digits(out + 3, (uint32_t)d, 2);
+    nm_gen_digits(out + 3, (uint32_t)d, 2);
     out[5] = '/';
-    digits(out + 6, (uint32_t)y, 4);
+    nm_gen_digits(out + 6, (uint32_t)y, 4);
     out[10] = 0;
 }
 
@@ -229,7 +218,7 @@ static uint32_t npi_permute(uint64_t seed, uint32_t x) {
 void nm_gen_npi(uint64_t seed, uint64_t index, char out[11]) {
     uint32_t v = npi_permute(seed, (uint32_t)(index % NM_GEN_NPI_SPACE));
     out[0] = '1';
-    digits(out + 1, v, 8);
+    nm_gen_digits(out + 1, v, 8);
     out[9] = (char)('0' + nm_gen_npi_check_digit(out));
     out[10] = 0;
 }

@@ -13,13 +13,8 @@
 #define SURNAME_HYPHEN_PM 30    /* SMITH-JONES */
 #define SURNAME_DOUBLE_PM 12    /* GARCIA LOPEZ (Hispanic double surname) */
 
-static size_t put(char *out, size_t at, size_t cap, const char *s, size_t n) {
-    if (at + n + 1 > cap) n = at + 1 < cap ? cap - at - 1 : 0;
-    memcpy(out + at, s, n);
-    return at + n;
-}
 
-static size_t put_str(char *out, size_t at, size_t cap, nm_gen_str s) { return put(out, at, cap, s.s, s.len); }
+static size_t put_str(char *out, size_t at, size_t cap, nm_gen_str s) { return nm_gen_cat(out, at, cap, s.s, s.len); }
 
 static const char *const ONSET[] = {"B", "BR", "C", "CH", "D", "F", "G", "GR", "H", "J", "K", "KR", "L", "M",
                                     "M", "N", "P", "PR", "R", "R", "S", "SH", "ST", "T", "TR", "V", "W", "Z", "B",
@@ -50,7 +45,7 @@ static size_t synth_surname(nm_rng *r, char *out, size_t cap) {
     }
     parts[np++] = ENDING[nm_rng_below(r, NELEM(ENDING))];
     size_t n = 0;
-    for (int i = 0; i < np; i++) n = put(out, n, cap, parts[i], strlen(parts[i]));
+    for (int i = 0; i < np; i++) n = nm_gen_cat(out, n, cap, parts[i], strlen(parts[i]));
     out[n] = 0;
     return n;
 }
@@ -63,7 +58,7 @@ size_t nm_gen_pick_surname(const nm_gen_tables *t, nm_rng *r, char *out, size_t 
     if (u < SURNAME_SYNTH_PM + SURNAME_HYPHEN_PM + SURNAME_DOUBLE_PM) {
         nm_gen_str second = nm_gen_wpick_str(&t->surnames, r);
         if (n + 1 + second.len <= 35) {   /* NPPES last name: 35 characters */
-            n = put(out, n, cap, u < SURNAME_SYNTH_PM + SURNAME_HYPHEN_PM ? "-" : " ", 1);
+            n = nm_gen_cat(out, n, cap, u < SURNAME_SYNTH_PM + SURNAME_HYPHEN_PM ? "-" : " ", 1);
             n = put_str(out, n, cap, second);
         }
     }

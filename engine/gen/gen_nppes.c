@@ -78,29 +78,8 @@ static void row_end(row *w) {
     w->p[-1] = '\n';
 }
 
-typedef struct wlit { const char *s; uint16_t w; } wlit;
-static const char *pick_lit(nm_rng *r, const wlit *a, size_t n) {
-    uint32_t total = 0;
-    for (size_t i = 0; i < n; i++) total += a[i].w;
-    uint32_t x = nm_rng_below(r, total);
-    for (size_t i = 0; i < n; i++) {
-        if (x < a[i].w) return a[i].s;
-        x -= a[i].w;
-    }
-    return a[n - 1].s;
-}
+static size_t append_c(char *dst, size_t at, size_t cap, const char *s) { return nm_gen_cat(dst, at, cap, s, strlen(s)); }
 
-static size_t append(char *dst, size_t at, size_t cap, const char *s, size_t n) {
-    if (at + n + 1 > cap) n = at + 1 < cap ? cap - at - 1 : 0;
-    memcpy(dst + at, s, n);
-    dst[at + n] = 0;
-    return at + n;
-}
-static size_t append_c(char *dst, size_t at, size_t cap, const char *s) { return append(dst, at, cap, s, strlen(s)); }
-
-static void digits(char *out, uint32_t v, int n) {
-    for (int i = n - 1; i >= 0; i--) out[i] = (char)('0' + v % 10), v /= 10;
-}
 
 /* ---- per-run constants ---------------------------------------------------- */
 typedef struct ctx {
@@ -167,20 +146,20 @@ static size_t licence(nm_rng *r, const char *state, int cls_is_rn, char *out) {
     uint32_t style = (uint32_t)(state[0] * 7 + state[1]) % 6;
     size_t n = 0;
     switch (style) {
-    case 0: { int len = 4 + (int)nm_rng_below(r, 3); digits(out, nm_rng_below(r, 900000) + 100000, len); n = (size_t)len; break; }
+    case 0: { int len = 4 + (int)nm_rng_below(r, 3); nm_gen_digits(out, nm_rng_below(r, 900000) + 100000, len); n = (size_t)len; break; }
     case 1: {
         const char *l = cls_is_rn ? "RN" : LETTERS[nm_rng_below(r, NELEM(LETTERS))];
         n = strlen(l);
         memcpy(out, l, n);
         int len = 4 + (int)nm_rng_below(r, 3);
-        digits(out + n, nm_rng_below(r, 1000000), len);
+        nm_gen_digits(out + n, nm_rng_below(r, 1000000), len);
         n += (size_t)len;
         break;
     }
-    case 2: digits(out, nm_rng_below(r, 100000), 6); n = 6; break;   /* leading zeros kept: "032024" */
-    case 3: { int len = 7 + (int)nm_rng_below(r, 4); digits(out, 1000000 + nm_rng_below(r, 9000000), 7); if (len > 7) digits(out + 7, nm_rng_below(r, 1000), len - 7); n = (size_t)len; break; }
-    case 4: memcpy(out, state, 2); digits(out + 2, nm_rng_below(r, 10000000), 7); n = 9; break;
-    default: digits(out, nm_rng_below(r, 1000000), 6); out[6] = '-'; out[7] = (char)('1' + nm_rng_below(r, 3)); n = 8; break;
+    case 2: nm_gen_digits(out, nm_rng_below(r, 100000), 6); n = 6; break;   /* leading zeros kept: "032024" */
+    case 3: { int len = 7 + (int)nm_rng_below(r, 4); nm_gen_digits(out, 1000000 + nm_rng_below(r, 9000000), 7); if (len > 7) nm_gen_digits(out + 7, nm_rng_below(r, 1000), len - 7); n = (size_t)len; break; }
+    case 4: memcpy(out, state, 2); nm_gen_digits(out + 2, nm_rng_below(r, 10000000), 7); n = 9; break;
+    default: nm_gen_digits(out, nm_rng_below(r, 1000000), 6); out[6] = '-'; out[7] = (char)('1' + nm_rng_below(r, 3)); n = 8; break;
     }
     out[n] = 0;
     return n;
@@ -195,7 +174,7 @@ static size_t org_name(const ctx *c, nm_rng *r, int cls, const nm_gen_city *city
     const nm_gen_class *k = &t->classes[cls];
     if (k->org_chains.n && nm_rng_chance(r, 0.3)) {
         nm_gen_str s = nm_gen_wpick_str(&k->org_chains, r);
-        return append(out, 0, cap, s.s, s.len);
+        return nm_gen_cat(out, 0, cap, s.s, s.len);
     }
     const nm_gen_wtable *types = k->org_types.n ? &k->org_types : &t->classes[c->cls_group].org_types;
     nm_gen_str type = nm_gen_wpick_str(types, r);
@@ -212,12 +191,12 @@ static size_t org_name(const ctx *c, nm_rng *r, int cls, const nm_gen_city *city
         n = append_c(out, 0, cap, sur);
         n = append_c(out, n, cap, " COUNTY ");
     } else if (u < 45) {
-        n = append(out, 0, cap, city->name.s, city->name.len);
+        n = nm_gen_cat(out, 0, cap, city->name.s, city->name.len);
         n = append_c(out, n, cap, " ");
     } else if (u < 63) {
         nm_gen_str a = nm_gen_wpick_str(&t->org_adj, r);
         if (u < 48) n = append_c(out, 0, cap, "THE ");
-        n = append(out, n, cap, a.s, a.len);
+        n = nm_gen_cat(out, n, cap, a.s, a.len);
         n = append_c(out, n, cap, " ");
     } else if (u < 80) {
         nm_gen_pick_surname(t, r, sur, sizeof sur);
@@ -233,24 +212,24 @@ static size_t org_name(const ctx *c, nm_rng *r, int cls, const nm_gen_city *city
     } else if (u < 94) {
         nm_gen_pick_given(t, r, 0, sur2, sizeof sur2);
         nm_gen_pick_surname(t, r, sur, sizeof sur);
-        n = append(out, 0, cap, sur2, 1);
+        n = nm_gen_cat(out, 0, cap, sur2, 1);
         n = append_c(out, n, cap, " ");
         n = append_c(out, n, cap, sur);
         n = append_c(out, n, cap, " ");
     } else {
         nm_gen_str a = nm_gen_wpick_str(&t->org_adj, r);
-        n = append(out, 0, cap, city->name.s, city->name.len);
+        n = nm_gen_cat(out, 0, cap, city->name.s, city->name.len);
         n = append_c(out, n, cap, " ");
-        n = append(out, n, cap, a.s, a.len);
+        n = nm_gen_cat(out, n, cap, a.s, a.len);
         n = append_c(out, n, cap, " ");
     }
-    n = append(out, n, cap, type.s, type.len);
+    n = nm_gen_cat(out, n, cap, type.s, type.len);
     double legal_p = cls == c->cls_pubhealth ? 0.0 : cls == c->cls_hosp ? 0.4 : 0.65;
     if (nm_rng_chance(r, legal_p)) {
-        static const wlit SEP[] = {{", ", 45}, {" ", 50}, {",", 5}};
+        static const nm_gen_lit SEP[] = {{", ", 45}, {" ", 50}, {",", 5}};
         nm_gen_str l = nm_gen_wpick_str(&t->org_legal, r);
-        n = append_c(out, n, cap, pick_lit(r, SEP, NELEM(SEP)));
-        n = append(out, n, cap, l.s, l.len);
+        n = append_c(out, n, cap, nm_gen_pick_lit(r, SEP, NELEM(SEP)));
+        n = nm_gen_cat(out, n, cap, l.s, l.len);
     }
     return n;
 }
@@ -281,19 +260,19 @@ static void put_other_ids(const ctx *c, nm_rng *r, row *w, int32_t enum_day, con
     } else if (nm_rng_chance(r, 0.15)) {
         count = 1 + nm_rng_below(r, 3);
     }
-    static const wlit TYPES[] = {{"01", 35}, {"02", 8}, {"04", 15}, {"05", 25}, {"06", 3}, {"07", 2}, {"08", 12}};
+    static const nm_gen_lit TYPES[] = {{"01", 35}, {"02", 8}, {"04", 15}, {"05", 25}, {"06", 3}, {"07", 2}, {"08", 12}};
     for (uint32_t i = 0; i < count && i < 50; i++) {
         int col = C_OTHER_ID + 4 * (int)i;
-        const char *type = pick_lit(r, TYPES, NELEM(TYPES));
+        const char *type = nm_gen_pick_lit(r, TYPES, NELEM(TYPES));
         char id[24];
         size_t n;
         if (!strcmp(type, "02")) {   /* UPIN: a letter and five digits */
             id[0] = (char)('A' + nm_rng_below(r, 26));
-            digits(id + 1, nm_rng_below(r, 100000), 5);
+            nm_gen_digits(id + 1, nm_rng_below(r, 100000), 5);
             n = 6;
         } else {
             n = 4 + nm_rng_below(r, 7);
-            digits(id, nm_rng_below(r, 1000000000) + 1, (int)(n < 9 ? n : 9));
+            nm_gen_digits(id, nm_rng_below(r, 1000000000) + 1, (int)(n < 9 ? n : 9));
             if (n > 9) id[9] = (char)('0' + nm_rng_below(r, 10));
             if (nm_rng_chance(r, 0.15)) id[n - 1] = (char)('A' + nm_rng_below(r, 26));   /* "93420WI", "00706626A" */
         }
@@ -441,10 +420,10 @@ static void make_row(const ctx *c, uint64_t idx, row *w) {
         put(w, C_LBN, lbn, n);
         if (nm_rng_chance(r, 0.12)) {
             char other[112];
-            static const wlit OTYPE[] = {{"3", 80}, {"4", 10}, {"5", 10}};   /* DBA, former LBN, other */
+            static const nm_gen_lit OTYPE[] = {{"3", 80}, {"4", 10}, {"5", 10}};   /* DBA, former LBN, other */
             n = org_name(c, r, cls, pc, other, 101);
             put(w, C_OTHER_ORG, other, n);
-            puts_(w, C_OTHER_ORG_TYPE, pick_lit(r, OTYPE, NELEM(OTYPE)));
+            puts_(w, C_OTHER_ORG_TYPE, nm_gen_pick_lit(r, OTYPE, NELEM(OTYPE)));
         }
     }
     put_address(w, C_MAIL, &ma, mphone, mfax);
@@ -484,17 +463,17 @@ static void make_row(const ctx *c, uint64_t idx, row *w) {
 
     const char *group_label = NULL;
     if (entity == 2 && cls == c->cls_group && nm_rng_chance(r, 0.65)) {
-        static const wlit GROUP[] = {{"193400000X SINGLE SPECIALTY  GROUP", 45},   /* double space as in the file */
+        static const nm_gen_lit GROUP[] = {{"193400000X SINGLE SPECIALTY  GROUP", 45},   /* double space as in the file */
                                      {"193200000X MULTI-SPECIALTY GROUP", 40},
                                      {"193400000X MULTIPLE SINGLE SPECIALTY GROUP", 15}};
-        group_label = pick_lit(r, GROUP, NELEM(GROUP));
+        group_label = nm_gen_pick_lit(r, GROUP, NELEM(GROUP));
     }
     uint32_t ntax = put_taxonomies(c, r, w, tax, pc, entity);
     put_other_ids(c, r, w, enum_day, pc);
 
     if (entity == 1) {
-        static const wlit SOLE[] = {{"N", 77}, {"Y", 14}, {"X", 9}};
-        puts_(w, C_SOLE_PROP, pick_lit(r, SOLE, NELEM(SOLE)));
+        static const nm_gen_lit SOLE[] = {{"N", 77}, {"Y", 14}, {"X", 9}};
+        puts_(w, C_SOLE_PROP, nm_gen_pick_lit(r, SOLE, NELEM(SOLE)));
     } else {
         if (nm_rng_chance(r, 0.08)) {
             char parent[112];
@@ -506,9 +485,9 @@ static void make_row(const ctx *c, uint64_t idx, row *w) {
         } else {
             put(w, C_SUBPART, "N", 1);
         }
-        static const wlit AOPFX[] = {{"MR.", 28}, {"MRS.", 10}, {"MS.", 11}, {"DR.", 14}, {"MISS", 1}};
+        static const nm_gen_lit AOPFX[] = {{"MR.", 28}, {"MRS.", 10}, {"MS.", 11}, {"DR.", 14}, {"MISS", 1}};
         if (nm_rng_chance(r, 0.35)) {
-            const char *pf = pick_lit(r, AOPFX, NELEM(AOPFX));
+            const char *pf = nm_gen_pick_lit(r, AOPFX, NELEM(AOPFX));
             if (ao.sex == 'M' && pf[1] != 'R') pf = "MR.";
             if (ao.sex == 'F' && !strcmp(pf, "MR.")) pf = "MS.";
             puts_(w, C_AO_PREFIX, pf);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/arena.h"
 #include "common/data.h"
 #include "common/error_internal.h"
 #include "gen/gen.h"
@@ -88,22 +89,18 @@ typedef struct wlist {
     nm_gen_str *items;
     uint32_t *ref;
     double *w;
-    uint32_t n, cap;
+    uint32_t n;
+    size_t cap;
 } wlist;
 
 static int wlist_add(wlist *l, nm_gen_str s, double w, uint32_t ref) {
     if (l->n == l->cap) {
-        uint32_t cap = l->cap ? l->cap * 2 : 64;
-        nm_gen_str *it = realloc(l->items, cap * sizeof *it);
-        if (!it) return NM_E_NOMEM;
-        l->items = it;
-        uint32_t *rf = realloc(l->ref, cap * sizeof *rf);
-        if (!rf) return NM_E_NOMEM;
-        l->ref = rf;
-        double *ww = realloc(l->w, cap * sizeof *ww);
-        if (!ww) return NM_E_NOMEM;
-        l->w = ww;
-        l->cap = cap;
+        size_t c1 = l->cap, c2 = l->cap, c3 = l->cap;
+        if (nm_vec_grow_((void **)&l->items, &c1, l->n + 1, sizeof *l->items) ||
+            nm_vec_grow_((void **)&l->ref, &c2, l->n + 1, sizeof *l->ref) ||
+            nm_vec_grow_((void **)&l->w, &c3, l->n + 1, sizeof *l->w))
+            return NM_E_NOMEM;
+        l->cap = c1;
     }
     l->items[l->n] = s;
     l->ref[l->n] = ref;
@@ -170,7 +167,7 @@ static int load_names(const char *file, nm_gen_wtable *t, nm_err *err) {
 typedef struct city_ctx {
     nm_gen_tables *t;
     wlist all;
-    uint32_t cap;
+    size_t cap;
 } city_ctx;
 
 static int on_city(void *vctx, const line_cols *lc, int lineno, const char *file, nm_err *err) {
@@ -180,12 +177,7 @@ static int on_city(void *vctx, const line_cols *lc, int lineno, const char *file
     if (lc->col[1].len != 2 || lc->col[2].len != 3 || lc->col[3].len != 3 || w <= 0 || !lc->col[0].len ||
         lc->col[0].len > 40 || parse_uint(lc->col[2]) < 0 || parse_uint(lc->col[3]) < 200)
         return nm_err_set(err, NM_E_FORMAT, "%s:%d: bad city row", file, lineno);
-    if (t->ncity == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 256;
-        nm_gen_city *nc = realloc(t->city, c->cap * sizeof *nc);
-        if (!nc) return NM_E_NOMEM;
-        t->city = nc;
-    }
+    if (nm_vec_grow_((void **)&t->city, &c->cap, t->ncity + 1, sizeof *t->city)) return NM_E_NOMEM;
     nm_gen_city *ci = &t->city[t->ncity];
     memset(ci, 0, sizeof *ci);
     ci->name = lc->col[0];
@@ -234,7 +226,7 @@ typedef struct tax_ctx {
     nm_gen_tables *t;
     wlist by_entity[3];
     wlist by_class[NM_GEN_MAX_CLASSES];
-    uint32_t cap;
+    size_t cap;
 } tax_ctx;
 
 static int on_taxonomy(void *vctx, const line_cols *lc, int lineno, const char *file, nm_err *err) {
@@ -244,12 +236,7 @@ static int on_taxonomy(void *vctx, const line_cols *lc, int lineno, const char *
     int cls = class_index(t, lc->col[2], 1);
     if (lc->col[0].len != 10 || (ent != 1 && ent != 2) || w <= 0 || fem < 0 || fem > 100 || cls < 0)
         return nm_err_set(err, NM_E_FORMAT, "%s:%d: bad taxonomy row", file, lineno);
-    if (t->ntax == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 128;
-        nm_gen_taxonomy *nt = realloc(t->tax, c->cap * sizeof *nt);
-        if (!nt) return NM_E_NOMEM;
-        t->tax = nt;
-    }
+    if (nm_vec_grow_((void **)&t->tax, &c->cap, t->ntax + 1, sizeof *t->tax)) return NM_E_NOMEM;
     nm_gen_taxonomy *x = &t->tax[t->ntax];
     memset(x, 0, sizeof *x);
     memcpy(x->code, lc->col[0].s, 10);
