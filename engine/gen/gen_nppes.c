@@ -308,7 +308,7 @@ static uint32_t put_taxonomies(const ctx *c, nm_rng *r, row *w, uint32_t primary
             if (v < 35) {
                 state = random_state_city(c, r)->state;
             } else {
-                const nm_gen_wtable *tw = v < 85 ? &t->classes[pt->cls].taxonomies : &t->tax_by_entity[entity];
+                const nm_gen_wtable *tw = v < 93 ? &t->classes[pt->cls].taxonomies : &t->tax_by_entity[entity];
                 x = &t->tax[tw->ref[nm_gen_wpick(tw, r)]];
                 if (nm_rng_chance(r, 0.2)) state = random_state_city(c, r)->state;
             }
@@ -485,13 +485,11 @@ static void make_row(const ctx *c, uint64_t idx, row *w) {
         } else {
             put(w, C_SUBPART, "N", 1);
         }
-        static const nm_gen_lit AOPFX[] = {{"MR.", 28}, {"MRS.", 10}, {"MS.", 11}, {"DR.", 14}, {"MISS", 1}};
-        if (nm_rng_chance(r, 0.35)) {
-            const char *pf = nm_gen_pick_lit(r, AOPFX, NELEM(AOPFX));
-            if (ao.sex == 'M' && pf[1] != 'R') pf = "MR.";
-            if (ao.sex == 'F' && !strcmp(pf, "MR.")) pf = "MS.";
-            puts_(w, C_AO_PREFIX, pf);
-        }
+        static const nm_gen_lit AOPFX_M[] = {{"MR.", 28}, {"DR.", 10}};
+        static const nm_gen_lit AOPFX_F[] = {{"MRS.", 10}, {"MS.", 11}, {"DR.", 5}, {"MISS", 1}};
+        if (nm_rng_chance(r, 0.35))
+            puts_(w, C_AO_PREFIX, ao.sex == 'M' ? nm_gen_pick_lit(r, AOPFX_M, NELEM(AOPFX_M))
+                                                : nm_gen_pick_lit(r, AOPFX_F, NELEM(AOPFX_F)));
         if (ao.suffix[0]) puts_(w, C_AO_SUFFIX, ao.suffix);
         if (nm_rng_chance(r, 0.09)) {
             int ccls = nm_rng_chance(r, 0.6) ? c->cls_phys : nm_rng_chance(r, 0.5) ? c->cls_rn : c->cls_pharm;
