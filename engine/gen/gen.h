@@ -1,10 +1,23 @@
 /* Synthetic test data: shared building blocks of the generators.
  *
  * Every generator (gen nppes now; gen hcp and gen patients later) draws from
- * the same embedded tables (data/surnames.csv, given_names_*.csv, cities.csv,
- * street_names.csv, taxonomy_codes.csv, credentials_typed.csv,
- * org_words.csv, name_affixes.csv), so names, addresses and phones look
- * alike across the files a test links together.
+ * the same embedded tables, so names, addresses and phones look alike across
+ * the files a test links together. The tables are CSVs written for the
+ * project (one header line, no quoting; a value that may hold commas is the
+ * last column):
+ *   surnames.csv              name,weight   ~3,000 US surnames of many origins,
+ *                                           weights ~ occurrences per million
+ *   given_names_{male,female}.csv name,weight
+ *   street_names.csv          name,weight   street names without suffix
+ *   cities.csv                city,state,zip3,area_code,weight  (50 states, DC, PR)
+ *   taxonomy_codes.csv        code,entity,class,weight,female_pct
+ *   credentials_typed.csv     class,weight,spelling   ("M.D.", "MD", "MD, PHD" ...)
+ *   org_words.csv             kind,weight,value   kinds: adj, legal, title,
+ *                                           issuer, type:<class>, chain:<class>
+ *   name_affixes.csv          kind,weight,value   prefix_dr, prefix_m, prefix_f, suffix
+ *   nppes_header_330.csv, nppes_header_329.csv   the NPPES main-file headers
+ * A `class` (PHYS, NP, GROUP, PHARMORG ...) ties a taxonomy code to the
+ * credentials its holders type and to the words in its organizations' names.
  *
  * Determinism: nothing here reads the clock or global state. Give each record
  * its own nm_rng seeded from (seed, record index) and the output depends only
