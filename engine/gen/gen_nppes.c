@@ -14,6 +14,7 @@
  * i draws only from an RNG seeded with (seed, i), and chunks are written in
  * order, so the bytes depend on the seed and never on the thread count.
  * Fields are appended with memcpy into a per-thread buffer (no printf). */
+#include <assert.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ typedef struct row {
 /* Append column `col` (columns must come in increasing order); skipped
  * columns are written empty. */
 static inline void put(row *w, int col, const char *s, size_t n) {
+    assert(col >= w->col);   /* fields must be put in column order */
     if (col >= w->ncols) return;
     size_t gap = (size_t)(col - w->col) * 3;
     memcpy(w->p, EMPTIES, gap);
@@ -79,7 +81,6 @@ static void row_end(row *w) {
 }
 
 static size_t append_c(char *dst, size_t at, size_t cap, const char *s) { return nm_gen_cat(dst, at, cap, s, strlen(s)); }
-
 
 /* ---- per-run constants ---------------------------------------------------- */
 typedef struct ctx {
@@ -176,6 +177,7 @@ static size_t org_name(const ctx *c, nm_rng *r, int cls, const nm_gen_city *city
         nm_gen_str s = nm_gen_wpick_str(&k->org_chains, r);
         return nm_gen_cat(out, 0, cap, s.s, s.len);
     }
+    /* Classes without their own words borrow the medical-group words. */
     const nm_gen_wtable *types = k->org_types.n ? &k->org_types : &t->classes[c->cls_group].org_types;
     nm_gen_str type = nm_gen_wpick_str(types, r);
     char sur[48], sur2[48];
@@ -529,6 +531,9 @@ int nm_gen_nppes(const nm_gen_nppes_opts *o, nm_err *err) {
         return nm_err_set(err, NM_E_ARG, "gen nppes: deactivated fraction must be in [0, 1]");
     const nm_gen_tables *t;
     NM_TRY(nm_gen_tables_load(&t, err));
+    int group = find_class(t, "GROUP");
+    if (group < 0 || !t->classes[group].org_types.n)
+        return nm_err_set(err, NM_E_FORMAT, "gen nppes: org_words.csv has no type:GROUP words");
     size_t hlen;
     const char *header = nm_data_get(o->layout == 329 ? "nppes_header_329.csv" : "nppes_header_330.csv", &hlen);
     if (!header) return nm_err_set(err, NM_E_NOTFOUND, "gen nppes: header table not embedded");
