@@ -1,6 +1,7 @@
 /* bench_jw: Jaro-Winkler one-against-many over a block of surnames, one core.
  *
  *   bench_jw [--n N] [--names FILE] [--dump-names FILE] [--scalar-queries Q]
+ *            [--only scalar|avx2|avx512]
  *
  * Names: N distinct upper-case surnames of at most 16 bytes, made by a
  * deterministic syllable generator (default N = 10000), or read from FILE
@@ -130,14 +131,15 @@ static result run(const block *b, size_t nq, int levels) {
 
 int main(int argc, char **argv) {
     size_t n = 10000, nq_scalar = 0;
-    const char *names = NULL, *dump = NULL;
+    const char *names = NULL, *dump = NULL, *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--n") && i + 1 < argc) n = strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--names") && i + 1 < argc) names = argv[++i];
         else if (!strcmp(argv[i], "--dump-names") && i + 1 < argc) dump = argv[++i];
         else if (!strcmp(argv[i], "--scalar-queries") && i + 1 < argc) nq_scalar = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--n N] [--names FILE] [--dump-names FILE] [--scalar-queries Q]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--n N] [--names FILE] [--dump-names FILE] [--scalar-queries Q] [--only LEVEL]\n", argv[0]);
             return 2;
         }
     }
@@ -178,6 +180,7 @@ int main(int argc, char **argv) {
 
     nm_simd_level best = nm_simd_detect();
     for (int lvl = NM_SIMD_SCALAR; lvl <= (int)best; lvl++) {
+        if (only && strcmp(only, nm_simd_name((nm_simd_level)lvl))) continue;
         nm_simd_force((nm_simd_level)lvl);
         size_t nq = lvl == NM_SIMD_SCALAR ? nq_scalar : b.n;
         for (int levels = 0; levels <= 1; levels++) {
@@ -189,7 +192,7 @@ int main(int argc, char **argv) {
     }
     /* Same-query-count checksums make agreement visible at a glance. */
     double ref = 0;
-    for (int lvl = NM_SIMD_SCALAR; lvl <= (int)best; lvl++) {
+    for (int lvl = NM_SIMD_SCALAR; lvl <= (int)best && !only; lvl++) {
         nm_simd_force((nm_simd_level)lvl);
         result r = run(&b, nq_scalar, 0);
         if (lvl == NM_SIMD_SCALAR) ref = r.checksum;

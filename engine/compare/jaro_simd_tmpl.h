@@ -25,16 +25,71 @@
 #define JV_N(x) JV_CAT(x, JV_LW)
 #define JV_V JV_N(jv_vec_u)
 #define JV_SV JV_N(jv_vec_s)
-#define JV_U JV_N(jv_vec_u32_)
-#define JV_I JV_N(jv_vec_i32_)
-#define JV_D JV_N(jv_vec_d_)
 #define JV_NL (JV_VB / (JV_LW / 8))
+#define JV_CK (JV_NL < 8 ? JV_NL : 8)
 
 typedef JV_T JV_V __attribute__((vector_size(JV_VB), may_alias));
 typedef JV_S JV_SV __attribute__((vector_size(JV_VB), may_alias));
-typedef uint32_t JV_U __attribute__((vector_size(JV_NL * 4), may_alias));
-typedef int32_t JV_I __attribute__((vector_size(JV_NL * 4), may_alias));
-typedef double JV_D __attribute__((vector_size(JV_NL * 8), may_alias));
+
+/* Lane-parallel code uses only native-width vectors (wider generic vectors
+ * are split badly by gcc); per-lane integer arithmetic on JV_NL entries is
+ * written as plain fixed-count loops, which gcc vectorizes for the ISA. */
+
+/* Scores or levels of one group from the integer parts, in chunks of
+ * JV_CK lanes of 32-bit integers (native width on both ISAs): the exact
+ * num / den of nm_jv_numden and the division nm_jw_from_parts performs
+ * (num, den < 2^31, so the signed conversions are exact), or the exact
+ * threshold decisions of nm_jw_at_least (100 num <= 100 den < 2^31 and
+ * thr * den < 2^31 for thr <= 255 and lengths <= 64). */
+static void JV_N(jv_finish_)(uint32_t lq, const uint32_t *lenA, const JV_T *mT, const JV_T *thT, const JV_T *preT,
+                             const uint32_t *ix, size_t k, const nm_jv_out *o) {
+    typedef int32_t CI __attribute__((vector_size(JV_CK * 4)));
+    typedef double CD __attribute__((vector_size(JV_CK * 8)));
+    int32_t mA[JV_NL], thA[JV_NL], lA[JV_NL];
+    double sa[JV_NL] __attribute__((aligned(64)));
+    uint8_t lv[JV_NL];
+    for (size_t z = 0; z < JV_NL; z++) {
+        mA[z] = mT[z];
+        thA[z] = thT[z];
+        lA[z] = preT[z];
+    }
+    for (size_t c = 0; c < JV_NL; c += JV_CK) {
+        CI m, th, l, lb, zero = {0};
+        memcpy(&m, mA + c, sizeof m);
+        memcpy(&th, thA + c, sizeof th);
+        memcpy(&l, lA + c, sizeof l);
+        memcpy(&lb, lenA + c, sizeof lb);
+        CI la = zero + (int32_t)lq;
+        CI d = la * lb * m;
+        CI n = m * m * (la + lb) + (m - th) * la * lb;
+        CI boost = 10 * n > 21 * d;
+        CI num = (((10 - l) * n + 3 * l * d) & boost) | (10 * n & ~boost);
+        CI mz = m == 0;
+        CI den = (30 * d & ~mz) | (1 & mz);
+        if (o->jw) {
+            CD sv = __builtin_convertvector(num, CD) / __builtin_convertvector(den, CD);
+            memcpy(sa + c, &sv, sizeof sv);
+        } else {
+            CI lvl = zero + o->nthr;
+            for (int t = o->nthr - 1; t >= 0; t--) {
+                int32_t thr = o->thr[t];
+                CI ge = ((100 * num >= thr * den) & ~mz) | (mz & (thr == 0 ? -1 : 0));
+                lvl = (ge & t) | (lvl & ~ge);
+            }
+            int32_t la8[JV_CK];
+            memcpy(la8, &lvl, sizeof lvl);
+            for (size_t z = 0; z < JV_CK; z++) lv[c + z] = (uint8_t)la8[z];
+        }
+    }
+    int contiguous = ix[k - 1] - ix[0] == k - 1;
+    if (o->jw) {
+        if (contiguous) memcpy(o->jw + ix[0], sa, k * sizeof(double));
+        else for (size_t z = 0; z < k; z++) o->jw[ix[z]] = sa[z];
+    } else {
+        if (contiguous) memcpy(o->level + ix[0], lv, k);
+        else for (size_t z = 0; z < k; z++) o->level[ix[z]] = lv[z];
+    }
+}
 
 /* Candidates idx[0..cnt), or, when idx is NULL, the run base .. base+cnt-1.
  * A run is taken in full groups only and stops before the first group that
@@ -44,65 +99,61 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
                               const uint32_t *offsets, const uint32_t *idx, size_t base, size_t cnt,
                               const nm_jv_out *o) {
     JV_V pm[NM_JV_MAX_QUERY], hit[NM_JV_MAX_QUERY];
-    uint32_t ixa[JV_NL];
+    uint32_t ixa[JV_NL], lenA[JV_NL];
+    JV_T lenT[JV_NL] __attribute__((aligned(64))), mT[JV_NL] __attribute__((aligned(64)));
+    JV_T thT[JV_NL] __attribute__((aligned(64))), preT[JV_NL] __attribute__((aligned(64)));
     const uint8_t *src[JV_NL];
+    const uint8_t *b8 = (const uint8_t *)bytes;
 
     for (size_t g = 0; g < cnt; g += JV_NL) {
         size_t k = cnt - g < JV_NL ? cnt - g : JV_NL;
         const uint32_t *ix = idx ? idx + g : ixa;
-        JV_U lenu;
         if (!idx) {
-            /* Run mode: lengths by one vector subtraction of offsets. */
             if (k < JV_NL) return g;
-            JV_U a, b;
-            memcpy(&a, offsets + base + g, sizeof a);
-            memcpy(&b, offsets + base + g + 1, sizeof b);
-            lenu = b - a;
-            uint32_t la[JV_NL], over = 0;
-            memcpy(la, &lenu, sizeof la);
-            for (size_t l = 0; l < JV_NL; l++) over |= la[l] > JV_LW;
+            const uint32_t *of = offsets + base + g;
+            uint32_t over = 0;
+            for (size_t l = 0; l < JV_NL; l++) {
+                lenA[l] = of[l + 1] - of[l];
+                over |= lenA[l] > JV_LW;
+            }
             if (over) return g;
-            uint32_t oa[JV_NL];
-            memcpy(oa, &a, sizeof oa);
             for (size_t l = 0; l < JV_NL; l++) {
                 ixa[l] = (uint32_t)(base + g + l);
-                src[l] = (const uint8_t *)bytes + oa[l];
+                src[l] = b8 + of[l];
             }
         } else {
-            /* List mode: unused lanes get length 0 (empty masks) and point
-             * at the first candidate, so every load stays valid. */
-            uint32_t la[JV_NL] = {0};
+            /* Unused lanes get length 0 (empty masks) and point at the first
+             * candidate, so every load stays valid. */
             for (size_t l = 0; l < JV_NL; l++) {
                 uint32_t c = ix[l < k ? l : 0];
-                src[l] = (const uint8_t *)bytes + offsets[c];
-                if (l < k) la[l] = offsets[c + 1] - offsets[c];
+                src[l] = b8 + offsets[c];
+                lenA[l] = l < k ? offsets[c + 1] - offsets[c] : 0;
             }
-            memcpy(&lenu, la, sizeof lenu);
         }
+        for (size_t l = 0; l < JV_NL; l++) lenT[l] = (JV_T)lenA[l];
         /* Candidates are in ascending order, so if the last one can be read
          * with full-width loads, all can. Bytes past a candidate's length
          * (its neighbours) are cleared by the length mask below. */
         int fast = (size_t)((const uint8_t *)end - src[k - 1]) >= JV_LW;
         jv_pm_build(src, fast, (const uint8_t *)end, JV_LW, q, lq, pm);
 
-        /* Window radius r = max(floor(max(lc, lq) / 2) - 1, 0) <= 31 and the
-         * first window W_0 = bits [0, r], computed in 32-bit lanes where the
-         * shift is defined; truncation to the lane keeps all ones once
-         * r >= JV_LW - 1. */
-        JV_U lqv = lenu * 0 + lq;
-        JV_U big = (JV_U)(lenu > lqv);
-        JV_U half = ((lenu & big) | (lqv & ~big)) >> 1;
-        JV_U ru = half + (JV_U)(half != 0);
-        JV_V win = __builtin_convertvector((2u << ru) - 1, JV_V);
-        JV_V rv = __builtin_convertvector(ru, JV_V);
-        JV_V lenv = __builtin_convertvector(lenu, JV_V);
-        /* Length mask (2 << (len - 1)) - 1: the shift stays below the lane
-         * width, and a lane of length 0 gets 0. */
+        /* Window radius r = max(floor(max(lc, lq) / 2) - 1, 0) <= 31, first
+         * window W_0 = bits [0, r] = (2 << min(r, JV_LW - 1)) - 1 (all ones
+         * once r >= JV_LW - 1), and the length mask (2 << (lc - 1)) - 1
+         * (0 for lc = 0); every shift stays below the lane width. */
+        JV_V lenv, zero = {0};
+        memcpy(&lenv, lenT, sizeof lenv);
+        JV_V lqv = zero + (JV_T)lq, two = zero + 2;
+        JV_V big = (JV_V)(lenv > lqv);
+        JV_V half = ((lenv & big) | (lqv & ~big)) >> 1;
+        JV_V rv = half + (JV_V)(half != 0);
+        JV_V capped = (JV_V)(rv > (JV_T)(JV_LW - 1));
+        JV_V win = (two << ((rv & ~capped) | ((JV_T)(JV_LW - 1) & capped))) - 1;
         JV_V nz = (JV_V)(lenv != 0);
-        JV_V lenmask = (((lenv * 0 + 2) << ((lenv - 1) & nz)) - 1) & nz;
+        JV_V lenmask = ((two << ((lenv - 1) & nz)) - 1) & nz;
         win &= lenmask;
 
-        JV_V matched = {0}, mcnt = {0}, jv = {0};
+        JV_V matched = zero, mcnt = zero, jv = zero;
         for (uint32_t j = 0; j < lq; j++) {
             JV_V x = pm[j] & win & ~matched;
             JV_V low = x & -x;
@@ -115,7 +166,7 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
             win = ((win << 1) - (JV_V)((JV_SV)jv < (JV_SV)rv)) & lenmask;
             jv += 1;
         }
-        JV_V rest = matched, tcnt = {0};
+        JV_V rest = matched, tcnt = zero;
         for (uint32_t j = 0; j < lq; j++) {
             JV_V low = rest & -rest;
             JV_V miss = (JV_V)((pm[j] & low) == 0) & hit[j];
@@ -123,58 +174,27 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
             rest ^= low & hit[j];
         }
         /* Common prefix <= 4: bit i of PM[q[i]], within the length. */
-        JV_V pre = {0}, run = ~(JV_V){0};
+        JV_V pre = zero, run = ~zero;
         for (uint32_t i = 0; i < lq && i < 4; i++) {
             run &= (pm[i] & lenmask) >> i;
             pre += run & 1;
         }
+        JV_V th = tcnt >> 1;
+        memcpy(mT, &mcnt, sizeof mcnt);
+        memcpy(thT, &th, sizeof th);
+        memcpy(preT, &pre, sizeof pre);
 
-        /* Exact num / den of JW (nm_jv_numden, lane-parallel). */
-        JV_U m = __builtin_convertvector(mcnt, JV_U);
-        JV_U th = __builtin_convertvector(tcnt >> 1, JV_U);
-        JV_U l = __builtin_convertvector(pre, JV_U);
         if (o->parts) {
-            uint32_t ma[JV_NL], ta[JV_NL], la[JV_NL], lb[JV_NL];
-            memcpy(ma, &m, sizeof m);
-            memcpy(ta, &th, sizeof th);
-            memcpy(la, &l, sizeof l);
-            memcpy(lb, &lenu, sizeof lenu);
             for (size_t z = 0; z < k; z++) {
                 nm_jaro_parts *p = &o->parts[ix[z]];
                 p->la = lq;
-                p->lb = lb[z];
-                p->m = ma[z];
-                p->t_half = ta[z];
-                p->prefix = la[z];
+                p->lb = lenA[z];
+                p->m = mT[z];
+                p->t_half = thT[z];
+                p->prefix = preT[z];
             }
-            continue;
-        }
-        JV_U d = lqv * lenu * m;
-        JV_U n = m * m * (lqv + lenu) + (m - th) * lqv * lenu;
-        JV_U boost = (JV_U)(10 * n > 21 * d);
-        JV_U num = (((10 - l) * n + 3 * l * d) & boost) | (10 * n & ~boost);
-        JV_U mz = (JV_U)(m == 0);
-        JV_U den = (30 * d & ~mz) | (1 & mz);
-        if (o->jw) {
-            /* Values < 2^31: the signed conversion is exact on every ISA. */
-            JV_D s = __builtin_convertvector((JV_I)num, JV_D) / __builtin_convertvector((JV_I)den, JV_D);
-            double sa[JV_NL];
-            memcpy(sa, &s, sizeof s);
-            if (ix[k - 1] - ix[0] == k - 1) memcpy(o->jw + ix[0], sa, k * sizeof(double));
-            else for (size_t z = 0; z < k; z++) o->jw[ix[z]] = sa[z];
         } else {
-            /* 100 num <= 100 den < 2^31 and thr * den < 2^31 (thr <= 255,
-             * lengths <= 64): signed compares are exact. */
-            JV_U lvl = lqv * 0 + (uint32_t)o->nthr;
-            for (int t = o->nthr - 1; t >= 0; t--) {
-                uint32_t c = o->thr[t];
-                JV_U ge = (JV_U)((JV_I)(100 * num) >= (JV_I)(c * den));
-                ge = (ge & ~mz) | (mz & (c == 0 ? ~0u : 0u));
-                lvl = (ge & (uint32_t)t) | (lvl & ~ge);
-            }
-            uint32_t la[JV_NL];
-            memcpy(la, &lvl, sizeof lvl);
-            for (size_t z = 0; z < k; z++) o->level[ix[z]] = (uint8_t)la[z];
+            JV_N(jv_finish_)(lq, lenA, mT, thT, preT, ix, k, o);
         }
     }
     return cnt;
@@ -182,7 +202,5 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
 
 #undef JV_V
 #undef JV_SV
-#undef JV_U
-#undef JV_I
-#undef JV_D
 #undef JV_NL
+#undef JV_CK
