@@ -40,9 +40,9 @@ static inline void jv_pm_build(const uint8_t **src, int fast, const uint8_t *end
     __m256i s[8];
     for (int z = 0; z < 8; z++) s[z] = jv_load_slots(src, z, fast, end, lw);
     uint32_t *row = pm;
-    for (uint32_t j = 0; j < lq; j++) {
+    for (uint32_t j = 0; j < lq; j++, row += 8) {
         __m256i c = _mm256_set1_epi8((char)q[j]);
-        for (int z = 0; z < 8; z++) row[8 * j + z] = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(s[z], c));
+        for (int z = 0; z < 8; z++) row[z] = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(s[z], c));
     }
 }
 

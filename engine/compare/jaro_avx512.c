@@ -45,17 +45,78 @@ static inline void jv_pm_build(const uint8_t **src, int fast, const uint8_t *end
     __m512i s[8];
     for (int z = 0; z < 8; z++) s[z] = jv_load_slots(src, z, fast, end, lw);
     uint64_t *row = pm;
-    for (uint32_t j = 0; j < lq; j++) {
+    for (uint32_t j = 0; j < lq; j++, row += 8) {
         __m512i c = _mm512_set1_epi8((char)q[j]);
-        for (int z = 0; z < 8; z++) row[8 * j + z] = _mm512_cmpeq_epi8_mask(s[z], c);
+        for (int z = 0; z < 8; z++) row[z] = _mm512_cmpeq_epi8_mask(s[z], c);
     }
+}
+
+/* 16-bit lanes (names up to 16 bytes, the hot case), hand-scheduled:
+ *  - the window of query position j for a lane of radius r is looked up with
+ *    one vpermw from a per-query table tab[j][r] = bits [j - r, j + r]
+ *    (r <= 31 fits the 32 word entries), so it is off the dependency chain;
+ *  - hits are kept as 32-bit lane masks, counts use masked adds.
+ * Same values as the generic loops of jaro_simd_tmpl.h. */
+typedef struct {
+    __m512i tab[NM_JV_MAX_QUERY];
+} jv_core16_ctx;
+
+static inline void jv_core16_prep(jv_core16_ctx *c, uint32_t lq) {
+    const __m512i r = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13,
+                                       12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i ones = _mm512_set1_epi16(-1);
+    for (uint32_t j = 0; j < lq; j++) {
+        __m512i jv = _mm512_set1_epi16((short)j);
+        /* bits <= j + r (all when j + r >= 15: vpsllvw counts >= 16 give 0) */
+        __m512i hi = _mm512_andnot_si512(_mm512_sllv_epi16(ones, _mm512_add_epi16(_mm512_add_epi16(jv, r),
+                                                                                   _mm512_set1_epi16(1))),
+                                         ones);
+        /* bits >= j - r (unsigned saturation: 0 when r >= j) */
+        __m512i lo = _mm512_sllv_epi16(ones, _mm512_subs_epu16(jv, r));
+        c->tab[j] = _mm512_and_si512(hi, lo);
+    }
+}
+
+typedef uint16_t jv_v16 __attribute__((vector_size(64), may_alias));
+
+static inline void jv_core16(const jv_core16_ctx *c, const void *pmv, uint32_t lq, jv_v16 rv, jv_v16 lenmask,
+                             jv_v16 *m_out, jv_v16 *t_out) {
+    const __m512i *pm = pmv;
+    const __m512i one = _mm512_set1_epi16(1), zero = _mm512_setzero_si512();
+    __m512i r = (__m512i)rv, len = (__m512i)lenmask;
+    __m512i matched = _mm512_andnot_si512(len, _mm512_set1_epi16(-1)), mcnt = zero, tcnt = zero;
+    __mmask32 hits[NM_JV_MAX_QUERY];
+    for (uint32_t j = 0; j < lq; j++) {
+        __m512i w = _mm512_permutexvar_epi16(r, c->tab[j]);
+        __m512i x = _mm512_ternarylogic_epi64(pm[j], w, matched, 0x40); /* a & b & ~c */
+        __m512i low = _mm512_and_si512(x, _mm512_sub_epi16(zero, x));
+        matched = _mm512_or_si512(matched, low);
+        __mmask32 h = _mm512_test_epi16_mask(x, x);
+        hits[j] = h;
+        mcnt = _mm512_mask_add_epi16(mcnt, h, mcnt, one);
+    }
+    __m512i rest = _mm512_and_si512(matched, len);
+    for (uint32_t j = 0; j < lq; j++) {
+        __m512i low = _mm512_maskz_mov_epi16(hits[j], _mm512_and_si512(rest, _mm512_sub_epi16(zero, rest)));
+        __mmask32 miss = _mm512_mask_testn_epi16_mask(hits[j], pm[j], low);
+        tcnt = _mm512_mask_add_epi16(tcnt, miss, tcnt, one);
+        rest = _mm512_xor_si512(rest, low);
+    }
+    *m_out = (jv_v16)mcnt;
+    *t_out = (jv_v16)tcnt;
 }
 
 #define JV_VB 64
 #define JV_LW 16
 #define JV_T uint16_t
 #define JV_S int16_t
+#define JV_CORE jv_core16
+#define JV_CORE_CTX jv_core16_ctx
+#define JV_CORE_PREP jv_core16_prep
 #include "compare/jaro_simd_tmpl.h"
+#undef JV_CORE
+#undef JV_CORE_CTX
+#undef JV_CORE_PREP
 #undef JV_LW
 #undef JV_T
 #undef JV_S

@@ -11,6 +11,8 @@
  *       q[j]: pm[j] is a JV_VB*8-bit row, read below as the lane vector whose
  *       lane k has bit i set iff byte i of candidate k is q[j] (8 byte
  *       compares per query byte, whatever lw).
+ * Optionally JV_CORE / JV_CORE_CTX / JV_CORE_PREP: an ISA-specific version of
+ * the matching and transposition passes for this lane width (same results).
  *
  * Algorithm (bit-parallel greedy matching, as in rapidfuzz-cpp, with the
  * transpositions vectorized as well): the candidates are the "pattern"
@@ -104,6 +106,10 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
     JV_T thT[JV_NL] __attribute__((aligned(64))), preT[JV_NL] __attribute__((aligned(64)));
     const uint8_t *src[JV_NL];
     const uint8_t *b8 = (const uint8_t *)bytes;
+#ifdef JV_CORE
+    JV_CORE_CTX core;
+    JV_CORE_PREP(&core, lq);
+#endif
 
     for (size_t g = 0; g < cnt; g += JV_NL) {
         size_t k = cnt - g < JV_NL ? cnt - g : JV_NL;
@@ -151,9 +157,16 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
         JV_V win = (two << ((rv & ~capped) | ((JV_T)(JV_LW - 1) & capped))) - 1;
         JV_V nz = (JV_V)(lenv != 0);
         JV_V lenmask = ((two << ((lenv - 1) & nz)) - 1) & nz;
-        win &= lenmask;
-
-        JV_V matched = zero, mcnt = zero, jv = zero;
+        /* Positions past the length start out "taken", so they never match
+         * and the window needs no masking inside the loop. */
+        JV_V mcnt, tcnt;
+#ifdef JV_CORE
+        JV_CORE(&core, pm, lq, rv, lenmask, &mcnt, &tcnt);
+        (void)win;
+        (void)hit;
+#else
+        JV_V matched = ~lenmask, jv = zero;
+        mcnt = zero;
         for (uint32_t j = 0; j < lq; j++) {
             JV_V x = pm[j] & win & ~matched;
             JV_V low = x & -x;
@@ -163,16 +176,18 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
             hit[j] = h;
             /* W_{j+1} = (W_j << 1) | [j < r]: subtracting the all-ones lane of
              * the compare adds the 1 into the bit the shift left empty. */
-            win = ((win << 1) - (JV_V)((JV_SV)jv < (JV_SV)rv)) & lenmask;
+            win = (win << 1) - (JV_V)((JV_SV)jv < (JV_SV)rv);
             jv += 1;
         }
-        JV_V rest = matched, tcnt = zero;
+        JV_V rest = matched & lenmask;
+        tcnt = zero;
         for (uint32_t j = 0; j < lq; j++) {
             JV_V low = rest & -rest;
             JV_V miss = (JV_V)((pm[j] & low) == 0) & hit[j];
             tcnt -= miss;
             rest ^= low & hit[j];
         }
+#endif
         /* Common prefix <= 4: bit i of PM[q[i]], within the length. */
         JV_V pre = zero, run = ~zero;
         for (uint32_t i = 0; i < lq && i < 4; i++) {
