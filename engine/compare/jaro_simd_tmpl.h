@@ -28,7 +28,7 @@
 #define JV_V JV_N(jv_vec_u)
 #define JV_SV JV_N(jv_vec_s)
 #define JV_NL (JV_VB / (JV_LW / 8))
-#define JV_CK (JV_NL < 8 ? JV_NL : 8)
+#define JV_CK (JV_NL < JV_VB / 4 ? JV_NL : JV_VB / 4)
 
 typedef JV_T JV_V __attribute__((vector_size(JV_VB), may_alias));
 typedef JV_S JV_SV __attribute__((vector_size(JV_VB), may_alias));
@@ -78,17 +78,17 @@ static void JV_N(jv_finish_)(uint32_t lq, const uint32_t *lenA, const JV_T *mT, 
                 CI ge = ((100 * num >= thr * den) & ~mz) | (mz & (thr == 0 ? -1 : 0));
                 lvl = (ge & t) | (lvl & ~ge);
             }
-            int32_t la8[JV_CK];
-            memcpy(la8, &lvl, sizeof lvl);
-            for (size_t z = 0; z < JV_CK; z++) lv[c + z] = (uint8_t)la8[z];
+            typedef uint8_t CB __attribute__((vector_size(JV_CK)));
+            CB b = __builtin_convertvector(lvl, CB);
+            memcpy(lv + c, &b, sizeof b);
         }
     }
-    int contiguous = ix[k - 1] - ix[0] == k - 1;
+    int full_run = k == JV_NL && ix[k - 1] - ix[0] == k - 1;
     if (o->jw) {
-        if (contiguous) memcpy(o->jw + ix[0], sa, k * sizeof(double));
+        if (full_run) memcpy(o->jw + ix[0], sa, sizeof sa);
         else for (size_t z = 0; z < k; z++) o->jw[ix[z]] = sa[z];
     } else {
-        if (contiguous) memcpy(o->level + ix[0], lv, k);
+        if (full_run) memcpy(o->level + ix[0], lv, sizeof lv);
         else for (size_t z = 0; z < k; z++) o->level[ix[z]] = lv[z];
     }
 }
