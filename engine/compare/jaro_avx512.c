@@ -17,33 +17,40 @@ static inline uint64_t jv_avail(const uint8_t *p, const uint8_t *end, int lw) {
 }
 
 /* One 512-bit vector of 64 / lw candidate slots of lw bytes each. */
-static inline __m512i jv_load_slots(const uint8_t **src, int z, int fast, const uint8_t *end, int lw) {
+static inline __m512i jv_load_slots(const uint8_t *b8, const uint32_t *of, int z, int fast, const uint8_t *end,
+                                    int lw) {
     if (lw == 16) {
-        const uint8_t *const *p = src + 4 * z;
+        const uint32_t *o = of + 4 * z;
+        if (fast) {
+            __m512i r = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(b8 + o[0])));
+            r = _mm512_inserti32x4(r, _mm_loadu_si128((const __m128i *)(b8 + o[1])), 1);
+            r = _mm512_inserti32x4(r, _mm_loadu_si128((const __m128i *)(b8 + o[2])), 2);
+            return _mm512_inserti32x4(r, _mm_loadu_si128((const __m128i *)(b8 + o[3])), 3);
+        }
         __m128i v[4];
         for (int i = 0; i < 4; i++)
-            v[i] = fast ? _mm_loadu_si128((const __m128i *)p[i])
-                        : _mm_maskz_loadu_epi8((__mmask16)jv_avail(p[i], end, 16), p[i]);
+            v[i] = _mm_maskz_loadu_epi8((__mmask16)jv_avail(b8 + o[i], end, 16), b8 + o[i]);
         __m512i r = _mm512_castsi128_si512(v[0]);
         r = _mm512_inserti32x4(r, v[1], 1);
         r = _mm512_inserti32x4(r, v[2], 2);
         return _mm512_inserti32x4(r, v[3], 3);
     }
     if (lw == 32) {
-        const uint8_t *const *p = src + 2 * z;
-        __m256i v0 = fast ? _mm256_loadu_si256((const __m256i *)p[0])
-                          : _mm256_maskz_loadu_epi8((__mmask32)jv_avail(p[0], end, 32), p[0]);
-        __m256i v1 = fast ? _mm256_loadu_si256((const __m256i *)p[1])
-                          : _mm256_maskz_loadu_epi8((__mmask32)jv_avail(p[1], end, 32), p[1]);
+        const uint8_t *p0 = b8 + of[2 * z], *p1 = b8 + of[2 * z + 1];
+        __m256i v0 = fast ? _mm256_loadu_si256((const __m256i *)p0)
+                          : _mm256_maskz_loadu_epi8((__mmask32)jv_avail(p0, end, 32), p0);
+        __m256i v1 = fast ? _mm256_loadu_si256((const __m256i *)p1)
+                          : _mm256_maskz_loadu_epi8((__mmask32)jv_avail(p1, end, 32), p1);
         return _mm512_inserti64x4(_mm512_castsi256_si512(v0), v1, 1);
     }
-    return fast ? _mm512_loadu_si512(src[z]) : _mm512_maskz_loadu_epi8(jv_avail(src[z], end, 64), src[z]);
+    const uint8_t *p = b8 + of[z];
+    return fast ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(jv_avail(p, end, 64), p);
 }
 
-static inline void jv_pm_build(const uint8_t **src, int fast, const uint8_t *end, int lw, const uint8_t *q,
-                               uint32_t lq, void *pm) {
+static inline void jv_pm_build(const uint8_t *b8, const uint32_t *of, int fast, const uint8_t *end, int lw,
+                               const uint8_t *q, uint32_t lq, void *pm) {
     __m512i s[8];
-    for (int z = 0; z < 8; z++) s[z] = jv_load_slots(src, z, fast, end, lw);
+    for (int z = 0; z < 8; z++) s[z] = jv_load_slots(b8, of, z, fast, end, lw);
     uint64_t *row = pm;
     for (uint32_t j = 0; j < lq; j++, row += 8) {
         __m512i c = _mm512_set1_epi8((char)q[j]);
@@ -89,18 +96,18 @@ static inline void jv_core16(const jv_core16_ctx *c, const void *pmv, uint32_t l
     for (uint32_t j = 0; j < lq; j++) {
         __m512i w = _mm512_permutexvar_epi16(r, c->tab[j]);
         __m512i x = _mm512_ternarylogic_epi64(pm[j], w, matched, 0x40); /* a & b & ~c */
-        __m512i low = _mm512_and_si512(x, _mm512_sub_epi16(zero, x));
-        matched = _mm512_or_si512(matched, low);
+        /* matched |= x & -x (the lowest candidate bit), one ternary op */
+        matched = _mm512_ternarylogic_epi64(matched, x, _mm512_sub_epi16(zero, x), 0xF8);
         __mmask32 h = _mm512_test_epi16_mask(x, x);
         hits[j] = h;
         mcnt = _mm512_mask_add_epi16(mcnt, h, mcnt, one);
     }
     __m512i rest = _mm512_and_si512(matched, len);
     for (uint32_t j = 0; j < lq; j++) {
-        __m512i low = _mm512_maskz_mov_epi16(hits[j], _mm512_and_si512(rest, _mm512_sub_epi16(zero, rest)));
+        __m512i low = _mm512_and_si512(rest, _mm512_sub_epi16(zero, rest));
         __mmask32 miss = _mm512_mask_testn_epi16_mask(hits[j], pm[j], low);
         tcnt = _mm512_mask_add_epi16(tcnt, miss, tcnt, one);
-        rest = _mm512_xor_si512(rest, low);
+        rest = _mm512_mask_sub_epi16(rest, hits[j], rest, low); /* clears that bit */
     }
     *m_out = (jv_v16)mcnt;
     *t_out = (jv_v16)tcnt;

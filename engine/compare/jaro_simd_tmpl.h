@@ -5,8 +5,8 @@
  *   JV_LW      lane width in bits = longest candidate in bytes (16, 32, 64)
  *   JV_T, JV_S unsigned and signed integer type of JV_LW bits
  * and these ISA hooks (static inline, defined before the first include):
- *   jv_pm_build(src, fast, end, lw, q, lq, pm)  loads lw bytes from each
- *       lane's src[k] (all at full width if fast, else never at or past end)
+ *   jv_pm_build(b8, of, fast, end, lw, q, lq, pm)  loads lw bytes at each
+ *       lane's b8 + of[k] (all at full width if fast, else never at or past end)
  *       and for each query byte q[j] sets one bit per loaded byte equal to
  *       q[j]: pm[j] is a JV_VB*8-bit row, read below as the lane vector whose
  *       lane k has bit i set iff byte i of candidate k is q[j] (8 byte
@@ -101,10 +101,9 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
                               const uint32_t *offsets, const uint32_t *idx, size_t base, size_t cnt,
                               const nm_jv_out *o) {
     JV_V pm[NM_JV_MAX_QUERY], hit[NM_JV_MAX_QUERY];
-    uint32_t ixa[JV_NL], lenA[JV_NL];
+    uint32_t ixa[JV_NL], lenA[JV_NL], ofa[JV_NL];
     JV_T lenT[JV_NL] __attribute__((aligned(64))), mT[JV_NL] __attribute__((aligned(64)));
     JV_T thT[JV_NL] __attribute__((aligned(64))), preT[JV_NL] __attribute__((aligned(64)));
-    const uint8_t *src[JV_NL];
     const uint8_t *b8 = (const uint8_t *)bytes;
 #ifdef JV_CORE
     JV_CORE_CTX core;
@@ -113,7 +112,7 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
 
     for (size_t g = 0; g < cnt; g += JV_NL) {
         size_t k = cnt - g < JV_NL ? cnt - g : JV_NL;
-        const uint32_t *ix = idx ? idx + g : ixa;
+        const uint32_t *ix = idx ? idx + g : ixa, *lane_of;
         if (!idx) {
             if (k < JV_NL) return g;
             const uint32_t *of = offsets + base + g;
@@ -123,25 +122,24 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
                 over |= lenA[l] > JV_LW;
             }
             if (over) return g;
-            for (size_t l = 0; l < JV_NL; l++) {
-                ixa[l] = (uint32_t)(base + g + l);
-                src[l] = b8 + of[l];
-            }
+            for (size_t l = 0; l < JV_NL; l++) ixa[l] = (uint32_t)(base + g + l);
+            lane_of = of;
         } else {
             /* Unused lanes get length 0 (empty masks) and point at the first
              * candidate, so every load stays valid. */
             for (size_t l = 0; l < JV_NL; l++) {
                 uint32_t c = ix[l < k ? l : 0];
-                src[l] = b8 + offsets[c];
+                ofa[l] = offsets[c];
                 lenA[l] = l < k ? offsets[c + 1] - offsets[c] : 0;
             }
+            lane_of = ofa;
         }
         for (size_t l = 0; l < JV_NL; l++) lenT[l] = (JV_T)lenA[l];
         /* Candidates are in ascending order, so if the last one can be read
          * with full-width loads, all can. Bytes past a candidate's length
          * (its neighbours) are cleared by the length mask below. */
-        int fast = (size_t)((const uint8_t *)end - src[k - 1]) >= JV_LW;
-        jv_pm_build(src, fast, (const uint8_t *)end, JV_LW, q, lq, pm);
+        int fast = (size_t)((const uint8_t *)end - (b8 + lane_of[k - 1])) >= JV_LW;
+        jv_pm_build(b8, lane_of, fast, (const uint8_t *)end, JV_LW, q, lq, pm);
 
         /* Window radius r = max(floor(max(lc, lq) / 2) - 1, 0) <= 31, first
          * window W_0 = bits [0, r] = (2 << min(r, JV_LW - 1)) - 1 (all ones
