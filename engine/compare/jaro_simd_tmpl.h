@@ -29,6 +29,7 @@
 #define JV_SV JV_N(jv_vec_s)
 #define JV_NL (JV_VB / (JV_LW / 8))
 #define JV_CK (JV_NL < JV_VB / 4 ? JV_NL : JV_VB / 4)
+#define JV_CH (JV_CK < 8 ? JV_CK : 8)
 
 typedef JV_T JV_V __attribute__((vector_size(JV_VB), may_alias));
 typedef JV_S JV_SV __attribute__((vector_size(JV_VB), may_alias));
@@ -46,7 +47,8 @@ typedef JV_S JV_SV __attribute__((vector_size(JV_VB), may_alias));
 static void JV_N(jv_finish_)(uint32_t lq, const uint32_t *lenA, const JV_T *mT, const JV_T *thT, const JV_T *preT,
                              const uint32_t *ix, size_t k, const nm_jv_out *o) {
     typedef int32_t CI __attribute__((vector_size(JV_CK * 4)));
-    typedef double CD __attribute__((vector_size(JV_CK * 8)));
+    typedef int32_t CH __attribute__((vector_size(JV_CH * 4)));
+    typedef double CD __attribute__((vector_size(JV_CH * 8)));
     int32_t mA[JV_NL], thA[JV_NL], lA[JV_NL];
     double sa[JV_NL] __attribute__((aligned(64)));
     uint8_t lv[JV_NL];
@@ -69,8 +71,18 @@ static void JV_N(jv_finish_)(uint32_t lq, const uint32_t *lenA, const JV_T *mT, 
         CI mz = m == 0;
         CI den = (30 * d & ~mz) | (1 & mz);
         if (o->jw) {
-            CD sv = __builtin_convertvector(num, CD) / __builtin_convertvector(den, CD);
-            memcpy(sa + c, &sv, sizeof sv);
+            /* In pieces of at most 8 lanes (a 512-bit double vector; gcc 12
+             * cannot lower wider int-to-double conversions at -O0). */
+            int32_t na[JV_CK], da[JV_CK];
+            memcpy(na, &num, sizeof na);
+            memcpy(da, &den, sizeof da);
+            for (size_t h = 0; h < JV_CK; h += JV_CH) {
+                CH nh, dh;
+                memcpy(&nh, na + h, sizeof nh);
+                memcpy(&dh, da + h, sizeof dh);
+                CD sv = __builtin_convertvector(nh, CD) / __builtin_convertvector(dh, CD);
+                memcpy(sa + c + h, &sv, sizeof sv);
+            }
         } else {
             CI lvl = zero + o->nthr;
             for (int t = o->nthr - 1; t >= 0; t--) {
@@ -217,3 +229,4 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
 #undef JV_SV
 #undef JV_NL
 #undef JV_CK
+#undef JV_CH
