@@ -113,14 +113,68 @@ static inline void jv_core16(const jv_core16_ctx *c, const void *pmv, uint32_t l
     *t_out = (jv_v16)tcnt;
 }
 
+/* Scores or levels of 32 lanes straight from the lane vectors: the exact
+ * num / den of nm_jv_numden in two halves of 16 32-bit lanes, then the
+ * division nm_jw_from_parts performs or the exact threshold tests. */
+static inline void jv_finish16(uint32_t lq, jv_v16 lenv, jv_v16 mv, jv_v16 thv, jv_v16 prev, const uint32_t *ix,
+                               size_t k, const nm_jv_out *o) {
+    double sa[32] __attribute__((aligned(64)));
+    uint8_t lv[32] __attribute__((aligned(64)));
+    const __m512i la = _mm512_set1_epi32((int)lq);
+    for (int h = 0; h < 2; h++) {
+#define JV_HALF(v) _mm512_cvtepu16_epi32(h ? _mm512_extracti64x4_epi64((__m512i)(v), 1) \
+                                           : _mm512_castsi512_si256((__m512i)(v)))
+        __m512i lb = JV_HALF(lenv), m = JV_HALF(mv), th = JV_HALF(thv), l = JV_HALF(prev);
+#undef JV_HALF
+        __m512i p = _mm512_mullo_epi32(la, lb);
+        __m512i d = _mm512_mullo_epi32(p, m);
+        __m512i n = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_mullo_epi32(m, m), _mm512_add_epi32(la, lb)),
+                                     _mm512_mullo_epi32(_mm512_sub_epi32(m, th), p));
+        __m512i n10 = _mm512_mullo_epi32(n, _mm512_set1_epi32(10));
+        __mmask16 boost = _mm512_cmpgt_epi32_mask(n10, _mm512_mullo_epi32(d, _mm512_set1_epi32(21)));
+        __m512i boosted = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_sub_epi32(_mm512_set1_epi32(10), l), n),
+                                           _mm512_mullo_epi32(_mm512_mullo_epi32(l, _mm512_set1_epi32(3)), d));
+        __m512i num = _mm512_mask_blend_epi32(boost, n10, boosted);
+        __mmask16 mz = _mm512_testn_epi32_mask(m, m);
+        __m512i den = _mm512_mask_blend_epi32(mz, _mm512_mullo_epi32(d, _mm512_set1_epi32(30)), _mm512_set1_epi32(1));
+        if (o->jw) {
+            __m512d lo = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_castsi512_si256(num)),
+                                       _mm512_cvtepi32_pd(_mm512_castsi512_si256(den)));
+            __m512d hi = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(num, 1)),
+                                       _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(den, 1)));
+            _mm512_store_pd(sa + 16 * h, lo);
+            _mm512_store_pd(sa + 16 * h + 8, hi);
+        } else {
+            __m512i lvl = _mm512_set1_epi32(o->nthr), num100 = _mm512_mullo_epi32(num, _mm512_set1_epi32(100));
+            for (int t = o->nthr - 1; t >= 0; t--) {
+                __mmask16 ge = _mm512_mask_cmpge_epi32_mask(
+                    (__mmask16)~mz, num100, _mm512_mullo_epi32(den, _mm512_set1_epi32(o->thr[t])));
+                if (o->thr[t] == 0) ge |= mz;
+                lvl = _mm512_mask_mov_epi32(lvl, ge, _mm512_set1_epi32(t));
+            }
+            _mm_store_si128((__m128i *)(lv + 16 * h), _mm512_cvtepi32_epi8(lvl));
+        }
+    }
+    int full_run = k == 32 && ix[31] - ix[0] == 31;
+    if (o->jw) {
+        if (full_run) memcpy(o->jw + ix[0], sa, sizeof sa);
+        else for (size_t z = 0; z < k; z++) o->jw[ix[z]] = sa[z];
+    } else {
+        if (full_run) memcpy(o->level + ix[0], lv, sizeof lv);
+        else for (size_t z = 0; z < k; z++) o->level[ix[z]] = lv[z];
+    }
+}
+
 #define JV_VB 64
 #define JV_LW 16
 #define JV_T uint16_t
 #define JV_S int16_t
+#define JV_FINISH jv_finish16
 #define JV_CORE jv_core16
 #define JV_CORE_CTX jv_core16_ctx
 #define JV_CORE_PREP jv_core16_prep
 #include "compare/jaro_simd_tmpl.h"
+#undef JV_FINISH
 #undef JV_CORE
 #undef JV_CORE_CTX
 #undef JV_CORE_PREP

@@ -12,7 +12,8 @@
  *       lane k has bit i set iff byte i of candidate k is q[j] (8 byte
  *       compares per query byte, whatever lw).
  * Optionally JV_CORE / JV_CORE_CTX / JV_CORE_PREP: an ISA-specific version of
- * the matching and transposition passes for this lane width (same results).
+ * the matching and transposition passes for this lane width, and JV_FINISH:
+ * of the score / level output (same results).
  *
  * Algorithm (bit-parallel greedy matching, as in rapidfuzz-cpp, with the
  * transpositions vectorized as well): the candidates are the "pattern"
@@ -205,6 +206,12 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
             pre += run & 1;
         }
         JV_V th = tcnt >> 1;
+#ifdef JV_FINISH
+        if (!o->parts) {
+            JV_FINISH(lq, lenv, mcnt, th, pre, ix, k, o);
+            continue;
+        }
+#endif
         memcpy(mT, &mcnt, sizeof mcnt);
         memcpy(thT, &th, sizeof th);
         memcpy(preT, &pre, sizeof pre);
