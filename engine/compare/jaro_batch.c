@@ -85,6 +85,7 @@ void nm_jw_batch(const char *q, size_t lq, const char *bytes, const uint32_t *of
 
 void nm_jw_level_batch(const char *q, size_t lq, const char *bytes, const uint32_t *offsets, size_t n,
                        const uint8_t *thresholds_pct, int nthr, uint8_t *out) {
-    nm_jv_out o = {.level = out, .thr = thresholds_pct, .nthr = nthr < 0 ? 0 : nthr};
+    /* Levels are bytes: at most 255 thresholds take part. */
+    nm_jv_out o = {.level = out, .thr = thresholds_pct, .nthr = nthr < 0 ? 0 : nthr > 255 ? 255 : nthr};
     run_batch(q, lq, bytes, offsets, n, &o);
 }
