@@ -120,7 +120,7 @@ size_t nm_nysiis_impl(const char *s, size_t n, int max_len, char *out, size_t ca
     size_t L = 0;
     for (size_t i = 0; i < n; i++) {   /* count the letters, copy the first NY_BUF */
         char c = ny_up[(unsigned char)s[i]];
-        if (c && L < NY_BUF) buf[L] = c;
+        buf[L < NY_BUF ? L : NY_BUF] = c;   /* slot NY_BUF is scratch */
         L += c != 0;
     }
     if (L == 0) {
