@@ -27,19 +27,29 @@
 #define DM_LEN 4     /* code length */
 
 typedef struct dm_code {
-    char p[DM_LEN + 1], a[DM_LEN + 1];
+    char p[8], a[8];   /* room for a 2-character add at length 4 */
     int pl, al;
 } dm_code;
 
-static inline void dm_put(char *dst, int *len, const char *src) {
-    while (*src && *len < DM_LEN) dst[(*len)++] = *src++;
+/* Append the n <= 2 characters of src, writing unconditionally and keeping
+ * at most DM_LEN: no branches on the code's length. */
+static inline __attribute__((always_inline)) void dm_put(char *dst, int *len, const char *src, int n) {
+    if (n > 0) dst[*len] = src[0];
+    if (n > 1) dst[*len + 1] = src[1];
+    *len = *len + n < DM_LEN ? *len + n : DM_LEN;
 }
 /* Add `main` to the primary and `alt` to the alternate code. */
-static inline void dm_add2(dm_code *o, const char *main, const char *alt) {
-    dm_put(o->p, &o->pl, main);
-    dm_put(o->a, &o->al, alt);
-}
-static inline void dm_add(dm_code *o, const char *both) { dm_add2(o, both, both); }
+#define dm_add2(o, main, alt) \
+    (dm_put((o)->p, &(o)->pl, (main), (int)sizeof(main) - 1), dm_put((o)->a, &(o)->al, (alt), (int)sizeof(alt) - 1))
+#define dm_add(o, both) dm_add2(o, both, both)
+
+/* Letters whose code never depends on context: the vowels (after the first
+ * letter) and the word boundary give nothing (1), B F K N Q V their code;
+ * all are skipped twice when doubled. 0: handled by the rules below. */
+static const char dm_simple[256] = {
+    ['A'] = 1, ['E'] = 1, ['I'] = 1, ['O'] = 1, ['U'] = 1, ['Y'] = 1, [' '] = 1,
+    ['B'] = 'P', ['F'] = 'F', ['K'] = 'K', ['N'] = 'N', ['Q'] = 'K', ['V'] = 'F',
+};
 
 static inline int dm_vowel(char c) {
     return c == 'A' || c == 'E' || c == 'I' || c == 'O' || c == 'U' || c == 'Y';
@@ -53,12 +63,6 @@ static inline int dm_in(char c, const char *set) {
 /* The word has `lit` at position pos (pos may be up to DM_PRE before it). */
 #define AT(pos, lit) (memcmp(w + (pos), (lit), sizeof(lit) - 1) == 0)
 #define CH(pos) (w[(pos)])
-
-static int dm_slavo_germanic(const char *w, int len) {
-    for (int i = 0; i < len; i++)
-        if (w[i] == 'W' || w[i] == 'K' || (w[i] == 'C' && w[i + 1] == 'Z')) return 1;
-    return 0;   /* WITZ contains W */
-}
 
 static inline int dm_germanic_start(const char *w) {
     return AT(0, "VAN ") || AT(0, "VON ") || AT(0, "SCH");
@@ -147,7 +151,8 @@ static int dm_g(const char *w, int i, int slavo, dm_code *o) {
             return i + 2;
         }
         if (i == 0) {   /* "ghislane", "ghiradelli" */
-            dm_add(o, CH(i + 2) == 'I' ? "J" : "K");
+            if (CH(i + 2) == 'I') dm_add(o, "J");
+            else dm_add(o, "K");
             return i + 2;
         }
         /* Parker's rule: silent GH in "hugh", "bough", "broughton". */
@@ -292,14 +297,20 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
     char buf[DM_PRE + DM_MAX + DM_POST];
     memset(buf, 0, DM_PRE);
     char *wb = buf + DM_PRE;
+    /* Copy upper-cased and find the "Slavo-Germanic" marks W, K, CZ (WITZ
+     * contains W) on the way, without branches. */
+    int slavo = 0;
+    char pc = 0;
     for (int k = 0; k < len; k++) {
         unsigned u = (unsigned)((s[b + (size_t)k] | 0x20) - 'a');
-        wb[k] = u < 26 ? (char)('A' + u) : ' ';
+        char c = u < 26 ? (char)('A' + u) : ' ';
+        wb[k] = c;
+        slavo |= (c == 'W') | (c == 'K') | ((pc == 'C') & (c == 'Z'));
+        pc = c;
     }
     memset(wb + len, ' ', DM_POST);
     const char *w = wb;
     const int last = len - 1;
-    const int slavo = dm_slavo_germanic(w, len);
 
     int i = 0;
     /* Silent first letter: "gnome", "knight", "pneumonia", "wright", "psychology". */
@@ -307,18 +318,24 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
     if (CH(0) == 'X') {   /* initial X is S: "Xavier" */
         dm_add(&o, "S");
         i = 1;
+    } else if (dm_vowel(CH(0))) {   /* every initial vowel is A */
+        dm_add(&o, "A");
+        i = 1;
     }
     while ((o.pl < DM_LEN || o.al < DM_LEN) && i < len) {
         char c = CH(i);
+        char sc = dm_simple[(unsigned char)c];
+        if (sc) {
+            /* Written always, counted only for a real code (sc > 1). */
+            int add = sc > 1;
+            o.p[o.pl] = sc;
+            o.a[o.al] = sc;
+            o.pl = o.pl + add < DM_LEN ? o.pl + add : DM_LEN;
+            o.al = o.al + add < DM_LEN ? o.al + add : DM_LEN;
+            i += 1 + (CH(i + 1) == c);
+            continue;
+        }
         switch (c) {
-        case 'A': case 'E': case 'I': case 'O': case 'U': case 'Y':
-            if (i == 0) dm_add(&o, "A");   /* every initial vowel is A */
-            i++;
-            break;
-        case 'B':   /* "-mb" as in "dumb" is handled under M */
-            dm_add(&o, "P");
-            i += CH(i + 1) == 'B' ? 2 : 1;
-            break;
         case 'C':
             i = dm_c(w, i, &o);
             break;
@@ -336,10 +353,6 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
                 i += (AT(i, "DT") || AT(i, "DD")) ? 2 : 1;
             }
             break;
-        case 'F':
-            dm_add(&o, "F");
-            i += CH(i + 1) == 'F' ? 2 : 1;
-            break;
         case 'G':
             i = dm_g(w, i, slavo, &o);
             break;
@@ -353,10 +366,6 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
             break;
         case 'J':
             i = dm_j(w, i, last, slavo, &o);
-            break;
-        case 'K':
-            dm_add(&o, "K");
-            i += CH(i + 1) == 'K' ? 2 : 1;
             break;
         case 'L':
             if (CH(i + 1) == 'L') {
@@ -377,10 +386,6 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
             dm_add(&o, "M");
             i += ((AT(i - 1, "UMB") && (i + 1 == last || AT(i + 2, "ER"))) || CH(i + 1) == 'M') ? 2 : 1;
             break;
-        case 'N':
-            dm_add(&o, "N");
-            i += CH(i + 1) == 'N' ? 2 : 1;
-            break;
         case 'P':
             if (CH(i + 1) == 'H') {
                 dm_add(&o, "F");
@@ -389,10 +394,6 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
                 dm_add(&o, "P");
                 i += dm_in(CH(i + 1), "PB") ? 2 : 1;
             }
-            break;
-        case 'Q':
-            dm_add(&o, "K");
-            i += CH(i + 1) == 'Q' ? 2 : 1;
             break;
         case 'R':   /* French "rogier", but not "hochmeier" */
             if (i == last && !slavo && AT(i - 2, "IE") && !AT(i - 4, "ME") && !AT(i - 4, "MA"))
@@ -417,10 +418,6 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
                 dm_add(&o, "T");
                 i += dm_in(CH(i + 1), "TD") ? 2 : 1;
             }
-            break;
-        case 'V':
-            dm_add(&o, "F");
-            i += CH(i + 1) == 'V' ? 2 : 1;
             break;
         case 'W':
             i = dm_w(w, i, last, &o);
@@ -447,9 +444,9 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
             break;
         }
     }
-    memcpy(primary, o.p, (size_t)o.pl);
-    primary[o.pl] = 0;
-    memcpy(alternate, o.a, (size_t)o.al);
-    alternate[o.al] = 0;
+    o.p[o.pl] = 0;
+    o.a[o.al] = 0;
+    memcpy(primary, o.p, DM_LEN + 1);
+    memcpy(alternate, o.a, DM_LEN + 1);
     return (size_t)o.pl;
 }
