@@ -18,6 +18,7 @@
  *
  * Tested against the 1,221 surnames of Commons Codec's DoubleMetaphone2Test
  * (Stephen Woodbridge's list) and the 38 DoubleMetaphoneTest assertions. */
+#include <stdint.h>
 #include <string.h>
 #include "npimatch/compare.h"
 
@@ -26,14 +27,19 @@
 #define DM_POST 8    /* spaces after the word: look-ahead needs <= 5 */
 #define DM_LEN 4     /* code length */
 
+#define DM_INLINE static inline __attribute__((always_inline))
+
+/* The codes under construction. The character arrays live outside the
+ * struct (8 bytes each: room for a 2-character add at length 4) so that,
+ * once everything is inlined, the lengths stay in registers. */
 typedef struct dm_code {
-    char p[8], a[8];   /* room for a 2-character add at length 4 */
+    char *p, *a;
     int pl, al;
 } dm_code;
 
 /* Append the n <= 2 characters of src, writing unconditionally and keeping
  * at most DM_LEN: no branches on the code's length. */
-static inline __attribute__((always_inline)) void dm_put(char *dst, int *len, const char *src, int n) {
+DM_INLINE void dm_put(char *dst, int *len, const char *src, int n) {
     if (n > 0) dst[*len] = src[0];
     if (n > 1) dst[*len + 1] = src[1];
     *len = *len + n < DM_LEN ? *len + n : DM_LEN;
@@ -43,33 +49,54 @@ static inline __attribute__((always_inline)) void dm_put(char *dst, int *len, co
     (dm_put((o)->p, &(o)->pl, (main), (int)sizeof(main) - 1), dm_put((o)->a, &(o)->al, (alt), (int)sizeof(alt) - 1))
 #define dm_add(o, both) dm_add2(o, both, both)
 
-/* Letters whose code never depends on context: the vowels (after the first
- * letter) and the word boundary give nothing (1), B F K N Q V their code;
- * all are skipped twice when doubled. 0: handled by the rules below. */
-static const char dm_simple[256] = {
+/* Fast path. Most letters get a fixed code in most contexts: dm_fast[c] is
+ * that code (1: none, for the vowels after the first letter and the word
+ * boundary; 0: always use the rules), and the letter is skipped twice when
+ * doubled. dm_guard[c] lists the next letters (bit k for 'A' + k) that call
+ * for the full rules, bit 31 the last position: D before G or T, T before
+ * I C H T D, P before H or B, M before B ("dumb"), L before L, R at the end.
+ * The rules give the same result as the fast path everywhere else; taking it
+ * avoids the mispredicted jump into the rule switch for most letters. */
+#define DM_G(c) (1u << ((c) - 'A'))
+static const char dm_fast[256] = {
     ['A'] = 1, ['E'] = 1, ['I'] = 1, ['O'] = 1, ['U'] = 1, ['Y'] = 1, [' '] = 1,
     ['B'] = 'P', ['F'] = 'F', ['K'] = 'K', ['N'] = 'N', ['Q'] = 'K', ['V'] = 'F',
+    ['D'] = 'T', ['T'] = 'T', ['P'] = 'P', ['M'] = 'M', ['L'] = 'L', ['R'] = 'R',
+};
+static const uint32_t dm_guard[256] = {
+    ['D'] = DM_G('G') | DM_G('T'),
+    ['T'] = DM_G('I') | DM_G('C') | DM_G('H') | DM_G('T') | DM_G('D'),
+    ['P'] = DM_G('H') | DM_G('B'),
+    ['M'] = DM_G('B'),
+    ['L'] = DM_G('L'),
+    ['R'] = 1u << 31,
 };
 
-static inline int dm_vowel(char c) {
+DM_INLINE int dm_vowel(char c) {
     return c == 'A' || c == 'E' || c == 'I' || c == 'O' || c == 'U' || c == 'Y';
 }
-/* c is one of the characters of set (c = 0, before the word, never is). */
-static inline int dm_in(char c, const char *set) {
-    for (; *set; set++)
-        if (*set == c) return 1;
-    return 0;
+/* c is one of the characters of set (c = 0, before the word, never is).
+ * Sets are literals of ' '..'Z', so after inlining the mask is a constant
+ * and the test is a shift. */
+DM_INLINE uint64_t dm_mask(const char *set) {
+    uint64_t m = 0;
+    for (; *set; set++) m |= (uint64_t)1 << (*set - ' ');
+    return m;
+}
+DM_INLINE int dm_in(char c, const char *set) {
+    unsigned k = (unsigned)((unsigned char)c - ' ');
+    return k < 64 && ((dm_mask(set) >> k) & 1);
 }
 /* The word has `lit` at position pos (pos may be up to DM_PRE before it). */
 #define AT(pos, lit) (memcmp(w + (pos), (lit), sizeof(lit) - 1) == 0)
 #define CH(pos) (w[(pos)])
 
-static inline int dm_germanic_start(const char *w) {
+DM_INLINE int dm_germanic_start(const char *w) {
     return AT(0, "VAN ") || AT(0, "VON ") || AT(0, "SCH");
 }
 
 /* C: returns the new position. */
-static int dm_c(const char *w, int i, dm_code *o) {
+DM_INLINE int dm_c(const char *w, int i, dm_code *o) {
     /* Germanic ACH: "bacher", "macher" - but not "achille", "ache". */
     if (i > 1 && !dm_vowel(CH(i - 2)) && AT(i - 1, "ACH") && CH(i + 2) != 'I' &&
         (CH(i + 2) != 'E' || AT(i - 2, "BACHER") || AT(i - 2, "MACHER"))) {
@@ -144,7 +171,7 @@ static int dm_c(const char *w, int i, dm_code *o) {
     return i + 1;
 }
 
-static int dm_g(const char *w, int i, int slavo, dm_code *o) {
+DM_INLINE int dm_g(const char *w, int i, int slavo, dm_code *o) {
     if (CH(i + 1) == 'H') {
         if (i > 0 && !dm_vowel(CH(i - 1))) {
             dm_add(o, "K");
@@ -198,7 +225,7 @@ static int dm_g(const char *w, int i, int slavo, dm_code *o) {
     return CH(i + 1) == 'G' ? i + 2 : i + 1;
 }
 
-static int dm_j(const char *w, int i, int last, int slavo, dm_code *o) {
+DM_INLINE int dm_j(const char *w, int i, int last, int slavo, dm_code *o) {
     if (AT(i, "JOSE") || AT(0, "SAN ")) {   /* Spanish "jose", "san jacinto" */
         if ((i == 0 && CH(i + 4) == ' ') || AT(0, "SAN ")) dm_add(o, "H");
         else dm_add2(o, "J", "H");
@@ -216,7 +243,7 @@ static int dm_j(const char *w, int i, int last, int slavo, dm_code *o) {
     return CH(i + 1) == 'J' ? i + 2 : i + 1;
 }
 
-static int dm_s(const char *w, int i, int last, int slavo, dm_code *o) {
+DM_INLINE int dm_s(const char *w, int i, int last, int slavo, dm_code *o) {
     if (AT(i - 1, "ISL") || AT(i - 1, "YSL")) return i + 1;   /* "island", "isle", "carlisle" */
     if (i == 0 && AT(0, "SUGAR")) {
         dm_add2(o, "X", "S");
@@ -261,7 +288,7 @@ static int dm_s(const char *w, int i, int last, int slavo, dm_code *o) {
     return dm_in(CH(i + 1), "SZ") ? i + 2 : i + 1;
 }
 
-static int dm_w(const char *w, int i, int last, dm_code *o) {
+DM_INLINE int dm_w(const char *w, int i, int last, dm_code *o) {
     if (AT(i, "WR")) {
         dm_add(o, "R");
         return i + 2;
@@ -288,7 +315,8 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
     size_t b = 0, e = n;
     while (b < e && (unsigned)((s[b] | 0x20) - 'a') >= 26) b++;
     while (e > b && (unsigned)((s[e - 1] | 0x20) - 'a') >= 26) e--;
-    dm_code o = {.pl = 0, .al = 0};
+    char pbuf[8], abuf[8];
+    dm_code o = {.p = pbuf, .a = abuf, .pl = 0, .al = 0};
     if (b == e) {
         primary[0] = alternate[0] = 0;
         return 0;
@@ -324,8 +352,12 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
     }
     while ((o.pl < DM_LEN || o.al < DM_LEN) && i < len) {
         char c = CH(i);
-        char sc = dm_simple[(unsigned char)c];
-        if (sc) {
+        char nx = CH(i + 1);
+        char sc = dm_fast[(unsigned char)c];
+        uint32_t g = dm_guard[(unsigned char)c];
+        unsigned k = (unsigned)(unsigned char)nx - 'A';
+        int guarded = (int)((k < 26 ? g >> k : 0) & 1) | (int)((g >> 31) & (i == last));
+        if (sc && !guarded) {
             /* Written always, counted only for a real code (sc > 1). */
             int add = sc > 1;
             o.p[o.pl] = sc;
@@ -446,7 +478,7 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
     }
     o.p[o.pl] = 0;
     o.a[o.al] = 0;
-    memcpy(primary, o.p, DM_LEN + 1);
-    memcpy(alternate, o.a, DM_LEN + 1);
+    memcpy(primary, pbuf, DM_LEN + 1);
+    memcpy(alternate, abuf, DM_LEN + 1);
     return (size_t)o.pl;
 }
