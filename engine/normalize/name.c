@@ -75,7 +75,10 @@ size_t nm_canonical_credential(const char *tok, size_t n, char out[16]) {
     size_t o = 0;
     for (size_t i = 0; i < l; i++) {
         if (f[i] == ' ') continue;
-        if (o == 15) return 0;
+        if (o == 15) {
+            out[0] = 0;
+            return 0;
+        }
         out[o++] = f[i];
     }
     out[o] = 0;
@@ -225,7 +228,7 @@ static int all_creds(const nm_tok *w, size_t b, size_t e) {
 static void parse_credentials(const char *s, size_t n, int keep_unknown, nm_person_name *out) {
     char f[256];
     nm_tok w[48];
-    size_t l = nm_fold_text(s, n, NM_FOLD_COMMA, f, sizeof f);
+    size_t l = nm_fold_text(s, n, NM_FOLD_HYPHEN | NM_FOLD_COMMA, f, sizeof f);
     size_t nw = nm_split_words(f, l, w, 48, NULL);
     char c[16], cat[48];
     for (size_t i = 0; i < nw;) {
