@@ -85,6 +85,8 @@ Test(name, full_name_forms) {
     NAME_EQ(full("MC DONALD, RONALD"), "", "RONALD", "", "MCDONALD", "", "");
     NAME_EQ(full("Ronald Mc Donald"), "", "RONALD", "", "MCDONALD", "", "");
     NAME_EQ(full("Maria del Carmen Lopez"), "", "MARIA", "DEL CARMEN", "LOPEZ", "", "");
+    NAME_EQ(full("SMITH, DR. JOHN A"), "DR", "JOHN", "A", "SMITH", "", "");
+    NAME_EQ(full("Dr., John Smith"), "DR", "JOHN", "", "SMITH", "", "");
     /* one name word: it is the surname */
     NAME_EQ(full("SMITH MD"), "", "", "", "SMITH", "", "MD");
     NAME_EQ(full("SMITH, MD"), "", "", "", "SMITH", "", "MD");

@@ -348,7 +348,7 @@ int nm_parse_full_name(const char *s, size_t n, nm_person_name *out) {
     size_t nw = fold_words(s, n, NM_FOLD_HYPHEN | NM_FOLD_COMMA, buf, sizeof buf, w, MAXW * 2, comma);
 
     size_t b = 0;
-    while (b + 1 < nw && as_prefix(w[b]) && !comma[b + 1]) {
+    while (b + 1 < nw && as_prefix(w[b])) {
         if (!out->prefix[0]) set_field(out->prefix, sizeof out->prefix, as_prefix(w[b]));
         b++;
     }
@@ -377,10 +377,16 @@ int nm_parse_full_name(const char *s, size_t n, nm_person_name *out) {
             parse_credentials(src, len, 0, out);
             i = e;
         }
-        size_t ng = seg_end1 - seg_end0;
-        strip_trailing(w + seg_end0, &ng, 1, 0, out);
-        join_words(w, seg_end0, seg_end0 + 1, 0, out->first, sizeof out->first);
-        join_words(w, seg_end0 + 1, seg_end0 + ng, 0, out->middle, sizeof out->middle);
+        /* "SMITH, DR. JOHN A" */
+        size_t fb = seg_end0;
+        while (fb + 1 < seg_end1 && as_prefix(w[fb])) {
+            if (!out->prefix[0]) set_field(out->prefix, sizeof out->prefix, as_prefix(w[fb]));
+            fb++;
+        }
+        size_t ng = seg_end1 - fb;
+        strip_trailing(w + fb, &ng, 1, 0, out);
+        join_words(w, fb, fb + 1, 0, out->first, sizeof out->first);
+        join_words(w, fb + 1, fb + ng, 0, out->middle, sizeof out->middle);
     } else {
         /* "Prefix First Middle Last Suffix, Cred": strip from the right
          * while two name words remain. */
