@@ -121,6 +121,8 @@ Test(name, separate_columns) {
     NAME_EQ(cols("ROBERT", NULL, "SMITH", "Junior", "PHARM.D."), "", "ROBERT", "", "SMITH", "JR", "PHARMD");
     NAME_EQ(cols("ROBERT", NULL, "SMITH V", NULL, NULL), "", "ROBERT", "", "SMITH", "V", "");
     NAME_EQ(cols("JOHN V", NULL, "SMITH", NULL, NULL), "", "JOHN", "V", "SMITH", "", "");
+    NAME_EQ(cols("JOHN MD", NULL, "SMITH DO", NULL, NULL), "", "JOHN", "", "SMITH", "", "MD DO");
+    NAME_EQ(cols("ANH DO", NULL, "NGUYEN", NULL, NULL), "", "ANH DO", "", "NGUYEN", "", ""); /* DO after a given name */
     NAME_EQ(cols("Ana", NULL, "o brien", NULL, NULL), "", "ANA", "", "OBRIEN", "", "");
     NAME_EQ(cols("José", NULL, "Muñoz", NULL, "M.D., M.D."), "", "JOSE", "", "MUNOZ", "", "MD");
     /* unknown credential text is kept, known tokens canonical */
@@ -196,6 +198,8 @@ Test(contact, phone) {
     cr_assert_str_eq(phone("308-865-2512 EXT. 45"), "3088652512");
     cr_assert_str_eq(phone("308/865-2512#4"), "3088652512");
     cr_assert_str_eq(phone("308-865-2512x"), "3088652512");
+    cr_assert_str_eq(phone("308-865-2512 / 402-555-1234"), "3088652512");
+    cr_assert_str_eq(phone("308-865-2512, 402-555-1234"), "3088652512");
     cr_assert_str_eq(phone("865-2512"), "");            /* 7 digits */
     cr_assert_str_eq(phone("108-865-2512"), "");        /* area code starts with 1 */
     cr_assert_str_eq(phone("308-065-2512"), "");        /* exchange starts with 0 */

@@ -165,30 +165,27 @@ static int tok_cmp(nm_tok t, const char *k) {
     int c = memcmp(t.s, k, m);
     return c ? c : (t.len > kl) - (t.len < kl);
 }
-static const char *suffix_abbr(nm_tok t) {
-    if (t.len < 2 || t.len > 10) return NULL;
-    size_t lo = 0, hi = NELEM(k_suffix);
+/* Binary search of a table sorted by its first member, `const char *from`
+ * (map and unit_map). */
+static const void *find_sorted(const void *base, size_t n, size_t size, nm_tok t) {
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = tok_cmp(t, k_suffix[mid].from);
-        if (!c) return k_suffix[mid].to;
+        const void *e = (const char *)base + mid * size;
+        int c = tok_cmp(t, *(const char *const *)e);
+        if (!c) return e;
         if (c < 0) hi = mid;
         else lo = mid + 1;
     }
     return NULL;
 }
+static const char *suffix_abbr(nm_tok t) {
+    const map *m = t.len >= 2 && t.len <= 10 ? find_sorted(k_suffix, NELEM(k_suffix), sizeof *k_suffix, t) : NULL;
+    return m ? m->to : NULL;
+}
 static const char *dir_abbr(nm_tok t) { return map_find(k_dir, NELEM(k_dir), t); }
 static const unit_map *unit_find(nm_tok t) {
-    if (t.len == 0 || t.len > 10) return NULL;
-    size_t lo = 0, hi = NELEM(k_unit);
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = tok_cmp(t, k_unit[mid].from);
-        if (!c) return &k_unit[mid];
-        if (c < 0) hi = mid;
-        else lo = mid + 1;
-    }
-    return NULL;
+    return t.len && t.len <= 10 ? find_sorted(k_unit, NELEM(k_unit), sizeof *k_unit, t) : NULL;
 }
 static int word_index(nm_tok t, const char *const *tab, size_t n) {
     for (size_t i = 1; i < n; i++)
