@@ -22,6 +22,10 @@ Test(text, case_accents_and_punctuation) {
     cr_assert_str_eq(txt("Æbelø Øster", 0), "AEBELO OSTER");
     cr_assert_str_eq(txt("Łukasz Żółć Dvořák", 0), "LUKASZ ZOLC DVORAK");
     cr_assert_str_eq(txt("Œuvre", 0), "OEUVRE");
+    cr_assert_str_eq(txt("Nguyễn Văn Đức", 0), "NGUYEN VAN DUC");
+    cr_assert_str_eq(txt("Trương Thị Hường", 0), "TRUONG THI HUONG");
+    cr_assert_str_eq(txt("Ștefan Țiriac", 0), "STEFAN TIRIAC");
+    cr_assert_str_eq(txt("李 Smith", 0), "SMITH");                     /* other scripts separate */
     cr_assert_str_eq(txt("M.D.", 0), "MD");
     cr_assert_str_eq(txt("O\xe2\x80\x99Neil", 0), "ONEIL");        /* typographic apostrophe */
     cr_assert_str_eq(txt("Jose\xcc\x81", 0), "JOSE");              /* decomposed accent (NFD) */
