@@ -96,8 +96,10 @@ Test(name, full_name_forms) {
     NAME_EQ(full("SMITH, MD"), "", "", "", "SMITH", "", "MD");
     /* a credential that is also a surname stays a surname without a comma */
     NAME_EQ(full("Anh Do"), "", "ANH", "", "DO", "", "");
-    /* a lone O between given name and surname is a middle initial */
-    NAME_EQ(full("JOHN O BRIEN"), "", "JOHN", "O", "BRIEN", "", "");
+    /* a lone O joins a known O' surname, else it is a middle initial */
+    NAME_EQ(full("JOHN O BRIEN"), "", "JOHN", "", "OBRIEN", "", "");
+    NAME_EQ(full("Sean P O Connor MD"), "", "SEAN", "P", "OCONNOR", "", "MD");
+    NAME_EQ(full("MARY O SMITH"), "", "MARY", "O", "SMITH", "", "");
     nm_person_name p;
     cr_assert_eq(nm_parse_full_name("", 0, &p), NM_E_ARG);
     cr_assert_eq(nm_parse_full_name(" ,.; ", 5, &p), NM_E_ARG);
