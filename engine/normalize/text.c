@@ -183,7 +183,12 @@ size_t nm_fold_text(const char *in, size_t n, unsigned flags, char *out, size_t 
     while (i < n && !st.full) {
         unsigned char c = s[i];
         if (c < 0x80) {
-            feed(&st, c);
+            /* fast path: a letter or digit continuing a word */
+            if (ascii_class[c] == C_WORD && !st.pend && st.o + 2 <= cap) {
+                out[st.o++] = (char)((c >= 'a' && c <= 'z') ? c - 32 : c);
+            } else {
+                feed(&st, c);
+            }
             i++;
             continue;
         }
