@@ -410,11 +410,13 @@ static int write_string(nm_buf *o, const char *str, size_t n) {
     return nm_buf_putc(o, '"');
 }
 
-static int write_value(const nm_json *v, nm_buf *o, int indent);
+static int write_value(const nm_json *v, nm_buf *o, int indent, int inline_form);
 
-static int is_flat(const nm_json *v) {
+/* Containers of scalars, or of containers of scalars, may go on one line. */
+static int inlinable(const nm_json *v, int depth) {
     for (const nm_json *k = v->u.kids.first; k; k = k->next)
-        if (k->type == NM_JSON_ARRAY || k->type == NM_JSON_OBJECT) return 0;
+        if ((k->type == NM_JSON_ARRAY || k->type == NM_JSON_OBJECT) && (depth == 0 || !inlinable(k, depth - 1)))
+            return 0;
     return 1;
 }
 
@@ -432,13 +434,13 @@ static int write_members(const nm_json *v, nm_buf *o, int indent, int inline_for
             NM_TRY(write_string(o, k->key, k->key_len));
             NM_TRY(nm_buf_append(o, ": ", 2));
         }
-        NM_TRY(write_value(k, o, indent + 2));
+        NM_TRY(write_value(k, o, indent + 2, inline_form));
     }
     if (!inline_form && v->u.kids.n) NM_TRY(nm_buf_printf(o, "\n%*s", indent, ""));
     return nm_buf_putc(o, obj ? '}' : ']');
 }
 
-static int write_value(const nm_json *v, nm_buf *o, int indent) {
+static int write_value(const nm_json *v, nm_buf *o, int indent, int inline_form) {
     char num[32];
     switch (v->type) {
     case NM_JSON_NULL: return nm_buf_append(o, "null", 4);
@@ -449,13 +451,13 @@ static int write_value(const nm_json *v, nm_buf *o, int indent) {
     case NM_JSON_STRING: return write_string(o, v->u.str.s, v->u.str.len);
     case NM_JSON_ARRAY:
     case NM_JSON_OBJECT:
-        if (v->u.kids.n && is_flat(v)) {
-            /* Try the one-line form; keep it when it fits in 100 columns. */
-            size_t mark = o->len;
-            size_t line_start = mark;
+        if (inline_form) return write_members(v, o, indent, 1);
+        if (v->u.kids.n && inlinable(v, 1)) {
+            /* Try the one-line form; keep it when the line fits in 120 columns. */
+            size_t mark = o->len, line_start = mark;
             while (line_start > 0 && o->data[line_start - 1] != '\n') line_start--;
             NM_TRY(write_members(v, o, indent, 1));
-            if (o->len - line_start <= 100) return 0;
+            if (o->len - line_start <= 120) return 0;
             o->len = mark;
             o->data[mark] = 0;
         }
@@ -465,6 +467,6 @@ static int write_value(const nm_json *v, nm_buf *o, int indent) {
 }
 
 int nm_json_write(const nm_json *v, nm_buf *out) {
-    NM_TRY(write_value(v, out, 0));
+    NM_TRY(write_value(v, out, 0, 0));
     return nm_buf_putc(out, '\n');
 }

@@ -11,9 +11,9 @@
  * DOM: every node, key and string lives in the caller's nm_arena and is
  * freed with it. Object members keep their input (or insertion) order.
  *
- * Writer: 2-space indentation; an array or object whose members are all
- * scalars and whose one-line form fits in 100 columns is written on one line
- * (m/u tables stay readable); numbers use the shortest "%.*g" form that reads
+ * Writer: 2-space indentation; an array or object whose members are
+ * scalars (or arrays/objects of scalars) and whose line fits in 120 columns
+ * is written on one line (one model level per line); numbers use the shortest "%.*g" form that reads
  * back to the same double; non-finite numbers are refused. Same DOM => same
  * bytes. */
 #ifndef NM_JSON_H

@@ -292,8 +292,9 @@ static int is_name_type(nm_field_type t) {
 }
 
 /* Which field types a predicate makes sense on; NULL when it does. */
-static const char *predicate_type_error(uint8_t pred, const nm_comparison *cmp, const nm_field *fields) {
+static const char *predicate_type_error(uint8_t pred, uint8_t only, const nm_comparison *cmp, const nm_field *fields) {
     for (int i = 0; i < cmp->n_fields; i++) {
+        if (only != NM_ALL_FIELDS && only != i) continue;
         nm_field_type t = fields[cmp->fields[i]].type;
         switch (pred) {
         case NM_PRED_DATE_TRANSPOSED: case NM_PRED_DATE_ONE_DIGIT_OFF:
@@ -310,17 +311,28 @@ static const char *predicate_type_error(uint8_t pred, const nm_comparison *cmp, 
         default: break;
         }
     }
-    if (pred == NM_PRED_SWAPPED && cmp->n_fields != 2) return "swapped needs a comparison over two fields";
+    if (pred == NM_PRED_SWAPPED && (cmp->n_fields != 2 || only != NM_ALL_FIELDS))
+        return "swapped needs a comparison over two fields (and no \"field\")";
     return NULL;
 }
 
 /* ----------------------------------------------------------- comparisons */
 
 static int parse_level(ctx *c, const nm_json *o, nm_comparison *cmp, size_t li, size_t nl) {
-    static const char *const keys[] = {"label", "predicate", "m", "u", "tf", "tf_weight", "weight", NULL};
+    static const char *const keys[] = {"label", "predicate", "field", "m", "u", "tf", "tf_weight", "weight", NULL};
     nm_level *lv = &cmp->levels[li];
-    const char *pred;
+    const char *pred, *fname;
     NM_TRY(check_keys(c, o, keys));
+    lv->field = NM_ALL_FIELDS;
+    NM_TRY(str_member(c, o, "field", 0, &fname));
+    if (fname) {
+        for (int k = 0; k < cmp->n_fields; k++)
+            if (!strcmp(c->m->fields[cmp->fields[k]].name, fname)) lv->field = (uint8_t)k;
+        if (lv->field == NM_ALL_FIELDS || cmp->n_fields < 2) {
+            push_key(c, "field");
+            return fail(c, NM_E_MODEL, nm_json_get(o, "field"), "\"field\" must name one of the fields of a two-field comparison");
+        }
+    }
     NM_TRY(named(c, o, "label", &lv->label));
     for (size_t j = 0; j < li; j++)
         if (strcmp(cmp->levels[j].label, lv->label) == 0)
@@ -330,7 +342,7 @@ static int parse_level(ctx *c, const nm_json *o, nm_comparison *cmp, size_t li, 
     size_t s = push_key(c, "predicate");
     if (parse_predicate(pred, &lv->predicate, &lv->param))
         return fail(c, NM_E_MODEL, pj, "unknown predicate \"%s\" (or bad parameter)", pred);
-    const char *te = predicate_type_error(lv->predicate, cmp, c->m->fields);
+    const char *te = predicate_type_error(lv->predicate, lv->field, cmp, c->m->fields);
     if (te) return fail(c, NM_E_MODEL, pj, "%s", te);
     if (lv->predicate == NM_PRED_ELSE && li != nl - 1) return fail(c, NM_E_MODEL, pj, "\"else\" must be the last level");
     if (li == nl - 1 && lv->predicate != NM_PRED_ELSE) return fail(c, NM_E_MODEL, pj, "the last level must be \"else\"");
@@ -838,6 +850,7 @@ static nm_json *model_dom(const nm_model *m, wctx *w) {
             nm_json *lo = w_obj(w);
             w_str(w, lo, "label", lv->label);
             w_str(w, lo, "predicate", pred);
+            if (lv->field != NM_ALL_FIELDS) w_str(w, lo, "field", m->fields[c->fields[lv->field]].name);
             if (l != c->null_level) {
                 w_num(w, lo, "m", lv->m);
                 w_num(w, lo, "u", lv->u);

@@ -21,6 +21,8 @@
  *       {"label": "null",  "predicate": "null"},                     weight 0, no m/u
  *       {"label": "exact", "predicate": "exact", "m": 0.8, "u": 0.001, "tf": true},
  *       {"label": "jw92",  "predicate": "jw>=92", "m": 0.1, "u": 0.002},
+ *         (optional per level: "field": one of the comparison's fields,
+ *          "tf_weight": 0..1 scaling the TF term)
  *       {"label": "else",  "predicate": "else",  "m": 0.1, "u": 0.997} ]} ],
  *   "blocking_rules": [ {"name": "dm_last_state", "keys": "dmetaphone(last_name)+state"} ],
  *   "training_blocking_rules": [ ...same form, used by EM... ],
@@ -55,8 +57,13 @@
  *   initial                first letters equal and one side is an initial
  *   swapped                two-field comparison: a1 == b2 and a2 == b1
  *   else                   always holds
- * For a comparison over two fields, predicates other than null/swapped must
- * hold on both fields.
+ * Comparisons over two fields (e.g. ["first_name", "last_name"], or
+ * ["license_number", "license_state"]): a level's predicate must hold on
+ * both fields, unless the level names one of them with "field": "first_name"
+ * (then only that field is read). "null" holds when no field can be compared
+ * (each is missing on at least one side); other predicates are false on a
+ * missing value. This gives Splink's forename/surname comparison: exact on
+ * both, swapped, then per-field levels.
  *
  * Blocking keys: terms joined by '+', each `field` or `fn(field)` with fn in
  * value, initial, prefixN (N = 1..9), soundex, nysiis, dmetaphone, nickname,
@@ -106,6 +113,7 @@ extern "C" {
 #define NM_MAX_KEY_TERMS 8
 #define NM_MAX_CONDITIONS 16
 #define NM_NO_LEVEL 0xFF
+#define NM_ALL_FIELDS 0xFF
 
 typedef enum nm_field_type {
     NM_FIELD_NAME, NM_FIELD_GIVEN_NAME, NM_FIELD_SURNAME, NM_FIELD_DATE, NM_FIELD_ADDRESS,
@@ -157,6 +165,7 @@ typedef struct nm_level {
     const char *label;
     uint8_t predicate;      /* nm_predicate */
     uint8_t tf;             /* term-frequency adjustment on this level */
+    uint8_t field;          /* NM_ALL_FIELDS, or 0/1: the one comparison field read */
     int32_t param;          /* t (percent) or k (edits, days, km); 0 when unused */
     double m, u;            /* in (0,1]; 1 and 1 for the null level */
     double tf_weight;       /* 0..1, default 1 (Splink's tf_adjustment_weight) */
