@@ -63,48 +63,67 @@ Test(model, invalid_models_give_exact_positions) {
     cr_assert_str_eq(e.msg, "m.json:1:1: (top level): missing required key \"fields\"");
 }
 
+/* Each row: replace `from` by `to` in BASE; expect `code` and a message part. */
+static const struct { const char *from, *to; int code; const char *msg; } BAD[] = {
+    {"\"predicate\": \"exact\"", "\"prediate\": \"exact\"", NM_E_MODEL, "levels[1].prediate: unknown key"},
+    {"\"u\": 0.99", "\"u\": 1.5", NM_E_MODEL, "levels[2].u: must be in (0, 1]"},
+    {"\"m\": 0.9", "\"m\": \"0.9\"", NM_E_MODEL, "levels[1].m: expected number, found string"},
+    {"\"u\": 0.01}", "\"x\": 1}", NM_E_MODEL, "levels[1].x: unknown key"},
+    {"\"u\": 0.01}", "\"tf\": true}", NM_E_MODEL, "missing required key \"u\""},
+    {"0.001", "1", NM_E_MODEL, "probability_two_random_records_match: must be in (0, 1)"},
+    {"\"npimatch_model_version\": 1", "\"npimatch_model_version\": \"1\"", NM_E_MODEL,
+     "expected number, found string"},
+    {"\"keys\": \"last_name\"", "\"keys\": \"lastname\"", NM_E_MODEL,
+     "blocking_rules[0].keys: \"lastname\" is not a field of the model"},
+    {"\"keys\": \"last_name\"", "\"keys\": \"metaphone(last_name)\"", NM_E_MODEL,
+     "unknown key function \"metaphone\""},
+    {"\"keys\": \"last_name\"", "\"keys\": \"year(last_name)\"", NM_E_MODEL, "year() needs a date field"},
+    {"\"keys\": \"last_name\"", "\"keys\": \"last_name+\"", NM_E_MODEL, "empty key term"},
+    {"\"keys\": \"last_name\"", "\"keys\": \"prefix0(last_name)\"", NM_E_MODEL, "unknown key function"},
+    {"\"predicate\": \"exact\"", "\"predicate\": \"date_transposed\"", NM_E_MODEL,
+     "date predicate on a field that is not of type date"},
+    {"\"predicate\": \"exact\"", "\"predicate\": \"else\"", NM_E_MODEL, "\"else\" must be the last level"},
+    {"\"predicate\": \"else\"", "\"predicate\": \"exact\"", NM_E_MODEL, "the last level must be \"else\""},
+    {"\"predicate\": \"null\"}", "\"predicate\": \"null\", \"m\": 0.5}", NM_E_MODEL,
+     "the null level has weight 0"},
+    {"\"predicate\": \"exact\"", "\"predicate\": \"jw>=101\"", NM_E_MODEL, "unknown predicate"},
+    {"\"predicate\": \"exact\"", "\"predicate\": \"swapped\"", NM_E_MODEL, "swapped needs"},
+    {"\"type\": \"date\"", "\"type\": \"datetime\"", NM_E_MODEL, "fields[2].type: unknown field type"},
+    {"\"name\": \"dob\"", "\"name\": \"last_name\"", NM_E_MODEL, "duplicate field name"},
+    {"\"fields\": [\"first_name\"]", "\"fields\": [\"first\"]", NM_E_MODEL,
+     "comparisons[0].fields[0]: not a field of the model"},
+    {"\"label\": \"else\"", "\"label\": \"exact\"", NM_E_MODEL, "duplicate level label"},
+    {"\"name\": \"b\"", "\"name\": \"a;b\"", NM_E_MODEL, "must not contain"},
+    {"  \"blocking_rules\"",
+     "  \"deterministic_rules\": [{\"name\": \"r\", \"conditions\": [{\"comparison\": \"fn\", "
+     "\"levels\": [\"exactly\"]}]}],\n  \"blocking_rules\"",
+     NM_E_MODEL, "deterministic_rules[0].conditions[0].levels[0]: not a level of comparison \"fn\""},
+    {"  \"blocking_rules\"",
+     "  \"thresholds\": {\"match_probability\": 0.4},\n  \"blocking_rules\"",
+     NM_E_MODEL, "review_probability is above match_probability"},
+    {"\"fields\": [", "\"fields\": [,", NM_E_FORMAT, "m.json:4:14: unexpected character"},
+    {"\"keys\": \"last_name\"}]", "\"keys\": \"last_name\"}, {\"name\": \"b\", \"keys\": \"dob\"}]", NM_E_MODEL,
+     "blocking_rules[1].name: duplicate rule name \"b\""},
+    {"  \"blocking_rules\"",
+     "  \"deterministic_rules\": [{\"name\": \"r\", \"conditions\": [{\"comparison\": \"fn\", "
+     "\"at_least\": \"null\"}]}],\n  \"blocking_rules\"",
+     NM_E_MODEL, "conditions[0].at_least: no non-null level \"null\" in comparison \"fn\""},
+    {"  \"blocking_rules\"",
+     "  \"deterministic_rules\": [{\"name\": \"r\", \"conditions\": [{\"comparison\": \"ln\", "
+     "\"at_least\": \"exact\"}]}],\n  \"blocking_rules\"",
+     NM_E_MODEL, "conditions[0].comparison: unknown comparison \"ln\""},
+    {"\"predicate\": \"exact\",", "\"predicate\": \"exact\", \"field\": \"first_name\",", NM_E_MODEL,
+     "levels[1].field: must name one of the fields of a two-field comparison"},
+    {"  \"fields\"", "  \"link_type\": \"dedup\",\n  \"fields\"", NM_E_MODEL,
+     "m.json:4:16: link_type: expected \"link_only\" or \"dedupe\""},
+};
+
 Test(model, invalid_models_are_refused) {
-    expect_error("\"predicate\": \"exact\"", "\"prediate\": \"exact\"", NM_E_MODEL, "levels[1].prediate: unknown key");
-    expect_error("\"u\": 0.99", "\"u\": 1.5", NM_E_MODEL, "levels[2].u: must be in (0, 1]");
-    expect_error("\"m\": 0.9", "\"m\": \"0.9\"", NM_E_MODEL, "levels[1].m: expected number, found string");
-    expect_error("\"u\": 0.01}", "\"x\": 1}", NM_E_MODEL, "levels[1].x: unknown key");
-    expect_error("\"u\": 0.01}", "\"tf\": true}", NM_E_MODEL, "missing required key \"u\"");
-    expect_error("0.001", "1", NM_E_MODEL, "probability_two_random_records_match: must be in (0, 1)");
-    expect_error("\"npimatch_model_version\": 1", "\"npimatch_model_version\": \"1\"", NM_E_MODEL,
-                 "expected number, found string");
-    expect_error("\"keys\": \"last_name\"", "\"keys\": \"lastname\"", NM_E_MODEL,
-                 "blocking_rules[0].keys: \"lastname\" is not a field of the model");
-    expect_error("\"keys\": \"last_name\"", "\"keys\": \"metaphone(last_name)\"", NM_E_MODEL,
-                 "unknown key function \"metaphone\"");
-    expect_error("\"keys\": \"last_name\"", "\"keys\": \"year(last_name)\"", NM_E_MODEL, "year() needs a date field");
-    expect_error("\"keys\": \"last_name\"", "\"keys\": \"last_name+\"", NM_E_MODEL, "empty key term");
-    expect_error("\"keys\": \"last_name\"", "\"keys\": \"prefix0(last_name)\"", NM_E_MODEL, "unknown key function");
-    expect_error("\"predicate\": \"exact\"", "\"predicate\": \"date_transposed\"", NM_E_MODEL,
-                 "date predicate on a field that is not of type date");
-    expect_error("\"predicate\": \"exact\"", "\"predicate\": \"else\"", NM_E_MODEL, "\"else\" must be the last level");
-    expect_error("\"predicate\": \"else\"", "\"predicate\": \"exact\"", NM_E_MODEL, "the last level must be \"else\"");
-    expect_error("\"predicate\": \"null\"}", "\"predicate\": \"null\", \"m\": 0.5}", NM_E_MODEL,
-                 "the null level has weight 0");
-    expect_error("\"predicate\": \"exact\"", "\"predicate\": \"jw>=101\"", NM_E_MODEL, "unknown predicate");
-    expect_error("\"predicate\": \"exact\"", "\"predicate\": \"swapped\"", NM_E_MODEL, "swapped needs");
-    expect_error("\"type\": \"date\"", "\"type\": \"datetime\"", NM_E_MODEL, "fields[2].type: unknown field type");
-    expect_error("\"name\": \"dob\"", "\"name\": \"last_name\"", NM_E_MODEL, "duplicate field name");
-    expect_error("\"fields\": [\"first_name\"]", "\"fields\": [\"first\"]", NM_E_MODEL,
-                 "comparisons[0].fields[0]: not a field of the model");
-    expect_error("\"label\": \"else\"", "\"label\": \"exact\"", NM_E_MODEL, "duplicate level label");
-    expect_error("\"name\": \"b\"", "\"name\": \"a;b\"", NM_E_MODEL, "must not contain");
-    expect_error("  \"blocking_rules\"",
-                 "  \"deterministic_rules\": [{\"name\": \"r\", \"conditions\": [{\"comparison\": \"fn\", "
-                 "\"levels\": [\"exactly\"]}]}],\n  \"blocking_rules\"",
-                 NM_E_MODEL, "deterministic_rules[0].conditions[0].levels[0]: not a level of comparison \"fn\"");
-    expect_error("  \"blocking_rules\"",
-                 "  \"thresholds\": {\"match_probability\": 0.4},\n  \"blocking_rules\"",
-                 NM_E_MODEL, "review_probability is above match_probability");
+    for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) expect_error(BAD[i].from, BAD[i].to, BAD[i].code, BAD[i].msg);
     nm_model *m = NULL;
     nm_err e;
     cr_assert_eq(nm_model_parse("[1]", 3, "m.json", &m, &e), NM_E_MODEL);
     cr_assert_str_eq(e.msg, "m.json:1:1: (top level): a model is a JSON object");
-    expect_error("\"fields\": [", "\"fields\": [,", NM_E_FORMAT, "m.json:4:14: unexpected character");
 }
 
 Test(model, shipped_hcp_model) {

@@ -38,6 +38,11 @@ static const double M[4][4] = {{0, 0.9, 0.1}, {0, 0.8, 0.1, 0.1}, {0, 0.7, 0.2, 
 static const double U[4][4] = {{0, 0.01, 0.99}, {0, 0.001, 0.009, 0.99}, {0, 0.001, 0.01, 0.989}, {0, 0.00001, 0.99999}};
 static const int NL[4] = {3, 4, 4, 3};
 
+/* The example pair of the explanation and waterfall tests: first name exact,
+ * last name exact with a surname frequency of 1e-4, ZIP3, phone missing. */
+static const uint8_t EX_V[4] = {1, 1, 2, 0};
+static const double EX_TF[4] = {0, 0.0001, 0, 0};
+
 static nm_model *load(void) {
     nm_model *m;
     nm_err e;
@@ -138,8 +143,8 @@ Test(score, rules_and_guards) {
 
 Test(score, explanation_string) {
     nm_model *m = load();
-    uint8_t v[4] = {1, 1, 2, 0};
-    double tf[4] = {0, 0.0001, 0, 0};
+    const uint8_t *v = EX_V;
+    const double *tf = EX_TF;
     char out[256];
     int n = nm_explain(m, v, tf, out, sizeof out);
     const char *want = "first_name=exact:+6.5;last_name=exact:+13.0(tf);postal_code=zip3:+4.3;phone=null:0";
@@ -159,8 +164,8 @@ Test(score, explanation_string) {
 
 Test(score, waterfall_accumulates) {
     nm_model *m = load();
-    uint8_t v[4] = {1, 1, 2, 0};
-    double tf[4] = {0, 0.0001, 0, 0};
+    const uint8_t *v = EX_V;
+    const double *tf = EX_TF;
     nm_waterfall_step st[5];
     cr_assert_eq(nm_waterfall(m, v, tf, st), 5);
     cr_assert_str_eq(st[0].comparison, "prior");

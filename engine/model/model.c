@@ -6,6 +6,7 @@
  * to defaults. */
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,19 @@ __attribute__((format(printf, 4, 5))) static int fail(ctx *c, int code, const nm
                       c->plen ? c->path : "(top level)", reason);
 }
 
+/* fail() at member `key` of `obj`, with the key appended to the path. */
+__attribute__((format(printf, 4, 5))) static int fail_key(ctx *c, const nm_json *obj, const char *key, const char *fmt, ...) {
+    char reason[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    size_t o = push_key(c, key);
+    int rc = fail(c, NM_E_MODEL, nm_json_get(obj, key), "%s", reason);
+    pop(c, o);
+    return rc;
+}
+
 /* Refuse members not in `allowed` (NULL-terminated). */
 static int check_keys(ctx *c, const nm_json *obj, const char *const *allowed) {
     for (const nm_json *k = obj->u.kids.first; k; k = k->next) {
@@ -129,12 +143,8 @@ static int member(ctx *c, const nm_json *obj, const char *key, nm_json_type t, i
         if (!required) return 0;
         return fail(c, NM_E_MODEL, obj, "missing required key \"%s\"", key);
     }
-    if (v->type != t) {
-        size_t o = push_key(c, key);
-        int rc = fail(c, NM_E_MODEL, v, "expected %s, found %s", nm_json_type_name(t), nm_json_type_name(v->type));
-        pop(c, o);
-        return rc;
-    }
+    if (v->type != t)
+        return fail_key(c, obj, key, "expected %s, found %s", nm_json_type_name(t), nm_json_type_name(v->type));
     return 0;
 }
 
@@ -143,12 +153,8 @@ static int str_member(ctx *c, const nm_json *obj, const char *key, int required,
     NM_TRY(member(c, obj, key, NM_JSON_STRING, required, &v));
     *out = NULL;
     if (!v) return 0;
-    if (v->u.str.len == 0 || strlen(v->u.str.s) != v->u.str.len) {
-        size_t o = push_key(c, key);
-        int rc = fail(c, NM_E_MODEL, v, "must be a non-empty string");
-        pop(c, o);
-        return rc;
-    }
+    if (v->u.str.len == 0 || strlen(v->u.str.s) != v->u.str.len)
+        return fail_key(c, obj, key, "must be a non-empty string");
     *out = nm_arena_strndup(&c->m->arena, v->u.str.s, v->u.str.len);
     return *out ? 0 : NM_E_NOMEM;
 }
@@ -160,12 +166,8 @@ static int num_member(ctx *c, const nm_json *obj, const char *key, int required,
     NM_TRY(member(c, obj, key, NM_JSON_NUMBER, required, &v));
     if (!v) return 0;
     double x = v->u.number;
-    if (x < lo || x > hi || (lo_open && x == lo) || (hi_open && x == hi)) {
-        size_t o = push_key(c, key);
-        int rc = fail(c, NM_E_MODEL, v, "must be in %c%g, %g%c", lo_open ? '(' : '[', lo, hi, hi_open ? ')' : ']');
-        pop(c, o);
-        return rc;
-    }
+    if (x < lo || x > hi || (lo_open && x == lo) || (hi_open && x == hi))
+        return fail_key(c, obj, key, "must be in %c%g, %g%c", lo_open ? '(' : '[', lo, hi, hi_open ? ')' : ']');
     *out = x;
     return 0;
 }
@@ -180,12 +182,7 @@ static int name_ok(const char *s) {
 
 static int named(ctx *c, const nm_json *obj, const char *key, const char **out) {
     NM_TRY(str_member(c, obj, key, 1, out));
-    if (!name_ok(*out)) {
-        size_t o = push_key(c, key);
-        int rc = fail(c, NM_E_MODEL, nm_json_get(obj, key), "must not contain '=', ':', ';', ',' or quotes");
-        pop(c, o);
-        return rc;
-    }
+    if (!name_ok(*out)) return fail_key(c, obj, key, "must not contain '=', ':', ';', ',' or quotes");
     return 0;
 }
 
@@ -203,15 +200,10 @@ static int parse_field(ctx *c, const nm_json *o, nm_field *f) {
     NM_TRY(check_keys(c, o, keys));
     NM_TRY(named(c, o, "name", &f->name));
     if (find_field(c->m, f->name, strlen(f->name)) >= 0)
-        return fail(c, NM_E_MODEL, nm_json_get(o, "name"), "duplicate field name \"%s\"", f->name);
+        return fail_key(c, o, "name", "duplicate field name \"%s\"", f->name);
     NM_TRY(str_member(c, o, "type", 1, &type));
     int t = lookup(field_type_names, NM_FIELD_TYPE_COUNT, type);
-    if (t < 0) {
-        size_t s = push_key(c, "type");
-        int rc = fail(c, NM_E_MODEL, nm_json_get(o, "type"), "unknown field type \"%s\"", type);
-        pop(c, s);
-        return rc;
-    }
+    if (t < 0) return fail_key(c, o, "type", "unknown field type \"%s\"", type);
     f->type = (nm_field_type)t;
     NM_TRY(str_member(c, o, "column", 0, &f->column));
     if (!f->column) f->column = f->name;
@@ -328,15 +320,13 @@ static int parse_level(ctx *c, const nm_json *o, nm_comparison *cmp, size_t li, 
     if (fname) {
         for (int k = 0; k < cmp->n_fields; k++)
             if (!strcmp(c->m->fields[cmp->fields[k]].name, fname)) lv->field = (uint8_t)k;
-        if (lv->field == NM_ALL_FIELDS || cmp->n_fields < 2) {
-            push_key(c, "field");
-            return fail(c, NM_E_MODEL, nm_json_get(o, "field"), "\"field\" must name one of the fields of a two-field comparison");
-        }
+        if (lv->field == NM_ALL_FIELDS || cmp->n_fields < 2)
+            return fail_key(c, o, "field", "must name one of the fields of a two-field comparison");
     }
     NM_TRY(named(c, o, "label", &lv->label));
     for (size_t j = 0; j < li; j++)
         if (strcmp(cmp->levels[j].label, lv->label) == 0)
-            return fail(c, NM_E_MODEL, nm_json_get(o, "label"), "duplicate level label \"%s\"", lv->label);
+            return fail_key(c, o, "label", "duplicate level label \"%s\"", lv->label);
     NM_TRY(str_member(c, o, "predicate", 1, &pred));
     nm_json *pj = nm_json_get(o, "predicate");
     size_t s = push_key(c, "predicate");
@@ -464,13 +454,21 @@ static int parse_key_expr(ctx *c, const nm_json *at, const char *expr, nm_blocki
     return 0;
 }
 
+/* The "name" of a rule, distinct from the names of the `nprev` rules before
+ * it (structs of `stride` bytes whose first member is the name). */
+_Static_assert(offsetof(nm_rule, name) == 0 && offsetof(nm_blocking_rule, name) == 0, "name first");
+static int unique_name(ctx *c, const nm_json *o, const char **out, const void *prev, size_t stride, size_t nprev) {
+    NM_TRY(named(c, o, "name", out));
+    for (size_t i = 0; i < nprev; i++)
+        if (!strcmp(*(const char *const *)((const char *)prev + i * stride), *out))
+            return fail_key(c, o, "name", "duplicate rule name \"%s\"", *out);
+    return 0;
+}
+
 static int parse_blocking(ctx *c, const nm_json *o, nm_blocking_rule *r, const nm_blocking_rule *prev, size_t nprev) {
     static const char *const keys[] = {"name", "keys", NULL};
     NM_TRY(check_keys(c, o, keys));
-    NM_TRY(named(c, o, "name", &r->name));
-    for (size_t i = 0; i < nprev; i++)
-        if (!strcmp(prev[i].name, r->name))
-            return fail(c, NM_E_MODEL, nm_json_get(o, "name"), "duplicate rule name \"%s\"", r->name);
+    NM_TRY(unique_name(c, o, &r->name, prev, sizeof *prev, nprev));
     NM_TRY(str_member(c, o, "keys", 1, &r->keys));
     size_t s = push_key(c, "keys");
     NM_TRY(parse_key_expr(c, nm_json_get(o, "keys"), r->keys, r));
@@ -486,7 +484,7 @@ static int parse_condition(ctx *c, const nm_json *o, nm_condition *cond) {
     NM_TRY(check_keys(c, o, keys));
     NM_TRY(str_member(c, o, "comparison", 1, &cname));
     int ci = nm_model_comparison_index(c->m, cname);
-    if (ci < 0) return fail(c, NM_E_MODEL, nm_json_get(o, "comparison"), "unknown comparison \"%s\"", cname);
+    if (ci < 0) return fail_key(c, o, "comparison", "unknown comparison \"%s\"", cname);
     cond->comparison = (uint16_t)ci;
     const nm_comparison *cmp = &c->m->comparisons[ci];
     nm_json *lv;
@@ -496,7 +494,7 @@ static int parse_condition(ctx *c, const nm_json *o, nm_condition *cond) {
     if (atl) {
         int li = nm_model_level_index(c->m, (size_t)ci, atl);
         if (li < 0 || li == cmp->null_level)
-            return fail(c, NM_E_MODEL, nm_json_get(o, "at_least"), "no non-null level \"%s\" in comparison \"%s\"", atl, cname);
+            return fail_key(c, o, "at_least", "no non-null level \"%s\" in comparison \"%s\"", atl, cname);
         for (int l = 0; l <= li; l++)
             if (l != cmp->null_level) cond->levels |= (uint16_t)(1u << l);
         return 0;
@@ -518,10 +516,7 @@ static int parse_condition(ctx *c, const nm_json *o, nm_condition *cond) {
 static int parse_rule(ctx *c, const nm_json *o, nm_rule *r, const nm_rule *prev, size_t nprev) {
     static const char *const keys[] = {"name", "conditions", NULL};
     NM_TRY(check_keys(c, o, keys));
-    NM_TRY(named(c, o, "name", &r->name));
-    for (size_t i = 0; i < nprev; i++)
-        if (!strcmp(prev[i].name, r->name))
-            return fail(c, NM_E_MODEL, nm_json_get(o, "name"), "duplicate rule name \"%s\"", r->name);
+    NM_TRY(unique_name(c, o, &r->name, prev, sizeof *prev, nprev));
     nm_json *cl;
     NM_TRY(member(c, o, "conditions", NM_JSON_ARRAY, 1, &cl));
     size_t s = push_key(c, "conditions"), i = 0;
@@ -604,7 +599,6 @@ static int parse_root(ctx *c, const nm_json *root) {
     nm_json *ver;
     NM_TRY(member(c, root, "npimatch_model_version", NM_JSON_NUMBER, 1, &ver));
     if (ver->u.number != NM_MODEL_VERSION) {
-        c->plen = 0;
         push_key(c, "npimatch_model_version");
         return fail(c, NM_E_VERSION, ver, "unsupported model version %g (this build reads version %d)",
                     ver->u.number, NM_MODEL_VERSION);
@@ -615,10 +609,8 @@ static int parse_root(ctx *c, const nm_json *root) {
     NM_TRY(str_member(c, root, "description", 0, &m->description));
     const char *lt;
     NM_TRY(str_member(c, root, "link_type", 0, &lt));
-    if (lt && strcmp(lt, "link_only") && strcmp(lt, "dedupe")) {
-        push_key(c, "link_type");
-        return fail(c, NM_E_MODEL, nm_json_get(root, "link_type"), "expected \"link_only\" or \"dedupe\"");
-    }
+    if (lt && strcmp(lt, "link_only") && strcmp(lt, "dedupe"))
+        return fail_key(c, root, "link_type", "expected \"link_only\" or \"dedupe\"");
     m->dedupe = lt && !strcmp(lt, "dedupe");
     NM_TRY(num_member(c, root, "probability_two_random_records_match", 1, 0, 1, 1, 1, &m->lambda));
     PARSE_LIST(c, root, "fields", 1, nm_field, &m->fields, &m->n_fields, NM_MAX_FIELDS,
