@@ -33,7 +33,9 @@ static const char MODEL[] =
     "    {\"label\": \"jw95\", \"predicate\": \"jw>=95\", \"m\": 0.2, \"u\": 0.2},\n"
     "    {\"label\": \"jw85\", \"predicate\": \"jw>=85\", \"m\": 0.2, \"u\": 0.3},\n"
     "    {\"label\": \"else\", \"predicate\": \"else\", \"m\": 0.1, \"u\": 0.4}]}],\n"
-    " \"blocking_rules\": [{\"name\": \"b\", \"keys\": \"a\"}]}\n";
+    " \"blocking_rules\": [{\"name\": \"b\", \"keys\": \"a\"}],\n"
+    " \"training_blocking_rules\": [{\"name\": \"ta\", \"keys\": \"a\"}, {\"name\": \"tb\", \"keys\": \"b\"},\n"
+    "   {\"name\": \"tc\", \"keys\": \"c\"}]}\n";
 
 /* The truth the pairs are simulated from (non-null levels; index = level). */
 static const int NL[4] = {4, 3, 3, 5};
@@ -50,10 +52,10 @@ static double rnd(void) {   /* splitmix64 -> [0,1) */
     return (double)((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
 }
 
-static void simulate(uint64_t seed, size_t n, nm_patterns *p) {
+static void simulate_with(uint64_t seed, size_t n, double lambda, nm_patterns *p) {
     rng_state = seed;
     for (size_t i = 0; i < n; i++) {
-        int match = rnd() < LAMBDA;
+        int match = rnd() < lambda;
         uint8_t v[4];
         for (int c = 0; c < 4; c++) {
             if (HAS_NULL[c] && rnd() < 0.1) {
@@ -72,6 +74,8 @@ static void simulate(uint64_t seed, size_t n, nm_patterns *p) {
         cr_assert_eq(nm_patterns_add(p, v, 1), 0);
     }
 }
+
+static void simulate(uint64_t seed, size_t n, nm_patterns *p) { simulate_with(seed, n, LAMBDA, p); }
 
 static nm_model *load(void) {
     nm_model *m;
@@ -261,5 +265,73 @@ Test(em, patterns_merge_duplicates_and_check_input) {
     nm_patterns_free(q);
     cr_assert_eq(nm_patterns_create(0, &q), NM_E_ARG);
     nm_patterns_free(p);
+    nm_model_free(m);
+}
+
+/* A pair source for nm_train: random pairs are non-matches (lambda 0);
+ * each training rule's pairs are a simulated mixture with its own seed. */
+static int source(void *ctx, int rule, nm_patterns *out, nm_err *err) {
+    int *calls = ctx;
+    calls[rule + 2]++;
+    if (rule == 1 && calls[5]) return NM_E_IO;   /* injected failure */
+    simulate_with(1000 + (uint64_t)(rule + 2), rule < 0 ? 300000 : 60000, rule < 0 ? 0 : LAMBDA, out);
+    return 0;
+}
+
+Test(em, train_runs_u_then_one_em_run_per_training_rule) {
+    nm_model *m = load();
+    cr_assert_eq(nm_model_training_rule_count(m), 3);
+    cr_assert_eq(nm_model_training_rule(m, 1)->comparisons, 2);
+    int calls[6] = {0};
+    nm_em_report rep[3];
+    nm_err e;
+    cr_assert_eq(nm_train(m, source, calls, NULL, rep, &e), 0, "%s", e.msg);
+    cr_assert_eq(calls[1], 1);                 /* random pairs once */
+    cr_assert_eq(calls[2] + calls[3] + calls[4], 3);
+    cr_assert_eq(calls[0], 0);                 /* no whole-set run when rules exist */
+    for (int c = 0; c < 4; c++) {
+        const nm_comparison *cmp = nm_model_comparison(m, (size_t)c);
+        for (int l = HAS_NULL[c]; l < NL[c]; l++) {
+            cr_assert_float_eq(cmp->levels[l].u, TU[c][l], 0.01, "u[%d][%d] = %g", c, l, cmp->levels[l].u);
+            cr_assert_float_eq(cmp->levels[l].m, TM[c][l], 0.02, "m[%d][%d] = %g", c, l, cmp->levels[l].m);
+        }
+    }
+    for (int r = 0; r < 3; r++) cr_assert(rep[r].converged);
+    /* a failing source stops training with its code */
+    int fail_calls[6] = {0, 0, 0, 0, 0, 1};
+    cr_assert_eq(nm_train(m, source, fail_calls, NULL, NULL, NULL), NM_E_IO);
+    nm_model_free(m);
+}
+
+Test(em, u_from_patterns_equals_u_from_vectors) {
+    nm_model *a = load(), *b = load();
+    /* weighted pattern counts must give what the equivalent vector list gives */
+    nm_patterns *r;
+    cr_assert_eq(nm_patterns_create(4, &r), 0);
+    static const uint8_t vs[5][4] = {{1, 0, 0, 1}, {1, 0, 0, 1}, {2, 1, 2, 0}, {3, 2, 2, 4}, {1, 0, 0, 1}};
+    for (int i = 0; i < 5; i++) cr_assert_eq(nm_patterns_add(r, vs[i], 3), 0);
+    uint8_t expanded[15][4];
+    for (int i = 0; i < 15; i++) memcpy(expanded[i], vs[i % 5], 4);
+    cr_assert_eq(nm_train_u_patterns(a, r, NULL), 0);
+    cr_assert_eq(nm_train_u_random(b, &expanded[0][0], 15, NULL), 0);
+    for (int c = 0; c < 4; c++)
+        for (int l = HAS_NULL[c]; l < NL[c]; l++)
+            cr_assert_eq(nm_model_comparison(a, (size_t)c)->levels[l].u, nm_model_comparison(b, (size_t)c)->levels[l].u);
+    cr_assert_float_eq(nm_model_comparison(a, 3)->levels[1].u, 9.0 / 12, 1e-15);   /* 3 of 15 are null */
+    cr_assert_float_eq(nm_model_comparison(a, 0)->levels[1].u, 9.0 / 15, 1e-15);
+    nm_patterns_free(r);
+    nm_model_free(a);
+    nm_model_free(b);
+}
+
+Test(em, lambda_from_deterministic_rules) {
+    nm_model *m = load();
+    /* 1,000 records deduplicated: 499,500 pairs; rules find 400 at 80% recall */
+    cr_assert_eq(nm_model_estimate_lambda(m, 400, 0.8, 499500, NULL), 0);
+    cr_assert_float_eq(nm_model_lambda(m), 500.0 / 499500, 1e-18);
+    cr_assert_float_eq(nm_model_prior_weight(m), log2((500.0 / 499500) / (1 - 500.0 / 499500)), 1e-12);
+    cr_assert_eq(nm_model_estimate_lambda(m, 0, 0.8, 100, NULL), NM_E_ARG);
+    cr_assert_eq(nm_model_estimate_lambda(m, 10, 0, 100, NULL), NM_E_ARG);
+    cr_assert_eq(nm_model_estimate_lambda(m, 100, 0.5, 100, NULL), NM_E_ARG);
     nm_model_free(m);
 }

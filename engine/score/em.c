@@ -93,10 +93,10 @@ void nm_patterns_free(nm_patterns *p) {
 
 /* ---------------------------------------------- frequencies with a floor */
 
-/* counts[c][l] over the vectors (optionally only those with label == want);
- * returns NM_E_ARG on an out-of-range level. */
-static int level_counts(const nm_model *m, const uint8_t *vectors, size_t n, const uint8_t *label, int want,
-                        double (*counts)[NM_MAX_LEVELS], size_t *used) {
+/* counts[c][l] over the vectors, each weighted by weight[i] (1 when NULL),
+ * optionally only those with label == want; NM_E_ARG on an out-of-range level. */
+static int level_counts(const nm_model *m, const uint8_t *vectors, size_t n, const uint64_t *weight,
+                        const uint8_t *label, int want, double (*counts)[NM_MAX_LEVELS], size_t *used) {
     const size_t nc = m->n_comparisons;
     memset(counts, 0, nc * sizeof *counts);
     *used = 0;
@@ -104,7 +104,8 @@ static int level_counts(const nm_model *m, const uint8_t *vectors, size_t n, con
         if (label && (label[i] != 0) != want) continue;
         const uint8_t *v = vectors + i * nc;
         if (nm_model_check_vector(m, v)) return NM_E_ARG;
-        for (size_t c = 0; c < nc; c++) counts[c][v[c]] += 1;
+        double w = weight ? (double)weight[i] : 1;
+        for (size_t c = 0; c < nc; c++) counts[c][v[c]] += w;
         (*used)++;
     }
     return 0;
@@ -132,7 +133,20 @@ static void set_from_counts(nm_model *m, double (*counts)[NM_MAX_LEVELS], int se
 int nm_train_u_random(nm_model *m, const uint8_t *vectors, size_t n, nm_err *err) {
     double counts[NM_MAX_COMPARISONS][NM_MAX_LEVELS];
     size_t used;
-    if (level_counts(m, vectors, n, NULL, 0, counts, &used))
+    if (level_counts(m, vectors, n, NULL, NULL, 0, counts, &used))
+        return nm_err_set(err, NM_E_ARG, "u training: a comparison vector has a level out of range");
+    set_from_counts(m, counts, 0);
+    nm_model_refresh(m);
+    return 0;
+}
+
+int nm_train_u_patterns(nm_model *m, const nm_patterns *p, nm_err *err) {
+    double counts[NM_MAX_COMPARISONS][NM_MAX_LEVELS];
+    size_t used;
+    if (p->ncomp != m->n_comparisons)
+        return nm_err_set(err, NM_E_ARG, "u training: pattern width %zu, model has %zu comparisons", p->ncomp,
+                          m->n_comparisons);
+    if (level_counts(m, p->vecs, p->n, p->counts, NULL, 0, counts, &used))
         return nm_err_set(err, NM_E_ARG, "u training: a comparison vector has a level out of range");
     set_from_counts(m, counts, 0);
     nm_model_refresh(m);
@@ -143,11 +157,11 @@ int nm_train_supervised(nm_model *m, const uint8_t *vectors, const uint8_t *is_m
                         nm_err *err) {
     double counts[NM_MAX_COMPARISONS][NM_MAX_LEVELS];
     size_t nm_, nu;
-    if (level_counts(m, vectors, n, is_match, 1, counts, &nm_))
+    if (level_counts(m, vectors, n, NULL, is_match, 1, counts, &nm_))
         return nm_err_set(err, NM_E_ARG, "supervised training: a comparison vector has a level out of range");
     if (nm_ == 0 || nm_ == n) return nm_err_set(err, NM_E_ARG, "supervised training needs both matches and non-matches");
     set_from_counts(m, counts, 1);
-    level_counts(m, vectors, n, is_match, 0, counts, &nu);
+    level_counts(m, vectors, n, NULL, is_match, 0, counts, &nu);
     set_from_counts(m, counts, 0);
     if (set_lambda) m->lambda = (double)nm_ / (double)n;
     nm_model_refresh(m);

@@ -368,6 +368,29 @@ NM_API int nm_train_em(nm_model *m, const nm_patterns *const *runs, const uint64
 NM_API int nm_train_supervised(nm_model *m, const uint8_t *vectors, const uint8_t *is_match, size_t n,
                                int set_lambda, nm_err *err);
 
+/* u from random pairs given as pattern counts (same rule as
+ * nm_train_u_random; cheaper when millions of random pairs are sampled). */
+NM_API int nm_train_u_patterns(nm_model *m, const nm_patterns *random_pairs, nm_err *err);
+
+/* lambda from deterministic rules, as Splink's
+ * estimate_probability_two_random_records_match: the pairs the rules find,
+ * divided by their assumed recall (0,1], over all comparable pairs (n(n-1)/2
+ * for dedupe, n1*n2 for linkage). NM_E_ARG when the result is not in (0,1). */
+NM_API int nm_model_estimate_lambda(nm_model *m, double rule_pairs, double recall, double total_pairs, nm_err *err);
+
+/* The whole Splink-style training in one call, for a caller that can
+ * produce comparison vectors (the compare stage):
+ *   source(ctx, -1, patterns)  fills the vectors of random pairs -> u;
+ *   source(ctx, r, patterns)   fills the vectors of the pairs found by training
+ *                              blocking rule r (nm_model_training_rule) -> one EM
+ *                              run with that rule's comparisons held fixed.
+ * m = median over runs. A source returns 0 or a negative code (passed on).
+ * Without training rules, one EM run over source(ctx, -2, ...) (all blocked
+ * pairs, nothing fixed). reports: NULL or one per EM run. */
+typedef int (*nm_pair_source)(void *ctx, int rule, nm_patterns *out, nm_err *err);
+NM_API int nm_train(nm_model *m, nm_pair_source source, void *ctx, const nm_em_options *opt, nm_em_report *reports,
+                    nm_err *err);
+
 #ifdef __cplusplus
 }
 #endif
