@@ -15,6 +15,10 @@
  *   "fields": [ {"name": "last_name", "type": "surname",
  *                "column": "last_name",           input column, default = name
  *                "normalizers": ["surname"]} ],   default: the type's normalizer
+ *       types: name given_name surname date address postal_code phone email
+ *              identifier text
+ *       normalizers (applied in order, at most 4): none text name given_name
+ *              surname address zip phone email date digits upper
  *   "comparisons": [ {"name": "last_name", "fields": ["last_name"],
  *                     "tf_minimum_u": 1e-5,       floor of a term frequency (default 1e-5)
  *                     "levels": [
@@ -41,8 +45,8 @@
  * the FIRST that holds gives the level (an index < 16). The last level must
  * be "else"; a "null" level, if present, must be first. Predicates
  * (`k`, `t` integers; thresholds in percent are decided exactly):
- *   null                   a value is missing on either side (for several
- *                          fields: any field missing on either side)
+ *   null                   a value is missing on either side (two-field
+ *                          comparisons: see below)
  *   exact                  equal normalized values
  *   nickname               equal or nickname-equivalent given names
  *   jw>=t, jaro>=t         Jaro-Winkler / Jaro similarity >= t/100
@@ -66,16 +70,23 @@
  * both, swapped, then per-field levels.
  *
  * Blocking keys: terms joined by '+', each `field` or `fn(field)` with fn in
- * value, initial, prefixN (N = 1..9), soundex, nysiis, dmetaphone, nickname,
- * zip5, zip3, tokens, year, digits. A pair is a candidate of a rule when all
- * its terms agree. Rules are applied in order; a pair is attributed to the
- * first rule that finds it (its match_key).
+ * value (the same as a bare field), initial, prefixN (N = 1..9), soundex,
+ * nysiis, dmetaphone (primary and alternate: a record may have two keys),
+ * nickname (nickname-group ids), zip5, zip3, tokens (one key per token),
+ * year (date fields), digits. A pair is a candidate of a rule when all its
+ * terms agree; a record with a missing term has no key for that rule. Rules
+ * are applied in order; a pair is attributed to the first rule that finds it
+ * (its match_key). Each rule's `comparisons` mask lists the comparisons that
+ * read one of its fields (held fixed when EM trains on that rule's pairs).
+ * Type checks: year() needs a date, zip5()/zip3() a postal_code, phonetic and
+ * nickname functions a name field; predicates likewise (date_* on dates,
+ * zip5, zip3, distance_km on postal codes, nickname/phonetic/initial on names).
  *
  * Deterministic rules and clustering guards are conjunctions of conditions
  * on levels: {"comparison": c, "levels": [labels]} or {"comparison": c,
  * "at_least": label} (every non-null level from the first to `label`).
  * A pair satisfying a deterministic rule is a match by that rule (match_key
- * = rule name) whatever its weight. A pair satisfying a guard must never be
+ * = rule name) whatever its weight; rules are tried in order before scoring. A pair satisfying a guard must never be
  * merged by clustering ("confidently different").
  * Thresholds: a best candidate is a match when its probability >=
  * match_probability, for review between review_probability and that;
