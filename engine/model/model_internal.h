@@ -1,5 +1,5 @@
 /* The nm_model object (opaque in the public API), shared by model.c (load,
- * validate, save), score.c (weights, explanations) and em.c (training). */
+ * validate), model_save.c, score.c (weights, explanations) and em.c (training). */
 #ifndef NM_MODEL_INTERNAL_H
 #define NM_MODEL_INTERNAL_H
 
@@ -20,6 +20,11 @@ struct nm_model {
     nm_thresholds thresholds;     /* thresholds.guards points into the arena */
     nm_weight_table weights;
 };
+
+/* The predicate of a level as written in model files ("jw>=92"). */
+void nm_predicate_text(const nm_level *l, char *buf, size_t cap);
+/* Name of an nm_normalizer value ("?" when out of range). */
+const char *nm_normalizer_name(unsigned n);
 
 /* Recompute m->weights after a change of m/u/lambda. */
 static inline void nm_model_refresh(nm_model *m) {
