@@ -1,10 +1,9 @@
-/* Model files: load, validate, save (schema in include/npimatch/model.h).
+/* Model files: load and validate (schema in include/npimatch/model.h); writing is in model_save.c.
  *
  * Validation is strict and every message names the JSON path and the
  * line:column of the offending value, because model files are edited by
  * hand: "unknown key" catches typos that would otherwise silently fall back
  * to defaults. */
-#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
