@@ -53,6 +53,11 @@ int main(int argc, char **argv) {
     double tf[64] = {0};
     tf[1] = 0.002;
     tf[3] = 0.0001;
+    t0 = now();
+    for (size_t r = 0; r < reps; r++) nm_score_batch_tf(m, vec + (r % 64) * blk * nc, blk, tf, out + (r % 64) * blk);
+    t1 = now();
+    printf("nm_score_batch_tf, blocks of %zu (TF folded per block): %.1f M pairs/s\n", blk,
+           (double)(reps * blk) / (t1 - t0) / 1e6);
     size_t n2 = n / 4;
     t0 = now();
     sum = 0;

@@ -89,6 +89,16 @@ Test(score, batch_equals_single_pair) {
         }
     nm_score_batch(m, vec, N, out);
     for (int i = 0; i < N; i++) cr_assert_eq(out[i], nm_score(m, vec + i * 4, NULL, NULL));
+    /* with TF folded per query: bit-identical to the single-pair path */
+    double tf[4] = {0.003, 0.00002, 0.5, 0.1};
+    nm_score_batch_tf(m, vec, N - 1, tf, out);   /* odd count exercises the tail loop */
+    int differs = 0;
+    for (int i = 0; i < N - 1; i++) {
+        double tp;
+        cr_assert_eq(out[i], nm_score(m, vec + i * 4, tf, &tp), "pair %d", i);
+        differs += tp != 0;
+    }
+    cr_assert_gt(differs, 0);
     nm_model_free(m);
 }
 

@@ -55,23 +55,35 @@ double nm_model_tf_weight(const nm_model *m, size_t comparison, size_t level, do
     return tf_term(m, comparison, (unsigned)level, tf);
 }
 
+/* Every path sums prior + (w + tf_term) per comparison in model order, with
+ * w + tf_term computed as one double: nm_score, nm_score_batch (tf_term 0)
+ * and nm_score_batch_tf (terms folded into a per-query table) therefore give
+ * bit-identical weights for the same pair. */
 double nm_score(const nm_model *m, const uint8_t *levels, const double *tf, double *tf_part) {
     const nm_weight_table *t = &m->weights;
-    double s = nm_weights_sum(t, levels), tfs = 0;
-    if (tf && t->tf_comparisons)
-        for (size_t c = 0; c < t->ncomp; c++)
-            if (t->tf_comparisons >> c & 1) tfs += tf_term(m, c, levels[c], tf[c]);
+    if (!tf || !t->tf_comparisons) {
+        if (tf_part) *tf_part = 0;
+        return nm_weights_sum(t, levels);
+    }
+    double s = t->prior, tfs = 0;
+    for (size_t c = 0; c < t->ncomp; c++) {
+        double x = t->w[c * NM_MAX_LEVELS + levels[c]];
+        if (t->tf_comparisons >> c & 1) {
+            double tt = tf_term(m, c, levels[c], tf[c]);
+            x += tt;
+            tfs += tt;
+        }
+        s += x;
+    }
     if (tf_part) *tf_part = tfs;
-    return s + tfs;
+    return s;
 }
 
-void nm_score_batch(const nm_model *m, const uint8_t *vectors, size_t n, double *out) {
-    const nm_weight_table *t = &m->weights;
+static void score_table(const nm_weight_table *t, const uint8_t *vectors, size_t n, double *out) {
     const size_t nc = t->ncomp;
     size_t i = 0;
     /* Four pairs at a time: four independent add chains hide the latency of
-     * the floating-point adds. Each pair is still summed in comparison order,
-     * so results are bit-identical to nm_score. */
+     * the floating-point adds; each pair is still summed in comparison order. */
     for (; i + 4 <= n; i += 4) {
         const uint8_t *v = vectors + i * nc;
         double s0 = t->prior, s1 = t->prior, s2 = t->prior, s3 = t->prior;
@@ -88,6 +100,25 @@ void nm_score_batch(const nm_model *m, const uint8_t *vectors, size_t n, double 
         out[i + 3] = s3;
     }
     for (; i < n; i++) out[i] = nm_weights_sum(t, vectors + i * nc);
+}
+
+void nm_score_batch(const nm_model *m, const uint8_t *vectors, size_t n, double *out) {
+    score_table(&m->weights, vectors, n, out);
+}
+
+void nm_weights_with_tf(const nm_model *m, const double *tf, nm_weight_table *out) {
+    *out = m->weights;
+    if (!tf) return;
+    for (size_t c = 0; c < m->n_comparisons; c++) {
+        if (!(out->tf_comparisons >> c & 1)) continue;
+        for (unsigned l = 0; l < m->comparisons[c].n_levels; l++) out->w[c * NM_MAX_LEVELS + l] += tf_term(m, c, l, tf[c]);
+    }
+}
+
+void nm_score_batch_tf(const nm_model *m, const uint8_t *vectors, size_t n, const double *tf, double *out) {
+    nm_weight_table t;
+    nm_weights_with_tf(m, tf, &t);
+    score_table(&t, vectors, n, out);
 }
 
 double nm_weight_to_probability(double w) {

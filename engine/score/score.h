@@ -24,6 +24,11 @@ void nm_weights_build(nm_weight_table *t, double lambda, const nm_comparison *co
 /* The table of a model (valid until the model changes or is freed). */
 const nm_weight_table *nm_model_weights(const nm_model *m);
 
+/* A copy of the model's table with TF terms folded in for one query's
+ * frequencies `tf` (one per comparison): in one-against-many matching the
+ * query's values, hence their frequencies, are the same for every candidate. */
+void nm_weights_with_tf(const nm_model *m, const double *tf, nm_weight_table *out);
+
 static inline double nm_weights_sum(const nm_weight_table *t, const uint8_t *levels) {
     double s = t->prior;
     for (uint32_t c = 0; c < t->ncomp; c++) s += t->w[c * NM_MAX_LEVELS + levels[c]];

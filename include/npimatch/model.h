@@ -298,6 +298,10 @@ NM_API double nm_score(const nm_model *m, const uint8_t *levels, const double *t
 /* Weights of n pairs without TF: vectors is n rows of nm_model_comparison_count
  * bytes; out has n entries (caller-owned). */
 NM_API void nm_score_batch(const nm_model *m, const uint8_t *vectors, size_t n, double *out);
+/* Same with TF: one frequency per comparison shared by all n pairs (one
+ * query against its candidates: the query's values fix the frequencies).
+ * Bit-identical to nm_score(m, vector, tf, NULL) for each pair. */
+NM_API void nm_score_batch_tf(const nm_model *m, const uint8_t *vectors, size_t n, const double *tf, double *out);
 /* 2^w / (1 + 2^w), computed without overflow. */
 NM_API double nm_weight_to_probability(double w);
 /* Index of the first deterministic rule the vector satisfies, or -1. */
