@@ -97,6 +97,24 @@ Test(json, errors_name_line_and_column) {
     parse_bad(deep, "t.json:1:65: nesting too deep");
 }
 
+Test(json, duplicate_keys_in_large_objects) {
+    /* 40 members (checked by sorting when the object closes); "k7" repeats
+     * on line 3, and "k30" at the end of line 2 */
+    char text[2048] = "{";
+    for (int i = 0; i < 40; i++) sprintf(text + strlen(text), "%s\"k%d\": %d", i ? ", " : "", i, i);
+    strcat(text, ",\n \"k1x\": 0, \"k30\": 1,\n   \"k7\": 2}");
+    parse_bad(text, "t.json:2:12: duplicate key \"k30\"");
+    char ok[2048] = "{";
+    for (int i = 0; i < 40; i++) sprintf(ok + strlen(ok), "%s\"k%d\":\n%d", i ? ", " : "", i, i);
+    strcat(ok, "}");
+    nm_arena a;
+    nm_arena_init(&a, 4096);
+    nm_json *v = parse_ok(&a, ok);
+    cr_assert_eq(nm_json_len(v), 40);
+    cr_assert_eq(nm_json_get(v, "k39")->u.number, 39.0);
+    nm_arena_free(&a);
+}
+
 Test(json, shortest_numbers_round_trip) {
     char buf[32];
     struct { double x; const char *s; } cases[] = {

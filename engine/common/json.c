@@ -201,6 +201,38 @@ static int expect_lit(jp *s, const char *lit) {
     return 0;
 }
 
+#define DUP_LINEAR_MAX 32
+
+static int key_order(const void *a, const void *b) {
+    const nm_json *x = *(const nm_json *const *)a, *y = *(const nm_json *const *)b;
+    size_t n = NM_MIN(x->key_len, y->key_len);
+    int c = memcmp(x->key, y->key, n);
+    if (c) return c;
+    if (x->key_len != y->key_len) return x->key_len < y->key_len ? -1 : 1;
+    /* equal keys: by position, so the later occurrence is reported */
+    if (x->key_line != y->key_line) return x->key_line < y->key_line ? -1 : 1;
+    return (x->key_col > y->key_col) - (x->key_col < y->key_col);
+}
+
+/* Duplicate keys of a large object, found by sorting; reports the
+ * earliest-positioned second occurrence. */
+static int check_duplicates(jp *s, const nm_json *v) {
+    size_t n = v->u.kids.n, i = 0;
+    const nm_json **k = nm_arena_alloc(s->a, n * sizeof *k);
+    if (!k) return nm_err_set(s->err, NM_E_NOMEM, "out of memory parsing %s", s->name);
+    for (const nm_json *c = v->u.kids.first; c; c = c->next) k[i++] = c;
+    qsort(k, n, sizeof *k, key_order);
+    const nm_json *dup = NULL;
+    for (i = 1; i < n; i++)
+        if (k[i]->key_len == k[i - 1]->key_len && !memcmp(k[i]->key, k[i - 1]->key, k[i]->key_len) &&
+            (!dup || k[i]->key_line < dup->key_line || (k[i]->key_line == dup->key_line && k[i]->key_col < dup->key_col)))
+            dup = k[i];
+    if (!dup) return 0;
+    char key[64];
+    snprintf(key, sizeof key, "%.*s", (int)NM_MIN(dup->key_len, 60), dup->key);
+    return nm_err_set(s->err, NM_E_FORMAT, "%s:%u:%u: duplicate key \"%s\"", s->name, dup->key_line, dup->key_col, key);
+}
+
 static int parse_container(jp *s, nm_json *v, int is_obj) {
     char close = is_obj ? '}' : ']';
     if (++s->depth > NM_JSON_MAX_DEPTH) return FAIL(s, "nesting too deep");
@@ -214,18 +246,21 @@ static int parse_container(jp *s, nm_json *v, int is_obj) {
     for (;;) {
         const char *key = NULL;
         size_t key_len = 0;
+        uint32_t key_line = 0, key_col = 0;
         if (is_obj) {
             skip_ws(s);
             if (s->p >= s->end) return FAIL(s, "unexpected end of input in object");
             if (*s->p != '"') return FAIL(s, "expected string key");
             const char *kpos = s->p;
-            uint32_t kline = s->line;
             NM_TRY(parse_string(s, &key, &key_len));
-            for (nm_json *k = v->u.kids.first; k; k = k->next)
-                if (k->key_len == key_len && memcmp(k->key, key, key_len) == 0) {
-                    if (kline == s->line) return jp_fail_at(s, kpos, "duplicate key \"%s\"", key);
-                    return FAIL(s, "duplicate key");
-                }
+            /* Small objects: check at once. Large ones are checked when they
+             * close, by sorting (no quadratic cost on hostile input). */
+            if (v->u.kids.n < DUP_LINEAR_MAX)
+                for (nm_json *k = v->u.kids.first; k; k = k->next)
+                    if (k->key_len == key_len && memcmp(k->key, key, key_len) == 0)
+                        return jp_fail_at(s, kpos, "duplicate key \"%s\"", key);
+            key_line = s->line;   /* a key holds no raw newline */
+            key_col = (uint32_t)(kpos - s->line_start) + 1;
             skip_ws(s);
             if (s->p >= s->end || *s->p != ':') return FAIL(s, "expected ':'");
             s->p++;
@@ -235,6 +270,8 @@ static int parse_container(jp *s, nm_json *v, int is_obj) {
         NM_TRY(parse_value(s, &kid));
         kid->key = key;
         kid->key_len = key_len;
+        kid->key_line = key_line;
+        kid->key_col = key_col;
         if (v->u.kids.last) v->u.kids.last->next = kid;
         else v->u.kids.first = kid;
         v->u.kids.last = kid;
@@ -250,7 +287,7 @@ static int parse_container(jp *s, nm_json *v, int is_obj) {
         if (*s->p == close) {
             s->p++;
             s->depth--;
-            return 0;
+            return is_obj && v->u.kids.n > DUP_LINEAR_MAX ? check_duplicates(s, v) : 0;
         }
         return FAIL(s, is_obj ? "expected ',' or '}'" : "expected ',' or ']'");
     }

@@ -39,6 +39,7 @@ typedef struct nm_json nm_json;
 struct nm_json {
     nm_json_type type;
     uint32_t line, col;          /* where the value starts (0 for built nodes) */
+    uint32_t key_line, key_col;  /* where its key starts, inside an object */
     const char *key;             /* member name when inside an object, else NULL */
     size_t key_len;
     nm_json *next;               /* next sibling in the parent array/object */
