@@ -203,6 +203,26 @@ Test(model, shipped_patient_model) {
     nm_model_free(m);
 }
 
+Test(model, shipped_models_have_proper_distributions) {
+    /* m and u over the non-null levels of each comparison sum to 1 (a typo
+     * in a data file would show here) and every "else" level is negative. */
+    const char *names[] = {"builtin:hcp", "builtin:patient"};
+    for (int k = 0; k < 2; k++) {
+        nm_model *m;
+        cr_assert_eq(nm_model_load(names[k], &m, NULL), 0);
+        for (size_t c = 0; c < nm_model_comparison_count(m); c++) {
+            const nm_comparison *cmp = nm_model_comparison(m, c);
+            double sm = 0, su = 0;
+            for (int l = 0; l < cmp->n_levels; l++)
+                if (l != cmp->null_level) sm += cmp->levels[l].m, su += cmp->levels[l].u;
+            cr_assert_float_eq(sm, 1.0, 1e-9, "%s %s: sum m = %.12g", names[k], cmp->name, sm);
+            cr_assert_float_eq(su, 1.0, 1e-9, "%s %s: sum u = %.12g", names[k], cmp->name, su);
+            cr_assert_lt(nm_model_level_weight(m, c, (size_t)cmp->n_levels - 1), 0.0, "%s %s", names[k], cmp->name);
+        }
+        nm_model_free(m);
+    }
+}
+
 Test(model, unknown_builtin_and_missing_file) {
     nm_model *m;
     nm_err e;
