@@ -59,6 +59,11 @@ typedef struct nm_csv nm_csv;
 /* Open a file ("-" for stdin; .zst or any zstd-framed file is decompressed)
  * and read its header row. An empty file fails with NM_E_FORMAT. */
 int nm_csv_open(const char *path, const nm_csv_opts *opts, nm_csv **out, nm_err *err);
+/* Same over bytes already in memory (tests, fuzzing, benches, embedded
+ * tables). `data` is borrowed: it must stay valid and unchanged until
+ * nm_csv_close; `name` is only used in messages (NULL: "<memory>"). */
+int nm_csv_open_memory(const char *data, size_t len, const char *name, const nm_csv_opts *opts,
+                       nm_csv **out, nm_err *err);
 void nm_csv_close(nm_csv *c);
 const char *nm_csv_path(const nm_csv *c);
 
@@ -106,5 +111,14 @@ uint64_t nm_csv_bytes_read(const nm_csv *c);
 typedef void (*nm_csv_classify_fn)(const char *p, char delim, uint64_t *quote, uint64_t *delim_mask,
                                    uint64_t *lf);
 nm_csv_classify_fn nm_csv_classify_for(int simd_level);
+
+/* The classification the scanner really runs (an extension of the above):
+ * besides quote / delimiter / LF it flags NUL bytes (rows are rejected) and
+ * bytes >= 0x80 (fields get NM_CSV_HIGHBIT). Identical at every level. */
+typedef struct nm_csv_masks {
+    uint64_t quote, delim, lf, nul, high;
+} nm_csv_masks;
+typedef void (*nm_csv_classify_ext_fn)(const char *p, char delim, nm_csv_masks *m);
+nm_csv_classify_ext_fn nm_csv_classify_ext_for(int simd_level);
 
 #endif
