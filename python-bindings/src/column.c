@@ -458,6 +458,6 @@ static PyType_Spec column_spec = {
 int nmpy_column_init_type(PyObject *module) {
     nmpy_ColumnType = (PyTypeObject *)PyType_FromSpec(&column_spec);
     if (!nmpy_ColumnType) return -1;
-    Py_INCREF(nmpy_ColumnType);
+    Py_INCREF((PyObject *)nmpy_ColumnType);
     return PyModule_AddObject(module, "Column", (PyObject *)nmpy_ColumnType);
 }

@@ -342,7 +342,7 @@ static PyType_Spec registry_spec = {
 int nmpy_registry_init_type(PyObject *module) {
     RegistryType = (PyTypeObject *)PyType_FromSpec(&registry_spec);
     if (!RegistryType) return -1;
-    Py_INCREF(RegistryType);
+    Py_INCREF((PyObject *)RegistryType);
     return PyModule_AddObject(module, "_Registry", (PyObject *)RegistryType);
 }
 
