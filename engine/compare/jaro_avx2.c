@@ -1,45 +1,44 @@
 /* Jaro-Winkler one-against-many kernel, AVX2: 16 candidates of <= 16 bytes
  * per 256-bit vector (8 of <= 32, 4 of <= 64). Lane logic is shared with
- * AVX-512 in jaro_simd_tmpl.h; this file supplies staging (AVX2 has no byte
- * masked loads: a full-width load where it stays inside the batch's bytes,
- * else a copy, then a blend with the sentinel) and the pattern-match rows
+ * AVX-512 in jaro_simd_tmpl.h; this file supplies the slot loads (AVX2 has
+ * no byte-masked loads: full-width loads where they stay inside the batch's
+ * bytes, else a short copy) and the pattern-match rows
  * (vpcmpeqb + vpmovmskb: 32 position bits per compare). */
 #include <immintrin.h>
 #include <string.h>
 #include "compare/jaro_internal.h"
 
-static inline __m256i jv_load_pad32(const uint8_t *src, uint32_t len, uint8_t sentinel, const uint8_t *end) {
-    __m256i v;
-    if (len == 0) return _mm256_set1_epi8((char)sentinel);
-    if (end - src >= 32) {
-        v = _mm256_loadu_si256((const __m256i *)src);
-    } else {
-        uint8_t tmp[32] = {0};
-        memcpy(tmp, src, len < 32 ? len : 32);
-        v = _mm256_loadu_si256((const __m256i *)tmp);
-    }
-    const __m256i iota = _mm256_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
-                                          21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
-    __m256i in = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(len < 32 ? len : 32)), iota);
-    return _mm256_blendv_epi8(_mm256_set1_epi8((char)sentinel), v, in);
+/* 32 bytes at p, or near the batch's end a zero-padded copy of the bytes
+ * before end (AVX2 has no byte-masked loads). */
+static inline __m256i jv_load32(const uint8_t *p, int fast, const uint8_t *end) {
+    if (fast || end - p >= 32) return _mm256_loadu_si256((const __m256i *)p);
+    uint8_t tmp[32] = {0};
+    if (end > p) memcpy(tmp, p, (size_t)(end - p));
+    return _mm256_loadu_si256((const __m256i *)tmp);
 }
 
-static inline void jv_stage(uint8_t *dst, const uint8_t *src, uint32_t len, int lw, uint8_t sentinel,
-                            const uint8_t *end) {
-    __m256i v = jv_load_pad32(src, len, sentinel, end);
+/* One 256-bit vector: two 16-byte slots, one 32-byte slot, or half of a
+ * 64-byte slot. */
+static inline __m256i jv_load_slots(const uint8_t **src, int z, int fast, const uint8_t *end, int lw) {
     if (lw == 16) {
-        _mm_store_si128((__m128i *)dst, _mm256_castsi256_si128(v));
-    } else {
-        _mm256_store_si256((__m256i *)dst, v);
-        if (lw == 64)
-            _mm256_store_si256((__m256i *)(dst + 32),
-                               jv_load_pad32(src + 32, len > 32 ? len - 32 : 0, sentinel, end));
+        const uint8_t *p0 = src[2 * z], *p1 = src[2 * z + 1];
+        if (!fast) {
+            __m256i a = jv_load32(p0, 0, end), b = jv_load32(p1, 0, end);
+            return _mm256_permute2x128_si256(a, b, 0x20);
+        }
+        __m256i r = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)p0));
+        return _mm256_inserti128_si256(r, _mm_loadu_si128((const __m128i *)p1), 1);
     }
+    if (lw == 32) return jv_load32(src[z], fast, end);
+    const uint8_t *p = src[z / 2] + 32 * (z & 1);
+    if (!fast && p >= end) return _mm256_setzero_si256();
+    return jv_load32(p, fast, end);
 }
 
-static inline void jv_pm_build(const uint8_t *stage, const uint8_t *q, uint32_t lq, void *pm) {
+static inline void jv_pm_build(const uint8_t **src, int fast, const uint8_t *end, int lw, const uint8_t *q,
+                               uint32_t lq, void *pm) {
     __m256i s[8];
-    for (int z = 0; z < 8; z++) s[z] = _mm256_load_si256((const __m256i *)(stage + 32 * z));
+    for (int z = 0; z < 8; z++) s[z] = jv_load_slots(src, z, fast, end, lw);
     uint32_t *row = pm;
     for (uint32_t j = 0; j < lq; j++) {
         __m256i c = _mm256_set1_epi8((char)q[j]);
@@ -67,9 +66,10 @@ static inline void jv_pm_build(const uint8_t *stage, const uint8_t *q, uint32_t 
 #define JV_S int64_t
 #include "compare/jaro_simd_tmpl.h"
 
-void nm_jv_lanes_avx2(const uint8_t *q, uint32_t lq, uint8_t sentinel, const char *bytes, const char *end,
-                      const uint32_t *offsets, const uint32_t *idx, size_t cnt, int lw, const nm_jv_out *o) {
-    if (lw == 16) jv_lanes_16(q, lq, sentinel, bytes, end, offsets, idx, cnt, o);
-    else if (lw == 32) jv_lanes_32(q, lq, sentinel, bytes, end, offsets, idx, cnt, o);
-    else jv_lanes_64(q, lq, sentinel, bytes, end, offsets, idx, cnt, o);
+size_t nm_jv_lanes_avx2(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
+                        const uint32_t *offsets, const uint32_t *idx, size_t base, size_t cnt, int lw,
+                        const nm_jv_out *o) {
+    if (lw == 16) return jv_lanes_16(q, lq, bytes, end, offsets, idx, base, cnt, o);
+    if (lw == 32) return jv_lanes_32(q, lq, bytes, end, offsets, idx, base, cnt, o);
+    return jv_lanes_64(q, lq, bytes, end, offsets, idx, base, cnt, o);
 }

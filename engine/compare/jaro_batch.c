@@ -42,16 +42,15 @@ static void run_batch(const char *q, size_t lq, const char *bytes, const uint32_
     }
     nm_jv_kernel_fn *kern = lvl == NM_SIMD_AVX512 ? nm_jv_lanes_avx512 : nm_jv_lanes_avx2;
 
-    /* Lanes are padded with a byte the query lacks, so padding never
-     * matches (any byte value may occur in the strings themselves). */
-    uint8_t seen[256] = {0};
-    for (size_t j = 0; j < lq; j++) seen[(uint8_t)q[j]] = 1;
-    uint8_t sentinel = 0;
-    while (seen[sentinel]) sentinel++; /* lq <= 64 < 256: always found */
-
     const char *end = bytes + offsets[n];
     uint32_t idx[3][JV_CHUNK];
-    for (size_t s = 0; s < n; s += JV_CHUNK) {
+    size_t s = 0;
+    while (s < n) {
+        /* Runs of consecutive short candidates (the usual name block) go
+         * straight to the 16-bit lanes, with no per-candidate sorting. */
+        s += kern((const uint8_t *)q, (uint32_t)lq, bytes, end, offsets, NULL, s, n - s, 16, o);
+        if (s >= n) break;
+        /* Otherwise sort the next chunk into lane classes. */
         size_t e = n - s < JV_CHUNK ? n : s + JV_CHUNK;
         size_t cnt[3] = {0, 0, 0};
         for (size_t i = s; i < e; i++) {
@@ -64,8 +63,8 @@ static void run_batch(const char *q, size_t lq, const char *bytes, const uint32_
             idx[c][cnt[c]++] = (uint32_t)i;
         }
         for (int c = 0; c < 3; c++)
-            if (cnt[c])
-                kern((const uint8_t *)q, (uint32_t)lq, sentinel, bytes, end, offsets, idx[c], cnt[c], 16 << c, o);
+            if (cnt[c]) kern((const uint8_t *)q, (uint32_t)lq, bytes, end, offsets, idx[c], 0, cnt[c], 16 << c, o);
+        s = e;
     }
 }
 

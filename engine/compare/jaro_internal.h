@@ -46,14 +46,15 @@ static inline uint8_t nm_jv_level(uint32_t m, uint32_t num, uint32_t den, const 
     return (uint8_t)nthr;
 }
 
-/* Kernels: the candidates idx[0..cnt) of the batch, all at most lw bytes
- * (lw = 16, 32 or 64), against the query (lq <= NM_JV_MAX_QUERY). `end` is
- * one past the last candidate byte of the batch (loads never pass it).
- * `sentinel` is a byte value absent from the query, used to pad lanes.
- * Results go to o->...[idx[k]]. */
-typedef void nm_jv_kernel_fn(const uint8_t *q, uint32_t lq, uint8_t sentinel, const char *bytes,
-                             const char *end, const uint32_t *offsets, const uint32_t *idx, size_t cnt, int lw,
-                             const nm_jv_out *o);
+/* Kernels: the candidates idx[0..cnt) of the batch (ascending), or when idx
+ * is NULL the run base .. base+cnt-1 in full groups of lanes, stopping before
+ * the first group with a candidate longer than lw bytes. All candidates of a
+ * list are at most lw bytes (lw = 16, 32 or 64); lq <= NM_JV_MAX_QUERY.
+ * `end` is one past the batch's last byte (loads never pass it). Results go
+ * to o->...[candidate]. Returns the number of candidates done. */
+typedef size_t nm_jv_kernel_fn(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
+                               const uint32_t *offsets, const uint32_t *idx, size_t base, size_t cnt, int lw,
+                               const nm_jv_out *o);
 nm_jv_kernel_fn nm_jv_lanes_avx2;
 nm_jv_kernel_fn nm_jv_lanes_avx512;
 

@@ -5,12 +5,12 @@
  *   JV_LW      lane width in bits = longest candidate in bytes (16, 32, 64)
  *   JV_T, JV_S unsigned and signed integer type of JV_LW bits
  * and these ISA hooks (static inline, defined before the first include):
- *   jv_stage(dst, src, len, lw, sentinel, end)  copy a candidate into its
- *       lw-byte slot, padding with `sentinel`, never reading at or past end;
- *   jv_pm_build(stage, q, lq, pm)  for each query byte q[j], one bit per
- *       staged byte equal to q[j]: pm[j] is a JV_VB*8-bit row, read below
- *       as the lane vector whose lane k has bit i set iff candidate k has
- *       q[j] at position i (8 byte compares per query byte, whatever lw).
+ *   jv_pm_build(src, fast, end, lw, q, lq, pm)  loads lw bytes from each
+ *       lane's src[k] (all at full width if fast, else never at or past end)
+ *       and for each query byte q[j] sets one bit per loaded byte equal to
+ *       q[j]: pm[j] is a JV_VB*8-bit row, read below as the lane vector whose
+ *       lane k has bit i set iff byte i of candidate k is q[j] (8 byte
+ *       compares per query byte, whatever lw).
  *
  * Algorithm (bit-parallel greedy matching, as in rapidfuzz-cpp, with the
  * transpositions vectorized as well): the candidates are the "pattern"
@@ -26,46 +26,134 @@
 #define JV_V JV_N(jv_vec_u)
 #define JV_SV JV_N(jv_vec_s)
 #define JV_NL (JV_VB / (JV_LW / 8))
+#define JV_CK (JV_NL < 8 ? JV_NL : 8)
 
 typedef JV_T JV_V __attribute__((vector_size(JV_VB), may_alias));
 typedef JV_S JV_SV __attribute__((vector_size(JV_VB), may_alias));
 
-static void JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, uint8_t sentinel, const char *bytes, const char *end,
-                            const uint32_t *offsets, const uint32_t *idx, size_t cnt, const nm_jv_out *o) {
-    uint8_t stage[JV_NL * JV_LW] __attribute__((aligned(64)));
+/* Lane-parallel code uses only native-width vectors (wider generic vectors
+ * are split badly by gcc); per-lane integer arithmetic on JV_NL entries is
+ * written as plain fixed-count loops, which gcc vectorizes for the ISA. */
+
+/* Scores or levels of one group from the integer parts, in chunks of
+ * JV_CK lanes of 32-bit integers (native width on both ISAs): the exact
+ * num / den of nm_jv_numden and the division nm_jw_from_parts performs
+ * (num, den < 2^31, so the signed conversions are exact), or the exact
+ * threshold decisions of nm_jw_at_least (100 num <= 100 den < 2^31 and
+ * thr * den < 2^31 for thr <= 255 and lengths <= 64). */
+static void JV_N(jv_finish_)(uint32_t lq, const uint32_t *lenA, const JV_T *mT, const JV_T *thT, const JV_T *preT,
+                             const uint32_t *ix, size_t k, const nm_jv_out *o) {
+    typedef int32_t CI __attribute__((vector_size(JV_CK * 4)));
+    typedef double CD __attribute__((vector_size(JV_CK * 8)));
+    int32_t mA[JV_NL], thA[JV_NL], lA[JV_NL];
+    double sa[JV_NL] __attribute__((aligned(64)));
+    uint8_t lv[JV_NL];
+    for (size_t z = 0; z < JV_NL; z++) {
+        mA[z] = mT[z];
+        thA[z] = thT[z];
+        lA[z] = preT[z];
+    }
+    for (size_t c = 0; c < JV_NL; c += JV_CK) {
+        CI m, th, l, lb, zero = {0};
+        memcpy(&m, mA + c, sizeof m);
+        memcpy(&th, thA + c, sizeof th);
+        memcpy(&l, lA + c, sizeof l);
+        memcpy(&lb, lenA + c, sizeof lb);
+        CI la = zero + (int32_t)lq;
+        CI d = la * lb * m;
+        CI n = m * m * (la + lb) + (m - th) * la * lb;
+        CI boost = 10 * n > 21 * d;
+        CI num = (((10 - l) * n + 3 * l * d) & boost) | (10 * n & ~boost);
+        CI mz = m == 0;
+        CI den = (30 * d & ~mz) | (1 & mz);
+        if (o->jw) {
+            CD sv = __builtin_convertvector(num, CD) / __builtin_convertvector(den, CD);
+            memcpy(sa + c, &sv, sizeof sv);
+        } else {
+            CI lvl = zero + o->nthr;
+            for (int t = o->nthr - 1; t >= 0; t--) {
+                int32_t thr = o->thr[t];
+                CI ge = ((100 * num >= thr * den) & ~mz) | (mz & (thr == 0 ? -1 : 0));
+                lvl = (ge & t) | (lvl & ~ge);
+            }
+            int32_t la8[JV_CK];
+            memcpy(la8, &lvl, sizeof lvl);
+            for (size_t z = 0; z < JV_CK; z++) lv[c + z] = (uint8_t)la8[z];
+        }
+    }
+    int contiguous = ix[k - 1] - ix[0] == k - 1;
+    if (o->jw) {
+        if (contiguous) memcpy(o->jw + ix[0], sa, k * sizeof(double));
+        else for (size_t z = 0; z < k; z++) o->jw[ix[z]] = sa[z];
+    } else {
+        if (contiguous) memcpy(o->level + ix[0], lv, k);
+        else for (size_t z = 0; z < k; z++) o->level[ix[z]] = lv[z];
+    }
+}
+
+/* Candidates idx[0..cnt), or, when idx is NULL, the run base .. base+cnt-1.
+ * A run is taken in full groups only and stops before the first group that
+ * holds a candidate longer than JV_LW bytes: returns how many candidates
+ * were done (cnt in list mode). */
+static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
+                              const uint32_t *offsets, const uint32_t *idx, size_t base, size_t cnt,
+                              const nm_jv_out *o) {
     JV_V pm[NM_JV_MAX_QUERY], hit[NM_JV_MAX_QUERY];
-    JV_T len_a[JV_NL] __attribute__((aligned(64))), r_a[JV_NL] __attribute__((aligned(64)));
-    JV_T w0_a[JV_NL] __attribute__((aligned(64)));
-    JV_T m_a[JV_NL] __attribute__((aligned(64))), th_a[JV_NL] __attribute__((aligned(64)));
-    JV_T pre_a[JV_NL] __attribute__((aligned(64)));
+    uint32_t ixa[JV_NL], lenA[JV_NL];
+    JV_T lenT[JV_NL] __attribute__((aligned(64))), mT[JV_NL] __attribute__((aligned(64)));
+    JV_T thT[JV_NL] __attribute__((aligned(64))), preT[JV_NL] __attribute__((aligned(64)));
+    const uint8_t *src[JV_NL];
+    const uint8_t *b8 = (const uint8_t *)bytes;
 
     for (size_t g = 0; g < cnt; g += JV_NL) {
         size_t k = cnt - g < JV_NL ? cnt - g : JV_NL;
-        for (size_t l = 0; l < JV_NL; l++) {
-            uint32_t len = 0;
-            if (l < k) {
-                uint32_t c = idx[g + l];
-                len = offsets[c + 1] - offsets[c];
-                jv_stage(stage + l * JV_LW, (const uint8_t *)bytes + offsets[c], len, JV_LW, sentinel,
-                         (const uint8_t *)end);
-            } else {
-                memset(stage + l * JV_LW, sentinel, JV_LW);
+        const uint32_t *ix = idx ? idx + g : ixa;
+        if (!idx) {
+            if (k < JV_NL) return g;
+            const uint32_t *of = offsets + base + g;
+            uint32_t over = 0;
+            for (size_t l = 0; l < JV_NL; l++) {
+                lenA[l] = of[l + 1] - of[l];
+                over |= lenA[l] > JV_LW;
             }
-            uint32_t mx = len > lq ? len : lq;
-            uint32_t r = mx / 2 >= 1 ? mx / 2 - 1 : 0;
-            len_a[l] = (JV_T)len;
-            r_a[l] = (JV_T)r;
-            /* W_0 = bits [0, r]; r <= 31, so the 64-bit shift is defined and
-             * truncation to the lane gives all ones once r >= JV_LW - 1. */
-            w0_a[l] = (JV_T)((2ull << r) - 1);
+            if (over) return g;
+            for (size_t l = 0; l < JV_NL; l++) {
+                ixa[l] = (uint32_t)(base + g + l);
+                src[l] = b8 + of[l];
+            }
+        } else {
+            /* Unused lanes get length 0 (empty masks) and point at the first
+             * candidate, so every load stays valid. */
+            for (size_t l = 0; l < JV_NL; l++) {
+                uint32_t c = ix[l < k ? l : 0];
+                src[l] = b8 + offsets[c];
+                lenA[l] = l < k ? offsets[c + 1] - offsets[c] : 0;
+            }
         }
-        jv_pm_build(stage, q, lq, pm);
+        for (size_t l = 0; l < JV_NL; l++) lenT[l] = (JV_T)lenA[l];
+        /* Candidates are in ascending order, so if the last one can be read
+         * with full-width loads, all can. Bytes past a candidate's length
+         * (its neighbours) are cleared by the length mask below. */
+        int fast = (size_t)((const uint8_t *)end - src[k - 1]) >= JV_LW;
+        jv_pm_build(src, fast, (const uint8_t *)end, JV_LW, q, lq, pm);
 
-        JV_V win, rv, lenv;
-        memcpy(&win, w0_a, sizeof win);
-        memcpy(&rv, r_a, sizeof rv);
-        memcpy(&lenv, len_a, sizeof lenv);
-        JV_V matched = {0}, mcnt = {0}, jv = {0};
+        /* Window radius r = max(floor(max(lc, lq) / 2) - 1, 0) <= 31, first
+         * window W_0 = bits [0, r] = (2 << min(r, JV_LW - 1)) - 1 (all ones
+         * once r >= JV_LW - 1), and the length mask (2 << (lc - 1)) - 1
+         * (0 for lc = 0); every shift stays below the lane width. */
+        JV_V lenv, zero = {0};
+        memcpy(&lenv, lenT, sizeof lenv);
+        JV_V lqv = zero + (JV_T)lq, two = zero + 2;
+        JV_V big = (JV_V)(lenv > lqv);
+        JV_V half = ((lenv & big) | (lqv & ~big)) >> 1;
+        JV_V rv = half + (JV_V)(half != 0);
+        JV_V capped = (JV_V)(rv > (JV_T)(JV_LW - 1));
+        JV_V win = (two << ((rv & ~capped) | ((JV_T)(JV_LW - 1) & capped))) - 1;
+        JV_V nz = (JV_V)(lenv != 0);
+        JV_V lenmask = ((two << ((lenv - 1) & nz)) - 1) & nz;
+        win &= lenmask;
+
+        JV_V matched = zero, mcnt = zero, jv = zero;
         for (uint32_t j = 0; j < lq; j++) {
             JV_V x = pm[j] & win & ~matched;
             JV_V low = x & -x;
@@ -75,56 +163,44 @@ static void JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, uint8_t sentinel, con
             hit[j] = h;
             /* W_{j+1} = (W_j << 1) | [j < r]: subtracting the all-ones lane of
              * the compare adds the 1 into the bit the shift left empty. */
-            win = (win << 1) - (JV_V)((JV_SV)jv < (JV_SV)rv);
+            win = ((win << 1) - (JV_V)((JV_SV)jv < (JV_SV)rv)) & lenmask;
             jv += 1;
         }
-        JV_V rest = matched, tcnt = {0};
+        JV_V rest = matched, tcnt = zero;
         for (uint32_t j = 0; j < lq; j++) {
             JV_V low = rest & -rest;
             JV_V miss = (JV_V)((pm[j] & low) == 0) & hit[j];
             tcnt -= miss;
             rest ^= low & hit[j];
         }
-        /* Common prefix <= 4: bit i of PM[q[i]] (sentinel padding keeps bits
-         * past the candidate's end clear). */
-        JV_V pre = {0}, run = ~(JV_V){0};
+        /* Common prefix <= 4: bit i of PM[q[i]], within the length. */
+        JV_V pre = zero, run = ~zero;
         for (uint32_t i = 0; i < lq && i < 4; i++) {
-            run &= (pm[i] >> i) & 1;
-            pre += run;
+            run &= (pm[i] & lenmask) >> i;
+            pre += run & 1;
         }
         JV_V th = tcnt >> 1;
-        memcpy(m_a, &mcnt, sizeof mcnt);
-        memcpy(th_a, &th, sizeof th);
-        memcpy(pre_a, &pre, sizeof pre);
-        (void)lenv;
+        memcpy(mT, &mcnt, sizeof mcnt);
+        memcpy(thT, &th, sizeof th);
+        memcpy(preT, &pre, sizeof pre);
 
         if (o->parts) {
-            for (size_t l = 0; l < k; l++) {
-                nm_jaro_parts *p = &o->parts[idx[g + l]];
+            for (size_t z = 0; z < k; z++) {
+                nm_jaro_parts *p = &o->parts[ix[z]];
                 p->la = lq;
-                p->lb = len_a[l];
-                p->m = m_a[l];
-                p->t_half = th_a[l];
-                p->prefix = pre_a[l];
+                p->lb = lenA[z];
+                p->m = mT[z];
+                p->t_half = thT[z];
+                p->prefix = preT[z];
             }
-        } else if (o->jw) {
-            double s[JV_NL] __attribute__((aligned(64)));
-            for (size_t l = 0; l < JV_NL; l++) {
-                uint32_t num, den;
-                nm_jv_numden(lq, len_a[l], m_a[l], th_a[l], pre_a[l], &num, &den);
-                s[l] = (double)num / (double)den;
-            }
-            for (size_t l = 0; l < k; l++) o->jw[idx[g + l]] = s[l];
         } else {
-            for (size_t l = 0; l < k; l++) {
-                uint32_t num, den;
-                nm_jv_numden(lq, len_a[l], m_a[l], th_a[l], pre_a[l], &num, &den);
-                o->level[idx[g + l]] = nm_jv_level(m_a[l], num, den, o->thr, o->nthr);
-            }
+            JV_N(jv_finish_)(lq, lenA, mT, thT, preT, ix, k, o);
         }
     }
+    return cnt;
 }
 
 #undef JV_V
 #undef JV_SV
 #undef JV_NL
+#undef JV_CK
