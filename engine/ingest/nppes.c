@@ -11,6 +11,7 @@
  *  - every problem is reported as file:line:col: reason, never with the
  *    field's contents. */
 #include <ctype.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common/error_internal.h"
@@ -424,19 +425,20 @@ static int main_block_end(void *u, int nchunks) {
     return 0;
 }
 
-#define MAX_CHUNKS 256
-
-static int ingest_main(nm_csv *csv, const colmap *map, uint16_t file, nm_regb *b, nm_diag *diag, uint64_t *rows,
-                       nm_err *err) {
-    main_ctx ctx = {map, NULL, MAX_CHUNKS, b, diag, 0};
-    ctx.workers = calloc(MAX_CHUNKS, sizeof *ctx.workers);
+static int ingest_main(nm_csv *csv, const colmap *map, uint16_t file, int threads, nm_regb *b, nm_diag *diag,
+                       uint64_t *rows, nm_err *err) {
+    /* one chunk per thread and block (the scanner never cuts more) */
+    int nw = threads > 0 ? threads : omp_get_max_threads();
+    nw = NM_MAX(nw, 1);
+    main_ctx ctx = {map, NULL, nw, b, diag, 0};
+    ctx.workers = calloc((size_t)nw, sizeof *ctx.workers);
     if (!ctx.workers) return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", nm_csv_path(csv));
-    for (int i = 0; i < MAX_CHUNKS; i++) ctx.workers[i].file = file;
-    nm_csv_consumer cons = {&ctx, main_chunk_begin, main_row, main_block_end, MAX_CHUNKS};
+    for (int i = 0; i < nw; i++) ctx.workers[i].file = file;
+    nm_csv_consumer cons = {&ctx, main_chunk_begin, main_row, main_block_end, nw};
     int rc = nm_csv_scan(csv, &cons, err);
     if (rc && err && !err->msg[0])
         nm_err_set(err, rc, "%s: %s while reading rows", nm_csv_path(csv), nm_strerror(rc));
-    for (int i = 0; i < MAX_CHUNKS; i++) worker_free(&ctx.workers[i]);
+    for (int i = 0; i < nw; i++) worker_free(&ctx.workers[i]);
     free(ctx.workers);
     *rows += ctx.rows;
     return rc;
@@ -560,7 +562,7 @@ static int ingest_file(const char *path, uint16_t file, const nm_index_opts *o, 
     switch (kind) {
     case NM_NPPES_MAIN:
         rc = colmap_build(&map, shown, names, n, main_cols, sizeof main_cols / sizeof main_cols[0], 1, err);
-        if (!rc) rc = ingest_main(csv, &map, file, b, diag, rows, err);
+        if (!rc) rc = ingest_main(csv, &map, file, o->threads, b, diag, rows, err);
         break;
     case NM_NPPES_PL:
     case NM_NPPES_OTHERNAME:
