@@ -467,6 +467,33 @@ Test(csv, random_documents_match_reference_on_every_path) {
     }
 }
 
+/* Every tricky shape at every offset modulo 64, so quotes, CR and LF fall on
+ * both sides of each window edge (the scanner carries state across it). */
+Test(csv, tricky_rows_at_every_window_alignment) {
+    static const char rows[] = "\"a\"\r\n\"x\"y,1\n\"\",\"\"\na,\"b\"\r\n\"ab\"\rc,2\n\"\"\"\",x\n\"q\r\",\"\"\r\n"
+                               "\"\",\"open\r\n,\n\"\"\n\"\"\"\n\"a,b\r\nok\r\r\n\"z\"\r\r\n\"\",\"\",\"\"";
+    for (int shift = 0; shift < 130; shift++) {
+        nm_buf b = {0};
+        nm_buf_append(&b, "h", 1);
+        for (int i = 0; i < shift; i++) nm_buf_putc(&b, i % 7 ? 'h' : ',');
+        nm_buf_putc(&b, '\n');
+        for (int rep = 0; rep < 3; rep++) {
+            nm_buf_append(&b, rows, sizeof rows - 1);
+            nm_buf_putc(&b, '\n');
+            for (int i = 0; i < rep * 17 + shift % 5; i++) nm_buf_putc(&b, i % 3 ? '"' : ',');
+            nm_buf_putc(&b, '\n');
+        }
+        char *ref = ref_rows(b.data, b.len, 1024);
+        for (int mode = 0; mode < 4; mode += 3) {
+            char *got = rows_via(b.data, b.len, mode, NULL, NULL);
+            assert_same_rows(got, ref, "shift/mode", shift, mode);
+            free(got);
+        }
+        free(ref);
+        nm_buf_free(&b);
+    }
+}
+
 Test(csv, threads_and_blocks_split_into_chunks) {
     rng_state = 777;
     size_t len;
@@ -532,6 +559,7 @@ Test(csv, simd_masks_identical_to_scalar) {
                 cr_assert_eq((want.quote >> i) & 1, buf[i] == '"');
                 cr_assert_eq((want.delim >> i) & 1, buf[i] == dl);
                 cr_assert_eq((want.lf >> i) & 1, buf[i] == '\n');
+                cr_assert_eq((want.cr >> i) & 1, buf[i] == '\r');
                 cr_assert_eq((want.nul >> i) & 1, buf[i] == 0);
                 cr_assert_eq((want.high >> i) & 1, (unsigned char)buf[i] >= 0x80);
             }

@@ -147,12 +147,12 @@ static int read_header(nm_csv *c, nm_err *err) {
         NM_TRY(next_block(c, 1, &bp, &bn, err));
         if (!bn) return nm_err_set(err, NM_E_FORMAT, "%s: empty file (no header row)", c->path);
         /* A row has at most one field per delimiter plus one. */
-        size_t cap = nm_csv_count_scalar(bp, bn, c->o.delim) + 1;
+        size_t cap = nm_csv_count_scalar(bp, bn, c->o.delim) + 2;
         if (cap > UINT32_MAX) return nm_err_set(err, NM_E_FORMAT, "%s: header too wide", c->path);
         nm_csv_field *f = malloc(cap * sizeof *f);
         if (!f) return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", c->path);
         header_ctx h = {c, 0, {0}};
-        nm_csv_chunk ck = {bp, bn, c->line, c->o.delim, (uint32_t)cap, f, header_cb, &h, 0};
+        nm_csv_chunk ck = {bp, bn, c->line, c->o.delim, (uint32_t)cap - 1, f, header_cb, &h, 0};
         nm_csv_scan_chunk_scalar(&ck);
         c->line++;
         if (!h.got) {   /* blank line before the header */
@@ -322,7 +322,7 @@ int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err) {
     int kmax = NM_MAX(cons->max_chunks, 1);
     kmax = NM_MIN(kmax, threads);
     const uint32_t maxf = c->o.max_fields;
-    nm_csv_field *fields = malloc((size_t)kmax * maxf * sizeof *fields);
+    nm_csv_field *fields = malloc((size_t)kmax * (maxf + 1) * sizeof *fields);
     nm_csv_chunk *ck = malloc((size_t)kmax * sizeof *ck);
     scan_ctx *sx = malloc((size_t)kmax * sizeof *sx);
     size_t *bounds = malloc((size_t)(kmax + 1) * sizeof *bounds);
@@ -350,7 +350,7 @@ int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err) {
         for (int i = 0; i < k; i++) {
             sx[i] = (scan_ctx){cons, i};
             ck[i] = (nm_csv_chunk){bp + bounds[i], bounds[i + 1] - bounds[i], ln, c->o.delim, maxf,
-                                   fields + (size_t)i * maxf, scan_row_cb, &sx[i], 0};
+                                   fields + (size_t)i * (maxf + 1), scan_row_cb, &sx[i], 0};
             if (i < k - 1) ln += lfs[i];
         }
 #pragma omp parallel for num_threads(threads) schedule(static) if (k > 1)
@@ -395,7 +395,7 @@ static int seq_cb(void *ctx, const nm_csv_row *row) {
 
 int nm_csv_next(nm_csv *c, nm_csv_row *row, nm_err *err) {
     if (!c->seq_fields) {
-        c->seq_fields = malloc((size_t)c->o.max_fields * sizeof *c->seq_fields);
+        c->seq_fields = malloc(((size_t)c->o.max_fields + 1) * sizeof *c->seq_fields);
         if (!c->seq_fields) return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", c->path);
     }
     for (;;) {

@@ -113,10 +113,11 @@ typedef void (*nm_csv_classify_fn)(const char *p, char delim, uint64_t *quote, u
 nm_csv_classify_fn nm_csv_classify_for(int simd_level);
 
 /* The classification the scanner really runs (an extension of the above):
- * besides quote / delimiter / LF it flags NUL bytes (rows are rejected) and
- * bytes >= 0x80 (fields get NM_CSV_HIGHBIT). Identical at every level. */
+ * besides quote / delimiter / LF it flags CR (dropped before LF), NUL bytes
+ * (rows are rejected) and bytes >= 0x80 (fields get NM_CSV_HIGHBIT).
+ * Identical at every level. */
 typedef struct nm_csv_masks {
-    uint64_t quote, delim, lf, nul, high;
+    uint64_t quote, delim, lf, cr, nul, high;
 } nm_csv_masks;
 typedef void (*nm_csv_classify_ext_fn)(const char *p, char delim, nm_csv_masks *m);
 nm_csv_classify_ext_fn nm_csv_classify_ext_for(int simd_level);

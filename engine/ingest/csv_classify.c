@@ -7,19 +7,21 @@
 #include "npimatch/simd.h"
 
 static NM_CSV_ALWAYS_INLINE void classify_scalar(const char *p, char delim, nm_csv_masks *m) {
-    uint64_t q = 0, d = 0, l = 0, z = 0, h = 0;
+    uint64_t q = 0, d = 0, l = 0, r = 0, z = 0, h = 0;
     for (unsigned i = 0; i < 64; i++) {
         unsigned char c = (unsigned char)p[i];
         uint64_t b = 1ULL << i;
         q |= (c == '"') ? b : 0;
         d |= (c == (unsigned char)delim) ? b : 0;
         l |= (c == '\n') ? b : 0;
+        r |= (c == '\r') ? b : 0;
         z |= (c == 0) ? b : 0;
         h |= (c >= 0x80) ? b : 0;
     }
     m->quote = q;
     m->delim = d;
     m->lf = l;
+    m->cr = r;
     m->nul = z;
     m->high = h;
 }

@@ -16,6 +16,7 @@ static NM_CSV_ALWAYS_INLINE void classify_avx2(const char *p, char delim, nm_csv
     m->quote = eq_mask(lo, hi, _mm256_set1_epi8('"'));
     m->delim = eq_mask(lo, hi, _mm256_set1_epi8(delim));
     m->lf = eq_mask(lo, hi, _mm256_set1_epi8('\n'));
+    m->cr = eq_mask(lo, hi, _mm256_set1_epi8('\r'));
     m->nul = eq_mask(lo, hi, _mm256_setzero_si256());
     /* movemask takes each byte's top bit: exactly "byte >= 0x80". */
     m->high = (uint64_t)(uint32_t)_mm256_movemask_epi8(lo) | ((uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32);

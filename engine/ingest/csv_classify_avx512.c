@@ -8,6 +8,7 @@ static NM_CSV_ALWAYS_INLINE void classify_avx512(const char *p, char delim, nm_c
     m->quote = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('"'));
     m->delim = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(delim));
     m->lf = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\n'));
+    m->cr = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\r'));
     m->nul = _mm512_testn_epi8_mask(x, x);
     m->high = _mm512_movepi8_mask(x);   /* top bit of each byte: >= 0x80 */
 }

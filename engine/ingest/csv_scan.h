@@ -31,7 +31,7 @@ typedef struct nm_csv_chunk {
     size_t n;
     uint64_t line;            /* line number of p[0] */
     char delim;
-    uint32_t max_fields;      /* capacity of fields[] (>= 1) */
+    uint32_t max_fields;      /* fields stored per row (>= 1); fields[] has max_fields + 1 slots */
     nm_csv_field *fields;
     nm_csv_row_cb cb;
     void *ctx;
@@ -68,79 +68,87 @@ static inline uint64_t nm_csv_prefix_xor(uint64_t x) {
     return x;
 }
 
-/* A field that is not the plain `"..."` or unquoted shape (rare: CRM
- * exports with "" escapes, or bad input). RFC 4180 section 2: a quoted field
- * is `"` (byte | `""`)* `"`; an unquoted field holds no quote. Returns 0
- * and sets *flags, or -1 (the row is bad; nm_csv_line_check says where). */
-static inline int nm_csv_field_slow(const char *p, size_t s, size_t e, uint32_t *flags) {
-    if (p[s] != '"') return -1;
-    uint32_t fl = NM_CSV_QUOTED;
-    for (size_t i = s + 1; i < e; i++) {
-        if (p[i] != '"') continue;
-        if (i + 1 < e && p[i + 1] == '"') {
-            fl |= NM_CSV_ESCAPED;
-            i++;
-            continue;
-        }
-        if (i != e - 1) return -1;   /* closing quote followed by more bytes */
-        *flags = fl;
-        return 0;
-    }
-    return -1;
-}
-
-/* Where a bad line goes wrong: the same RFC 4180 rules read left to right
- * over one line (p[0, n), without its LF and a CR before it). Returns the
- * first problem, NM_R_UNBALANCED_QUOTE (a quote inside an unquoted field,
- * bytes after a closing quote, or a quote still open at the end: the
- * opening quote's offset) or NM_R_NUL_BYTE, with its offset in *at;
- * NM_R_COUNT if the line is fine. Only run on lines the masks flagged. */
-static inline int nm_csv_line_check(const char *p, size_t n, char delim, size_t *at) {
+/* The careful parser for one line (p[0, n), without its LF and the CR
+ * before it), byte by byte, used for every row the fast path flags as
+ * irregular. RFC 4180 section 2: a quoted field is `"` (byte | `""`)* `"`
+ * followed by a delimiter or the end of the line; an unquoted field holds no
+ * quote. Fills F[0..maxf) (F has maxf + 1 slots) and *nf, and returns
+ * NM_R_COUNT; or returns the first problem, NM_R_UNBALANCED_QUOTE (a quote
+ * inside an unquoted field, bytes after a closing quote, or a quote still
+ * open at the end: the opening quote's offset) or NM_R_NUL_BYTE, with its
+ * offset in *at. */
+static inline int nm_csv_parse_line(const char *p, size_t n, char delim, nm_csv_field *F, uint32_t maxf,
+                                    uint32_t *nf_out, size_t *at) {
     size_t i = 0;
+    uint32_t nf = 0;
     for (;;) {
+        nm_csv_field f;
+        uint32_t fl = 0;
+        size_t s = i;
         if (i < n && p[i] == '"') {
-            size_t open = i++;
-            for (;;) {
+            fl = NM_CSV_QUOTED;
+            for (i++;; i++) {
                 if (i >= n) {
-                    *at = open;
+                    *at = s;
                     return NM_R_UNBALANCED_QUOTE;
                 }
-                if (p[i] == 0) {
+                unsigned char ch = (unsigned char)p[i];
+                if (ch == 0) {
                     *at = i;
                     return NM_R_NUL_BYTE;
                 }
-                if (p[i] == '"') {
-                    if (i + 1 < n && p[i + 1] == '"') {
-                        i += 2;
-                        continue;
-                    }
-                    if (i + 1 == n) return NM_R_COUNT;
-                    if (p[i + 1] != delim) {
-                        *at = i;
-                        return NM_R_UNBALANCED_QUOTE;
-                    }
-                    i += 2;
-                    break;
+                fl |= ch >= 0x80 ? NM_CSV_HIGHBIT : 0;
+                if (ch != '"') continue;
+                if (i + 1 < n && p[i + 1] == '"') {
+                    fl |= NM_CSV_ESCAPED;
+                    i++;
+                    continue;
                 }
-                i++;
+                break;
+            }
+            f.p = p + s + 1;
+            f.len = (uint32_t)(i - s - 1);
+            i++;   /* past the closing quote */
+            if (i < n && p[i] != delim) {
+                *at = i - 1;
+                return NM_R_UNBALANCED_QUOTE;
             }
         } else {
             for (; i < n && p[i] != delim; i++) {
-                if (p[i] == 0 || p[i] == '"') {
+                unsigned char ch = (unsigned char)p[i];
+                if (ch == 0 || ch == '"') {
                     *at = i;
-                    return p[i] ? NM_R_UNBALANCED_QUOTE : NM_R_NUL_BYTE;
+                    return ch ? NM_R_UNBALANCED_QUOTE : NM_R_NUL_BYTE;
                 }
+                fl |= ch >= 0x80 ? NM_CSV_HIGHBIT : 0;
             }
-            if (i >= n) return NM_R_COUNT;
-            i++;
+            f.p = p + s;
+            f.len = (uint32_t)(i - s);
         }
+        f.col = (uint32_t)(s + 1);
+        f.flags = fl;
+        F[nf < maxf ? nf : maxf] = f;
+        nf++;
+        if (i >= n) break;
+        i++;   /* the delimiter */
     }
+    *nf_out = nf;
+    return NM_R_COUNT;
 }
 
 #define NM_CSV_ALWAYS_INLINE inline __attribute__((always_inline))
 
 /* The scanner. `classify` is a compile-time constant in each instantiation,
- * so it is inlined. Returns 0 or the first nonzero callback result. */
+ * so it is inlined. Returns 0 or the first nonzero callback result.
+ *
+ * Fast path: in a regular window every quote either opens a field (it
+ * follows a structural byte) or closes one (a structural byte, or CR LF,
+ * follows it); since the quotes of a field between structural bytes are
+ * even in number, each field is then plain `"..."` or unquoted, and a field
+ * is cut with a handful of operations: no byte is read. A window holding
+ * anything else (other quotes, NUL, bytes >= 0x80, an LF inside quotes)
+ * marks the rows it touches irregular, and those lines are parsed again by
+ * nm_csv_parse_line, which gives the exact fields, flags or error. */
 static NM_CSV_ALWAYS_INLINE int nm_csv_scan_template(nm_csv_chunk *ck,
                                                      void (*classify)(const char *, char, nm_csv_masks *)) {
     const char *const p = ck->p;
@@ -153,14 +161,12 @@ static NM_CSV_ALWAYS_INLINE int nm_csv_scan_template(nm_csv_chunk *ck,
     if (n == 0) return 0;
     const int virtual_lf = p[n - 1] != '\n';
 
-    size_t line_start = 0, field_start = 0;
-    uint32_t nf = 0;
-    int bad = 0;                /* the current row broke a rule (nm_csv_line_check says where) */
+    size_t ls = 0, fs = 0;      /* current line start, field start */
+    uint32_t nf = 0, q = 0;     /* fields so far in the row; 1 if the current field is quoted */
+    int row_irr = 0;            /* the current row needs the careful parser */
     uint64_t qcarry = 0;        /* all ones when a quote is open at the window start */
-    /* Running counts of quote / high / NUL bytes before the window, and at
-     * the start of the current field (line for NUL): one popcount per field
-     * tells whether it holds any, whatever windows it spans. */
-    uint64_t qbase = 0, hbase = 0, zbase = 0, qstart = 0, hstart = 0, zstart = 0;
+    uint64_t start_carry = 1;   /* bit 0 of this window starts a field */
+    int pend_close = 0;         /* bit 63 of the last window was a closing-quote candidate */
     char tail[64];
 
     for (size_t off = 0;; off += 64) {
@@ -192,63 +198,51 @@ static NM_CSV_ALWAYS_INLINE int nm_csv_scan_template(nm_csv_chunk *ck,
         }
         /* Open after bit 63, unless bit 63 is itself an LF that closed the row. */
         qcarry = 0 - ((inq & ~badlf) >> 63);
-        uint64_t st = (m.delim & ~inq) | m.lf;
+        const uint64_t st_all = (m.delim & ~inq) | m.lf;
 
+        /* Regularity (see above). Bit 63 of a closing candidate is checked
+         * against the next window's bit 0. */
+        const uint64_t opens = m.quote & ((st_all << 1) | start_carry);
+        const uint64_t closes = m.quote & ((st_all | (m.cr & (m.lf >> 1))) >> 1);
+        const uint64_t odd = m.quote & ~(opens ^ closes) & ~(1ULL << 63);
+        if (pend_close && !(st_all & 1)) row_irr = 1;
+        pend_close = (int)((m.quote & ~opens) >> 63);
+        const int win_irr = (odd | badlf | m.nul | m.high) != 0;
+        row_irr |= win_irr;
+        start_carry = st_all >> 63;
+        if (fs == off) q = (uint32_t)(m.quote & 1);
+
+        uint64_t st = st_all;
         while (st) {
             const unsigned bit = (unsigned)__builtin_ctzll(st);
-            const uint64_t below = (1ULL << bit) - 1;
             const size_t pos = off + bit;
-            const uint64_t qnow = qbase + (uint64_t)__builtin_popcountll(m.quote & below);
-            const uint64_t hnow = hbase + (uint64_t)__builtin_popcountll(m.high & below);
-            const int is_lf = (int)((m.lf >> bit) & 1);
-            if (!bad && !((badlf >> bit) & 1)) {
-                size_t s = field_start, e = pos;
-                if (is_lf && e > s && p[e - 1] == '\r') e--;
-                uint64_t nq = qnow - qstart;
-                nm_csv_field fl;
-                fl.col = (uint32_t)(s - line_start + 1);
-                fl.flags = (hnow != hstart) ? NM_CSV_HIGHBIT : 0;
-                if (NM_LIKELY(nq == 2 && e - s >= 2 && p[s] == '"' && p[e - 1] == '"')) {
-                    fl.p = p + s + 1;
-                    fl.len = (uint32_t)(e - s - 2);
-                    fl.flags |= NM_CSV_QUOTED;
-                    if (nf < maxf) F[nf] = fl;
-                    nf++;
-                } else if (nq == 0) {
-                    fl.p = p + s;
-                    fl.len = (uint32_t)(e - s);
-                    if (nf < maxf) F[nf] = fl;
-                    nf++;
-                } else {
-                    uint32_t xf = 0;
-                    if (nm_csv_field_slow(p, s, e, &xf) == 0) {
-                        fl.p = p + s + 1;
-                        fl.len = (uint32_t)(e - s - 2);
-                        fl.flags |= xf;
-                        if (nf < maxf) F[nf] = fl;
-                        nf++;
-                    } else {
-                        bad = 1;
-                    }
-                }
-            }
-            if (is_lf) {
+            nm_csv_field *fp = &F[nf < maxf ? nf : maxf];
+            fp->p = p + fs + q;
+            fp->len = (uint32_t)(pos - fs - 2 * q);
+            fp->col = (uint32_t)(fs - ls + 1);
+            fp->flags = q;   /* NM_CSV_QUOTED */
+            nf++;
+            if (NM_UNLIKELY((m.lf >> bit) & 1)) {
                 size_t lend = pos;
-                if (lend > line_start && p[lend - 1] == '\r') lend--;
-                if (lend > line_start) {   /* empty lines are not rows */
-                    uint64_t znow = zbase + (uint64_t)__builtin_popcountll(m.nul & below);
+                if (lend > ls && p[lend - 1] == '\r') {
+                    lend--;
+                    if (nf <= maxf) F[nf - 1].len--;   /* the CR is not part of the last field */
+                }
+                if (lend > ls) {   /* empty lines are not rows */
                     nm_csv_row row;
                     row.line = line;
                     row.f = F;
                     row.error = NM_R_COUNT;
                     row.nfields = nf;
                     row.error_col = 0;
-                    if (NM_UNLIKELY(bad || ((badlf >> bit) & 1) || znow != zstart)) {
+                    if (NM_UNLIKELY(row_irr)) {
                         size_t at = 0;
-                        int r = nm_csv_line_check(p + line_start, lend - line_start, delim, &at);
-                        row.error = r == NM_R_COUNT ? NM_R_UNBALANCED_QUOTE : r;   /* COUNT: cannot happen */
-                        row.error_col = (uint32_t)(at + 1);
-                        row.nfields = 0;
+                        int r = nm_csv_parse_line(p + ls, lend - ls, delim, F, maxf, &row.nfields, &at);
+                        if (r != NM_R_COUNT) {
+                            row.error = r;
+                            row.error_col = (uint32_t)(at + 1);
+                            row.nfields = 0;
+                        }
                     }
                     int rc = ck->cb(ck->ctx, &row);
                     if (rc) {
@@ -258,18 +252,13 @@ static NM_CSV_ALWAYS_INLINE int nm_csv_scan_template(nm_csv_chunk *ck,
                 }
                 line++;
                 nf = 0;
-                bad = 0;
-                line_start = pos + 1;
-                zstart = zbase + (uint64_t)__builtin_popcountll(m.nul & below);
+                ls = pos + 1;
+                row_irr = win_irr;   /* rows starting in an irregular window too */
             }
-            field_start = pos + 1;
-            qstart = qnow;
-            hstart = hnow;
+            fs = pos + 1;
+            q = (uint32_t)((m.quote >> bit) >> 1) & 1;
             st &= st - 1;
         }
-        qbase += (uint64_t)__builtin_popcountll(m.quote);
-        hbase += (uint64_t)__builtin_popcountll(m.high);
-        zbase += (uint64_t)__builtin_popcountll(m.nul);
         if (last) break;
     }
     ck->lines_out = line - ck->line;
