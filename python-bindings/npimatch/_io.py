@@ -96,8 +96,7 @@ def wrap(col, like):
         pd = sys.modules["pandas"]
         index = like.index if type(like).__name__ == "Series" else None
         if pa is None:
-            data = col.to_pylist() if col.format in ("u", "U") else memoryview(col)
-            return pd.Series(data, index=index)
+            return pd.Series(col.to_pylist(), index=index)
         arr = pa.array(col)
         if isinstance(getattr(like, "dtype", None), pd.ArrowDtype):
             return pd.Series(pd.arrays.ArrowExtensionArray(arr), index=index)

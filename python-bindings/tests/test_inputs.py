@@ -150,3 +150,18 @@ def test_ctrl_c_stops_a_long_call():
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_without_pyarrow_results_are_columns(monkeypatch):
+    from npimatch import _io
+
+    monkeypatch.setitem(_io._cache, "pyarrow", None)
+    col = nm.jaro_winkler(["MARTHA", None], np.array(["MARHTA", "X"], dtype=object))
+    assert isinstance(col, nm.Column) and col.format == "g"
+    assert col.to_pylist()[1] is None
+    assert np.asarray(col)[0] == pytest.approx(0.9611111, abs=1e-6)
+    assert np.isnan(np.asarray(col)[1])  # nulls read as NaN through the buffer protocol
+    s = nm.soundex(pd.Series(["ROBERT", None], dtype=object))
+    assert isinstance(s, pd.Series) and as_list(s) == ["R163", None]
+    with pytest.raises(BufferError):
+        memoryview(nm._npimatch._rows("soundex", (["A"],))[0])
