@@ -107,3 +107,27 @@ def test_results_are_float64_and_int32():
     assert nm.jaro_winkler(["A"], ["A"]).type == pa.float64()
     assert nm.levenshtein(["A"], ["B"]).type == pa.int32()
     assert not math.isnan(nm.jaro(["AB"], ["BA"])[0].as_py())
+
+
+def test_every_simd_level_gives_identical_scores():
+    # NPIMATCH_SIMD caps the kernel level per process; the batch path must be
+    # bit-identical on each (the engine's rule, checked here through Python).
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, random, npimatch as nm, pyarrow as pa\n"
+        "r = random.Random(5)\n"
+        "c = [''.join(r.choice('ABCDEHILMNORST') for _ in range(r.randint(0, 40))) for _ in range(3000)]\n"
+        "print(json.dumps([nm.simd_level(), nm.jaro_winkler('MARTHA JONES', pa.array(c)).to_pylist(),"
+        " nm.jaro(pa.array(c), 'ELIZABETH').to_pylist()]))\n"
+    )
+    runs = {}
+    for level in ("scalar", "avx2", "avx512"):
+        env = dict(os.environ, NPIMATCH_SIMD=level)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        got_level, jw, j = json.loads(out.stdout)
+        runs[level] = (jw, j)
+    assert runs["scalar"] == runs["avx2"] == runs["avx512"]

@@ -96,3 +96,27 @@ def test_normalize_address():
     assert isinstance(df, pl.DataFrame) and df["street"][0] == "N MAIN ST"
     with pytest.raises(ValueError, match="length mismatch"):
         nm.normalize_address(["1 MAIN ST", "2 MAIN ST"], ["STE 1"])
+
+
+def test_random_garbage_same_results_for_list_and_arrow():
+    # Odd input must never crash and must not depend on the container:
+    # accents, punctuation, digits, very long values (past every engine
+    # buffer), empty and blank strings, nulls.
+    import random
+
+    r = random.Random(11)
+    alphabet = "ABC xyz-.,'#/0123456789éñÆß\t\"ÿ漢"
+    vals = []
+    for i in range(1500):
+        k = r.choice([0, 1, 3, 10, 40, 70, 130, 300, 2000])
+        vals.append(None if i % 17 == 0 else "".join(r.choice(alphabet) for _ in range(k)))
+    arrow = pa.array(vals, pa.string_view())
+    fns = [nm.soundex, nm.nysiis, lambda a: nm.nysiis(a, max_len=0), nm.normalize_text, nm.normalize_phone,
+           nm.normalize_email, nm.normalize_zip, lambda a: nm.parse_date(a, as_int=True),
+           lambda a: nm.double_metaphone(a)[1], lambda a: nm.normalize_name(a).column("last"),
+           lambda a: nm.normalize_name(first=a, last=a).column("first"),
+           lambda a: nm.normalize_address(a, a).column("line")]
+    for fn in fns:
+        assert as_list(fn(vals)) == as_list(fn(arrow))
+    assert as_list(nm.jaro_winkler(vals, arrow)) == as_list(nm.jaro_winkler(arrow, vals))
+    assert as_list(nm.levenshtein(vals, vals[::-1], max=3)) == as_list(nm.levenshtein(arrow, pa.array(vals[::-1], pa.string_view()), max=3))
