@@ -77,12 +77,16 @@ def test_million_pairs_fast_and_equal_to_scalar():
     a = pa.array(base_a * (n // 1000))
     b = pa.array(base_b * (n // 1000))
     nm.jaro_winkler(a[:10], b[:10])  # warm-up (pyarrow import paths)
-    t = time.perf_counter()
-    out = nm.jaro_winkler(a, b)
-    dt = time.perf_counter() - t
+    # CPU time of the calling thread (the engine runs in it, GIL released):
+    # unlike wall time it does not grow when the shared test machine is busy.
+    dt = []
+    for _ in range(2):
+        t = time.thread_time()
+        out = nm.jaro_winkler(a, b)
+        dt.append(time.thread_time() - t)
     assert len(out) == n
     assert out.null_count == 0
-    assert dt < 1.0, f"1M jaro_winkler took {dt:.3f}s"
+    assert min(dt) < 0.5, f"1M jaro_winkler took {min(dt):.3f}s of CPU"
     vals = out.to_numpy()
     for i in random.Random(3).sample(range(n), 300):
         assert vals[i] == nm.jaro_winkler(base_a[i % 1000], base_b[i % 1000])
