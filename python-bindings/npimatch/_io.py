@@ -106,9 +106,10 @@ def wrap(col, like):
         return s
     if k == "polars":
         pl = sys.modules["polars"]
-        if pa is not None:
-            return pl.from_arrow(pa.array(col))
-        return pl.Series(col.to_pylist())
+        try:
+            return pl.Series(col)  # polars >= 1.3 imports the Arrow capsule itself, zero-copy
+        except TypeError:
+            return pl.from_arrow(pa.array(col)) if pa is not None else pl.Series(col.to_pylist())
     return pa.array(col) if pa is not None else col
 
 

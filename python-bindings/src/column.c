@@ -37,7 +37,9 @@ int nmpy_builder_init(nmpy_builder *b, nmpy_kind kind, size_t cap) {
     if (!b->values) return -1;
     if (kind == NMPY_UTF8) {
         ((int64_t *)b->values)[0] = 0;
-        b->capchars = b->cap * 8 + 16;
+        /* Bytes grow by doubling from a modest start: several string
+         * outputs of a 100M-row call must not reserve gigabytes up front. */
+        b->capchars = (b->cap < (1u << 17) ? b->cap * 8 : (size_t)1 << 20) + 16;
         b->chars = malloc(b->capchars);
         if (!b->chars) {
             free(b->values);

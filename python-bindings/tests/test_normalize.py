@@ -55,6 +55,7 @@ def test_parse_date():
     assert nm.parse_date("1985-03-04") == datetime.date(1985, 3, 4)
     s = nm.parse_date(pd.Series(vals))
     assert str(s.dtype).startswith("datetime64") and s.isna().tolist() == [False] * 3 + [True] * 3
+    assert nm.parse_date(pl.Series(vals)).dtype == pl.Date
 
 
 def test_normalize_text():
