@@ -66,8 +66,10 @@ def prep(x, name: str):
         try:
             # from_pandas: NaN and None become nulls; Arrow-backed data is not copied.
             return pa.array(x, from_pandas=True)
-        except (pa.ArrowTypeError, pa.ArrowInvalid) as e:
-            raise TypeError(f"argument '{name}': expected strings or None ({e})") from None
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            # pyarrow's message quotes the offending value: never repeat
+            # record contents (they may be protected health information).
+            raise TypeError(f"argument '{name}': expected strings or None, found a value of another type") from None
     if hasattr(x, "__arrow_c_array__") or hasattr(x, "__arrow_c_stream__"):
         return x
     if isinstance(x, (bytes, bytearray, int, float)):

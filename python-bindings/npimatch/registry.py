@@ -74,10 +74,10 @@ class Registry:
         if isinstance(npis, (int, str)):
             (j,) = self._h.lookup_json([npis])
             return None if j is None else json.loads(j)
-        if hasattr(npis, "to_pylist"):
-            npis = npis.to_pylist()
-        elif hasattr(npis, "tolist"):
-            npis = npis.tolist()
+        for conv in ("to_pylist", "tolist", "to_list"):  # pyarrow, numpy/pandas, polars
+            if hasattr(npis, conv):
+                npis = getattr(npis, conv)()
+                break
         rows = [None if j is None else json.loads(j) for j in self._h.lookup_json(npis)]
         if as_ == "records":
             return rows

@@ -165,3 +165,13 @@ def test_without_pyarrow_results_are_columns(monkeypatch):
     assert isinstance(s, pd.Series) and as_list(s) == ["R163", None]
     with pytest.raises(BufferError):
         memoryview(nm._npimatch._rows("soundex", (["A"],))[0])
+
+
+def test_error_messages_do_not_quote_values():
+    secret = "1961-07-04"
+    with pytest.raises(TypeError) as ei:
+        nm.soundex(np.array(["SMITH", __import__("datetime").date(1961, 7, 4)], dtype=object))
+    assert secret not in str(ei.value) and "1961" not in str(ei.value)
+    with pytest.raises(TypeError) as ei:
+        nm.soundex(["SMITH", 19610704])
+    assert "19610704" not in str(ei.value)

@@ -59,6 +59,11 @@ def test_build_info_lookup_save_load(nppes, tmp_path):
     assert one["npi"] == "1558598797" and "JONES" in str(one)
     assert reg.lookup(1234567890) is None
     assert 1234567893 in reg and 1234567890 not in reg
+    import numpy as np
+    import polars as pl
+
+    for npis in (np.array([1558598797]), pl.Series([1558598797]), pa.array(["1558598797"])):
+        assert reg.lookup(npis, as_="records")[0]["npi"] == "1558598797"
     df = reg.lookup([1558598797], as_="pandas")
     assert df.loc[0, "npi"] == "1558598797"
     reg.close()
