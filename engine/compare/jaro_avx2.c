@@ -19,9 +19,10 @@ static inline __m256i jv_load32(const uint8_t *p, int fast, const uint8_t *end) 
 
 /* One 256-bit vector: two 16-byte slots, one 32-byte slot, or half of a
  * 64-byte slot. */
-static inline __m256i jv_load_slots(const uint8_t **src, int z, int fast, const uint8_t *end, int lw) {
+static inline __m256i jv_load_slots(const uint8_t *b8, const uint32_t *of, int z, int fast, const uint8_t *end,
+                                    int lw) {
     if (lw == 16) {
-        const uint8_t *p0 = src[2 * z], *p1 = src[2 * z + 1];
+        const uint8_t *p0 = b8 + of[2 * z], *p1 = b8 + of[2 * z + 1];
         if (!fast) {
             __m256i a = jv_load32(p0, 0, end), b = jv_load32(p1, 0, end);
             return _mm256_permute2x128_si256(a, b, 0x20);
@@ -29,20 +30,20 @@ static inline __m256i jv_load_slots(const uint8_t **src, int z, int fast, const 
         __m256i r = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)p0));
         return _mm256_inserti128_si256(r, _mm_loadu_si128((const __m128i *)p1), 1);
     }
-    if (lw == 32) return jv_load32(src[z], fast, end);
-    const uint8_t *p = src[z / 2] + 32 * (z & 1);
+    if (lw == 32) return jv_load32(b8 + of[z], fast, end);
+    const uint8_t *p = b8 + of[z / 2] + 32 * (z & 1);
     if (!fast && p >= end) return _mm256_setzero_si256();
     return jv_load32(p, fast, end);
 }
 
-static inline void jv_pm_build(const uint8_t **src, int fast, const uint8_t *end, int lw, const uint8_t *q,
-                               uint32_t lq, void *pm) {
+static inline void jv_pm_build(const uint8_t *b8, const uint32_t *of, int fast, const uint8_t *end, int lw,
+                               const uint8_t *q, uint32_t lq, void *pm) {
     __m256i s[8];
-    for (int z = 0; z < 8; z++) s[z] = jv_load_slots(src, z, fast, end, lw);
+    for (int z = 0; z < 8; z++) s[z] = jv_load_slots(b8, of, z, fast, end, lw);
     uint32_t *row = pm;
-    for (uint32_t j = 0; j < lq; j++) {
+    for (uint32_t j = 0; j < lq; j++, row += 8) {
         __m256i c = _mm256_set1_epi8((char)q[j]);
-        for (int z = 0; z < 8; z++) row[8 * j + z] = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(s[z], c));
+        for (int z = 0; z < 8; z++) row[z] = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(s[z], c));
     }
 }
 

@@ -17,37 +17,151 @@ static inline uint64_t jv_avail(const uint8_t *p, const uint8_t *end, int lw) {
 }
 
 /* One 512-bit vector of 64 / lw candidate slots of lw bytes each. */
-static inline __m512i jv_load_slots(const uint8_t **src, int z, int fast, const uint8_t *end, int lw) {
+static inline __m512i jv_load_slots(const uint8_t *b8, const uint32_t *of, int z, int fast, const uint8_t *end,
+                                    int lw) {
     if (lw == 16) {
-        const uint8_t *const *p = src + 4 * z;
+        const uint32_t *o = of + 4 * z;
+        if (fast) {
+            __m512i r = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(b8 + o[0])));
+            r = _mm512_inserti32x4(r, _mm_loadu_si128((const __m128i *)(b8 + o[1])), 1);
+            r = _mm512_inserti32x4(r, _mm_loadu_si128((const __m128i *)(b8 + o[2])), 2);
+            return _mm512_inserti32x4(r, _mm_loadu_si128((const __m128i *)(b8 + o[3])), 3);
+        }
         __m128i v[4];
         for (int i = 0; i < 4; i++)
-            v[i] = fast ? _mm_loadu_si128((const __m128i *)p[i])
-                        : _mm_maskz_loadu_epi8((__mmask16)jv_avail(p[i], end, 16), p[i]);
+            v[i] = _mm_maskz_loadu_epi8((__mmask16)jv_avail(b8 + o[i], end, 16), b8 + o[i]);
         __m512i r = _mm512_castsi128_si512(v[0]);
         r = _mm512_inserti32x4(r, v[1], 1);
         r = _mm512_inserti32x4(r, v[2], 2);
         return _mm512_inserti32x4(r, v[3], 3);
     }
     if (lw == 32) {
-        const uint8_t *const *p = src + 2 * z;
-        __m256i v0 = fast ? _mm256_loadu_si256((const __m256i *)p[0])
-                          : _mm256_maskz_loadu_epi8((__mmask32)jv_avail(p[0], end, 32), p[0]);
-        __m256i v1 = fast ? _mm256_loadu_si256((const __m256i *)p[1])
-                          : _mm256_maskz_loadu_epi8((__mmask32)jv_avail(p[1], end, 32), p[1]);
+        const uint8_t *p0 = b8 + of[2 * z], *p1 = b8 + of[2 * z + 1];
+        __m256i v0 = fast ? _mm256_loadu_si256((const __m256i *)p0)
+                          : _mm256_maskz_loadu_epi8((__mmask32)jv_avail(p0, end, 32), p0);
+        __m256i v1 = fast ? _mm256_loadu_si256((const __m256i *)p1)
+                          : _mm256_maskz_loadu_epi8((__mmask32)jv_avail(p1, end, 32), p1);
         return _mm512_inserti64x4(_mm512_castsi256_si512(v0), v1, 1);
     }
-    return fast ? _mm512_loadu_si512(src[z]) : _mm512_maskz_loadu_epi8(jv_avail(src[z], end, 64), src[z]);
+    const uint8_t *p = b8 + of[z];
+    return fast ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(jv_avail(p, end, 64), p);
 }
 
-static inline void jv_pm_build(const uint8_t **src, int fast, const uint8_t *end, int lw, const uint8_t *q,
-                               uint32_t lq, void *pm) {
+static inline void jv_pm_build(const uint8_t *b8, const uint32_t *of, int fast, const uint8_t *end, int lw,
+                               const uint8_t *q, uint32_t lq, void *pm) {
     __m512i s[8];
-    for (int z = 0; z < 8; z++) s[z] = jv_load_slots(src, z, fast, end, lw);
+    for (int z = 0; z < 8; z++) s[z] = jv_load_slots(b8, of, z, fast, end, lw);
     uint64_t *row = pm;
-    for (uint32_t j = 0; j < lq; j++) {
+    for (uint32_t j = 0; j < lq; j++, row += 8) {
         __m512i c = _mm512_set1_epi8((char)q[j]);
-        for (int z = 0; z < 8; z++) row[8 * j + z] = _mm512_cmpeq_epi8_mask(s[z], c);
+        for (int z = 0; z < 8; z++) row[z] = _mm512_cmpeq_epi8_mask(s[z], c);
+    }
+}
+
+/* 16-bit lanes (names up to 16 bytes, the hot case), hand-scheduled:
+ *  - the window of query position j for a lane of radius r is looked up with
+ *    one vpermw from a per-query table tab[j][r] = bits [j - r, j + r]
+ *    (r <= 31 fits the 32 word entries), so it is off the dependency chain;
+ *  - hits are kept as 32-bit lane masks, counts use masked adds.
+ * Same values as the generic loops of jaro_simd_tmpl.h. */
+typedef struct {
+    __m512i tab[NM_JV_MAX_QUERY];
+} jv_core16_ctx;
+
+static inline void jv_core16_prep(jv_core16_ctx *c, uint32_t lq) {
+    const __m512i r = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13,
+                                       12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i ones = _mm512_set1_epi16(-1);
+    for (uint32_t j = 0; j < lq; j++) {
+        __m512i jv = _mm512_set1_epi16((short)j);
+        /* bits <= j + r (all when j + r >= 15: vpsllvw counts >= 16 give 0) */
+        __m512i hi = _mm512_andnot_si512(_mm512_sllv_epi16(ones, _mm512_add_epi16(_mm512_add_epi16(jv, r),
+                                                                                   _mm512_set1_epi16(1))),
+                                         ones);
+        /* bits >= j - r (unsigned saturation: 0 when r >= j) */
+        __m512i lo = _mm512_sllv_epi16(ones, _mm512_subs_epu16(jv, r));
+        c->tab[j] = _mm512_and_si512(hi, lo);
+    }
+}
+
+typedef uint16_t jv_v16 __attribute__((vector_size(64), may_alias));
+
+static inline void jv_core16(const jv_core16_ctx *c, const void *pmv, uint32_t lq, jv_v16 rv, jv_v16 lenmask,
+                             jv_v16 *m_out, jv_v16 *t_out) {
+    const __m512i *pm = pmv;
+    const __m512i one = _mm512_set1_epi16(1), zero = _mm512_setzero_si512();
+    __m512i r = (__m512i)rv, len = (__m512i)lenmask;
+    __m512i matched = _mm512_andnot_si512(len, _mm512_set1_epi16(-1)), mcnt = zero, tcnt = zero;
+    __mmask32 hits[NM_JV_MAX_QUERY];
+    for (uint32_t j = 0; j < lq; j++) {
+        __m512i w = _mm512_permutexvar_epi16(r, c->tab[j]);
+        __m512i x = _mm512_ternarylogic_epi64(pm[j], w, matched, 0x40); /* a & b & ~c */
+        /* matched |= x & -x (the lowest candidate bit), one ternary op */
+        matched = _mm512_ternarylogic_epi64(matched, x, _mm512_sub_epi16(zero, x), 0xF8);
+        __mmask32 h = _mm512_test_epi16_mask(x, x);
+        hits[j] = h;
+        mcnt = _mm512_mask_add_epi16(mcnt, h, mcnt, one);
+    }
+    __m512i rest = _mm512_and_si512(matched, len);
+    for (uint32_t j = 0; j < lq; j++) {
+        __m512i low = _mm512_and_si512(rest, _mm512_sub_epi16(zero, rest));
+        __mmask32 miss = _mm512_mask_testn_epi16_mask(hits[j], pm[j], low);
+        tcnt = _mm512_mask_add_epi16(tcnt, miss, tcnt, one);
+        rest = _mm512_mask_sub_epi16(rest, hits[j], rest, low); /* clears that bit */
+    }
+    *m_out = (jv_v16)mcnt;
+    *t_out = (jv_v16)tcnt;
+}
+
+/* Scores or levels of 32 lanes straight from the lane vectors: the exact
+ * num / den of nm_jv_numden in two halves of 16 32-bit lanes, then the
+ * division nm_jw_from_parts performs or the exact threshold tests. */
+static inline void jv_finish16(uint32_t lq, jv_v16 lenv, jv_v16 mv, jv_v16 thv, jv_v16 prev, const uint32_t *ix,
+                               size_t k, const nm_jv_out *o) {
+    double sa[32] __attribute__((aligned(64)));
+    uint8_t lv[32] __attribute__((aligned(64)));
+    const __m512i la = _mm512_set1_epi32((int)lq);
+    for (int h = 0; h < 2; h++) {
+#define JV_HALF(v) _mm512_cvtepu16_epi32(h ? _mm512_extracti64x4_epi64((__m512i)(v), 1) \
+                                           : _mm512_castsi512_si256((__m512i)(v)))
+        __m512i lb = JV_HALF(lenv), m = JV_HALF(mv), th = JV_HALF(thv), l = JV_HALF(prev);
+#undef JV_HALF
+        __m512i p = _mm512_mullo_epi32(la, lb);
+        __m512i d = _mm512_mullo_epi32(p, m);
+        __m512i n = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_mullo_epi32(m, m), _mm512_add_epi32(la, lb)),
+                                     _mm512_mullo_epi32(_mm512_sub_epi32(m, th), p));
+        __m512i n10 = _mm512_mullo_epi32(n, _mm512_set1_epi32(10));
+        __mmask16 boost = _mm512_cmpgt_epi32_mask(n10, _mm512_mullo_epi32(d, _mm512_set1_epi32(21)));
+        __m512i boosted = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_sub_epi32(_mm512_set1_epi32(10), l), n),
+                                           _mm512_mullo_epi32(_mm512_mullo_epi32(l, _mm512_set1_epi32(3)), d));
+        __m512i num = _mm512_mask_blend_epi32(boost, n10, boosted);
+        __mmask16 mz = _mm512_testn_epi32_mask(m, m);
+        __m512i den = _mm512_mask_blend_epi32(mz, _mm512_mullo_epi32(d, _mm512_set1_epi32(30)), _mm512_set1_epi32(1));
+        if (o->jw) {
+            __m512d lo = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_castsi512_si256(num)),
+                                       _mm512_cvtepi32_pd(_mm512_castsi512_si256(den)));
+            __m512d hi = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(num, 1)),
+                                       _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(den, 1)));
+            _mm512_store_pd(sa + 16 * h, lo);
+            _mm512_store_pd(sa + 16 * h + 8, hi);
+        } else {
+            __m512i lvl = _mm512_set1_epi32(o->nthr), num100 = _mm512_mullo_epi32(num, _mm512_set1_epi32(100));
+            for (int t = o->nthr - 1; t >= 0; t--) {
+                __mmask16 ge = _mm512_mask_cmpge_epi32_mask(
+                    (__mmask16)~mz, num100, _mm512_mullo_epi32(den, _mm512_set1_epi32(o->thr[t])));
+                if (o->thr[t] == 0) ge |= mz;
+                lvl = _mm512_mask_mov_epi32(lvl, ge, _mm512_set1_epi32(t));
+            }
+            _mm_store_si128((__m128i *)(lv + 16 * h), _mm512_cvtepi32_epi8(lvl));
+        }
+    }
+    int full_run = k == 32 && ix[31] - ix[0] == 31;
+    if (o->jw) {
+        if (full_run) memcpy(o->jw + ix[0], sa, sizeof sa);
+        else for (size_t z = 0; z < k; z++) o->jw[ix[z]] = sa[z];
+    } else {
+        if (full_run) memcpy(o->level + ix[0], lv, sizeof lv);
+        else for (size_t z = 0; z < k; z++) o->level[ix[z]] = lv[z];
     }
 }
 
@@ -55,7 +169,15 @@ static inline void jv_pm_build(const uint8_t **src, int fast, const uint8_t *end
 #define JV_LW 16
 #define JV_T uint16_t
 #define JV_S int16_t
+#define JV_FINISH jv_finish16
+#define JV_CORE jv_core16
+#define JV_CORE_CTX jv_core16_ctx
+#define JV_CORE_PREP jv_core16_prep
 #include "compare/jaro_simd_tmpl.h"
+#undef JV_FINISH
+#undef JV_CORE
+#undef JV_CORE_CTX
+#undef JV_CORE_PREP
 #undef JV_LW
 #undef JV_T
 #undef JV_S

@@ -5,12 +5,15 @@
  *   JV_LW      lane width in bits = longest candidate in bytes (16, 32, 64)
  *   JV_T, JV_S unsigned and signed integer type of JV_LW bits
  * and these ISA hooks (static inline, defined before the first include):
- *   jv_pm_build(src, fast, end, lw, q, lq, pm)  loads lw bytes from each
- *       lane's src[k] (all at full width if fast, else never at or past end)
+ *   jv_pm_build(b8, of, fast, end, lw, q, lq, pm)  loads lw bytes at each
+ *       lane's b8 + of[k] (all at full width if fast, else never at or past end)
  *       and for each query byte q[j] sets one bit per loaded byte equal to
  *       q[j]: pm[j] is a JV_VB*8-bit row, read below as the lane vector whose
  *       lane k has bit i set iff byte i of candidate k is q[j] (8 byte
  *       compares per query byte, whatever lw).
+ * Optionally JV_CORE / JV_CORE_CTX / JV_CORE_PREP: an ISA-specific version of
+ * the matching and transposition passes for this lane width, and JV_FINISH:
+ * of the score / level output (same results).
  *
  * Algorithm (bit-parallel greedy matching, as in rapidfuzz-cpp, with the
  * transpositions vectorized as well): the candidates are the "pattern"
@@ -26,7 +29,8 @@
 #define JV_V JV_N(jv_vec_u)
 #define JV_SV JV_N(jv_vec_s)
 #define JV_NL (JV_VB / (JV_LW / 8))
-#define JV_CK (JV_NL < 8 ? JV_NL : 8)
+#define JV_CK (JV_NL < JV_VB / 4 ? JV_NL : JV_VB / 4)
+#define JV_CH (JV_CK < 8 ? JV_CK : 8)
 
 typedef JV_T JV_V __attribute__((vector_size(JV_VB), may_alias));
 typedef JV_S JV_SV __attribute__((vector_size(JV_VB), may_alias));
@@ -44,7 +48,8 @@ typedef JV_S JV_SV __attribute__((vector_size(JV_VB), may_alias));
 static void JV_N(jv_finish_)(uint32_t lq, const uint32_t *lenA, const JV_T *mT, const JV_T *thT, const JV_T *preT,
                              const uint32_t *ix, size_t k, const nm_jv_out *o) {
     typedef int32_t CI __attribute__((vector_size(JV_CK * 4)));
-    typedef double CD __attribute__((vector_size(JV_CK * 8)));
+    typedef int32_t CH __attribute__((vector_size(JV_CH * 4)));
+    typedef double CD __attribute__((vector_size(JV_CH * 8)));
     int32_t mA[JV_NL], thA[JV_NL], lA[JV_NL];
     double sa[JV_NL] __attribute__((aligned(64)));
     uint8_t lv[JV_NL];
@@ -67,8 +72,18 @@ static void JV_N(jv_finish_)(uint32_t lq, const uint32_t *lenA, const JV_T *mT, 
         CI mz = m == 0;
         CI den = (30 * d & ~mz) | (1 & mz);
         if (o->jw) {
-            CD sv = __builtin_convertvector(num, CD) / __builtin_convertvector(den, CD);
-            memcpy(sa + c, &sv, sizeof sv);
+            /* In pieces of at most 8 lanes (a 512-bit double vector; gcc 12
+             * cannot lower wider int-to-double conversions at -O0). */
+            int32_t na[JV_CK], da[JV_CK];
+            memcpy(na, &num, sizeof na);
+            memcpy(da, &den, sizeof da);
+            for (size_t h = 0; h < JV_CK; h += JV_CH) {
+                CH nh, dh;
+                memcpy(&nh, na + h, sizeof nh);
+                memcpy(&dh, da + h, sizeof dh);
+                CD sv = __builtin_convertvector(nh, CD) / __builtin_convertvector(dh, CD);
+                memcpy(sa + c + h, &sv, sizeof sv);
+            }
         } else {
             CI lvl = zero + o->nthr;
             for (int t = o->nthr - 1; t >= 0; t--) {
@@ -76,17 +91,17 @@ static void JV_N(jv_finish_)(uint32_t lq, const uint32_t *lenA, const JV_T *mT, 
                 CI ge = ((100 * num >= thr * den) & ~mz) | (mz & (thr == 0 ? -1 : 0));
                 lvl = (ge & t) | (lvl & ~ge);
             }
-            int32_t la8[JV_CK];
-            memcpy(la8, &lvl, sizeof lvl);
-            for (size_t z = 0; z < JV_CK; z++) lv[c + z] = (uint8_t)la8[z];
+            typedef uint8_t CB __attribute__((vector_size(JV_CK)));
+            CB b = __builtin_convertvector(lvl, CB);
+            memcpy(lv + c, &b, sizeof b);
         }
     }
-    int contiguous = ix[k - 1] - ix[0] == k - 1;
+    int full_run = k == JV_NL && ix[k - 1] - ix[0] == k - 1;
     if (o->jw) {
-        if (contiguous) memcpy(o->jw + ix[0], sa, k * sizeof(double));
+        if (full_run) memcpy(o->jw + ix[0], sa, sizeof sa);
         else for (size_t z = 0; z < k; z++) o->jw[ix[z]] = sa[z];
     } else {
-        if (contiguous) memcpy(o->level + ix[0], lv, k);
+        if (full_run) memcpy(o->level + ix[0], lv, sizeof lv);
         else for (size_t z = 0; z < k; z++) o->level[ix[z]] = lv[z];
     }
 }
@@ -99,15 +114,18 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
                               const uint32_t *offsets, const uint32_t *idx, size_t base, size_t cnt,
                               const nm_jv_out *o) {
     JV_V pm[NM_JV_MAX_QUERY], hit[NM_JV_MAX_QUERY];
-    uint32_t ixa[JV_NL], lenA[JV_NL];
+    uint32_t ixa[JV_NL], lenA[JV_NL], ofa[JV_NL];
     JV_T lenT[JV_NL] __attribute__((aligned(64))), mT[JV_NL] __attribute__((aligned(64)));
     JV_T thT[JV_NL] __attribute__((aligned(64))), preT[JV_NL] __attribute__((aligned(64)));
-    const uint8_t *src[JV_NL];
     const uint8_t *b8 = (const uint8_t *)bytes;
+#ifdef JV_CORE
+    JV_CORE_CTX core;
+    JV_CORE_PREP(&core, lq);
+#endif
 
     for (size_t g = 0; g < cnt; g += JV_NL) {
         size_t k = cnt - g < JV_NL ? cnt - g : JV_NL;
-        const uint32_t *ix = idx ? idx + g : ixa;
+        const uint32_t *ix = idx ? idx + g : ixa, *lane_of;
         if (!idx) {
             if (k < JV_NL) return g;
             const uint32_t *of = offsets + base + g;
@@ -117,25 +135,24 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
                 over |= lenA[l] > JV_LW;
             }
             if (over) return g;
-            for (size_t l = 0; l < JV_NL; l++) {
-                ixa[l] = (uint32_t)(base + g + l);
-                src[l] = b8 + of[l];
-            }
+            for (size_t l = 0; l < JV_NL; l++) ixa[l] = (uint32_t)(base + g + l);
+            lane_of = of;
         } else {
             /* Unused lanes get length 0 (empty masks) and point at the first
              * candidate, so every load stays valid. */
             for (size_t l = 0; l < JV_NL; l++) {
                 uint32_t c = ix[l < k ? l : 0];
-                src[l] = b8 + offsets[c];
+                ofa[l] = offsets[c];
                 lenA[l] = l < k ? offsets[c + 1] - offsets[c] : 0;
             }
+            lane_of = ofa;
         }
         for (size_t l = 0; l < JV_NL; l++) lenT[l] = (JV_T)lenA[l];
         /* Candidates are in ascending order, so if the last one can be read
          * with full-width loads, all can. Bytes past a candidate's length
          * (its neighbours) are cleared by the length mask below. */
-        int fast = (size_t)((const uint8_t *)end - src[k - 1]) >= JV_LW;
-        jv_pm_build(src, fast, (const uint8_t *)end, JV_LW, q, lq, pm);
+        int fast = (size_t)((const uint8_t *)end - (b8 + lane_of[k - 1])) >= JV_LW;
+        jv_pm_build(b8, lane_of, fast, (const uint8_t *)end, JV_LW, q, lq, pm);
 
         /* Window radius r = max(floor(max(lc, lq) / 2) - 1, 0) <= 31, first
          * window W_0 = bits [0, r] = (2 << min(r, JV_LW - 1)) - 1 (all ones
@@ -151,9 +168,16 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
         JV_V win = (two << ((rv & ~capped) | ((JV_T)(JV_LW - 1) & capped))) - 1;
         JV_V nz = (JV_V)(lenv != 0);
         JV_V lenmask = ((two << ((lenv - 1) & nz)) - 1) & nz;
-        win &= lenmask;
-
-        JV_V matched = zero, mcnt = zero, jv = zero;
+        /* Positions past the length start out "taken", so they never match
+         * and the window needs no masking inside the loop. */
+        JV_V mcnt, tcnt;
+#ifdef JV_CORE
+        JV_CORE(&core, pm, lq, rv, lenmask, &mcnt, &tcnt);
+        (void)win;
+        (void)hit;
+#else
+        JV_V matched = ~lenmask, jv = zero;
+        mcnt = zero;
         for (uint32_t j = 0; j < lq; j++) {
             JV_V x = pm[j] & win & ~matched;
             JV_V low = x & -x;
@@ -163,16 +187,18 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
             hit[j] = h;
             /* W_{j+1} = (W_j << 1) | [j < r]: subtracting the all-ones lane of
              * the compare adds the 1 into the bit the shift left empty. */
-            win = ((win << 1) - (JV_V)((JV_SV)jv < (JV_SV)rv)) & lenmask;
+            win = (win << 1) - (JV_V)((JV_SV)jv < (JV_SV)rv);
             jv += 1;
         }
-        JV_V rest = matched, tcnt = zero;
+        JV_V rest = matched & lenmask;
+        tcnt = zero;
         for (uint32_t j = 0; j < lq; j++) {
             JV_V low = rest & -rest;
             JV_V miss = (JV_V)((pm[j] & low) == 0) & hit[j];
             tcnt -= miss;
             rest ^= low & hit[j];
         }
+#endif
         /* Common prefix <= 4: bit i of PM[q[i]], within the length. */
         JV_V pre = zero, run = ~zero;
         for (uint32_t i = 0; i < lq && i < 4; i++) {
@@ -180,6 +206,12 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
             pre += run & 1;
         }
         JV_V th = tcnt >> 1;
+#ifdef JV_FINISH
+        if (!o->parts) {
+            JV_FINISH(lq, lenv, mcnt, th, pre, ix, k, o);
+            continue;
+        }
+#endif
         memcpy(mT, &mcnt, sizeof mcnt);
         memcpy(thT, &th, sizeof th);
         memcpy(preT, &pre, sizeof pre);
@@ -204,3 +236,4 @@ static size_t JV_N(jv_lanes_)(const uint8_t *q, uint32_t lq, const char *bytes, 
 #undef JV_SV
 #undef JV_NL
 #undef JV_CK
+#undef JV_CH
