@@ -6,7 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "compare/phonetic.h"
 #include "npimatch.h"
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint64_t rnd(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
 
 /* ---- test data files next to this source ---- */
 
@@ -255,13 +264,6 @@ Test(double_metaphone, philips_examples_and_edges) {
 
 /* ---- robustness on arbitrary bytes ---- */
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
 
 static int all_in(const char *s, const char *set) {
     for (; *s; s++)
@@ -304,5 +306,37 @@ Test(phonetic, random_bytes_never_overflow) {
         cr_assert(l <= 4 && strlen(p) == l && strlen(a) <= 4 && p[5] == 'Z' && a[5] == 'Z');
         cr_assert(all_in(p, "0AFHJKLMNPRSTX") && all_in(a, "0AFHJKLMNPRSTX"));
         free(s);
+    }
+}
+
+/* The streamed path (names longer than the stack buffer) equals the
+ * buffered one on every input both can take. */
+Test(nysiis, streamed_path_equals_buffered) {
+    static const char alpha[] = "AEIOUBCDFGHJKLMNPQRSTVWXYZ SCHPHKNEVWH";
+    char s[80], a[96], b[96];
+    for (int it = 0; it < 20000; it++) {
+        size_t n = rnd() % 70;
+        for (size_t i = 0; i < n; i++) s[i] = alpha[rnd() % (sizeof alpha - 1)];
+        int max_len = it % 2 ? 6 : 0;
+        size_t la = nm_nysiis_impl(s, n, max_len, a, sizeof a, 0);
+        size_t lb = nm_nysiis_impl(s, n, max_len, b, sizeof b, 1);
+        cr_assert_eq(la, lb, "%.*s", (int)n, s);
+        cr_assert_str_eq(a, b, "%.*s", (int)n, s);
+    }
+}
+
+Test(nysiis, long_names) {
+    /* "BOSCH" -> B, A, S (SCH -> SSS collapses): 30 copies give "BAS" x 30,
+     * then the final S and A go: 150 letters, streamed. */
+    char s[256], want[128], out[256];
+    for (int copies = 10; copies <= 40; copies += 30) {   /* 50 letters buffered, 200 streamed */
+        size_t n = 0, k = 0;
+        for (int c = 0; c < copies; c++) memcpy(s + n, "BOSCH", 5), n += 5;
+        for (int c = 0; c < copies; c++) memcpy(want + k, "BAS", 3), k += 3;
+        want[k - 2] = 0;   /* ...BAS -> ...BA -> ...B */
+        cr_expect_eq(nm_nysiis(s, n, 0, out, sizeof out), k - 2);
+        cr_expect_str_eq(out, want);
+        nm_nysiis(s, n, 6, out, 7);
+        cr_expect_str_eq(out, "BASBAS");
     }
 }

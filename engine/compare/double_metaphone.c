@@ -18,6 +18,7 @@
  *
  * Tested against the 1,221 surnames of Commons Codec's DoubleMetaphone2Test
  * (Stephen Woodbridge's list) and the 38 DoubleMetaphoneTest assertions. */
+#include <stdint.h>
 #include <string.h>
 #include "npimatch/compare.h"
 
@@ -26,46 +27,76 @@
 #define DM_POST 8    /* spaces after the word: look-ahead needs <= 5 */
 #define DM_LEN 4     /* code length */
 
+#define DM_INLINE static inline __attribute__((always_inline))
+
+/* The codes under construction. The character arrays live outside the
+ * struct (8 bytes each: room for a 2-character add at length 4) so that,
+ * once everything is inlined, the lengths stay in registers. */
 typedef struct dm_code {
-    char p[DM_LEN + 1], a[DM_LEN + 1];
+    char *p, *a;
     int pl, al;
 } dm_code;
 
-static inline void dm_put(char *dst, int *len, const char *src) {
-    while (*src && *len < DM_LEN) dst[(*len)++] = *src++;
+/* Append the n <= 2 characters of src, writing unconditionally and keeping
+ * at most DM_LEN: no branches on the code's length. */
+DM_INLINE void dm_put(char *dst, int *len, const char *src, int n) {
+    if (n > 0) dst[*len] = src[0];
+    if (n > 1) dst[*len + 1] = src[1];
+    *len = *len + n < DM_LEN ? *len + n : DM_LEN;
 }
 /* Add `main` to the primary and `alt` to the alternate code. */
-static inline void dm_add2(dm_code *o, const char *main, const char *alt) {
-    dm_put(o->p, &o->pl, main);
-    dm_put(o->a, &o->al, alt);
-}
-static inline void dm_add(dm_code *o, const char *both) { dm_add2(o, both, both); }
+#define dm_add2(o, main, alt) \
+    (dm_put((o)->p, &(o)->pl, (main), (int)sizeof(main) - 1), dm_put((o)->a, &(o)->al, (alt), (int)sizeof(alt) - 1))
+#define dm_add(o, both) dm_add2(o, both, both)
 
-static inline int dm_vowel(char c) {
+/* Fast path. Most letters get a fixed code in most contexts: dm_fast[c] is
+ * that code (1: none, for the vowels after the first letter and the word
+ * boundary; 0: always use the rules), and the letter is skipped twice when
+ * doubled. dm_guard[c] lists the next letters (bit k for 'A' + k) that call
+ * for the full rules, bit 31 the last position: D before G or T, T before
+ * I C H T D, P before H or B, M before B ("dumb"), L before L, R at the end.
+ * The rules give the same result as the fast path everywhere else; taking it
+ * avoids the mispredicted jump into the rule switch for most letters. */
+#define DM_G(c) (1u << ((c) - 'A'))
+static const char dm_fast[256] = {
+    ['A'] = 1, ['E'] = 1, ['I'] = 1, ['O'] = 1, ['U'] = 1, ['Y'] = 1, [' '] = 1,
+    ['B'] = 'P', ['F'] = 'F', ['K'] = 'K', ['N'] = 'N', ['Q'] = 'K', ['V'] = 'F',
+    ['D'] = 'T', ['T'] = 'T', ['P'] = 'P', ['M'] = 'M', ['L'] = 'L', ['R'] = 'R',
+};
+static const uint32_t dm_guard[256] = {
+    ['D'] = DM_G('G') | DM_G('T'),
+    ['T'] = DM_G('I') | DM_G('C') | DM_G('H') | DM_G('T') | DM_G('D'),
+    ['P'] = DM_G('H') | DM_G('B'),
+    ['M'] = DM_G('B'),
+    ['L'] = DM_G('L'),
+    ['R'] = 1u << 31,
+};
+
+DM_INLINE int dm_vowel(char c) {
     return c == 'A' || c == 'E' || c == 'I' || c == 'O' || c == 'U' || c == 'Y';
 }
-/* c is one of the characters of set (c = 0, before the word, never is). */
-static inline int dm_in(char c, const char *set) {
-    for (; *set; set++)
-        if (*set == c) return 1;
-    return 0;
+/* c is one of the characters of set (c = 0, before the word, never is).
+ * Sets are literals of ' '..'Z', so after inlining the mask is a constant
+ * and the test is a shift. */
+DM_INLINE uint64_t dm_mask(const char *set) {
+    uint64_t m = 0;
+    for (; *set; set++) m |= (uint64_t)1 << (*set - ' ');
+    return m;
+}
+DM_INLINE int dm_in(char c, const char *set) {
+    unsigned k = (unsigned)((unsigned char)c - ' ');
+    return k < 64 && ((dm_mask(set) >> k) & 1);
 }
 /* The word has `lit` at position pos (pos may be up to DM_PRE before it). */
 #define AT(pos, lit) (memcmp(w + (pos), (lit), sizeof(lit) - 1) == 0)
 #define CH(pos) (w[(pos)])
 
-static int dm_slavo_germanic(const char *w, int len) {
-    for (int i = 0; i < len; i++)
-        if (w[i] == 'W' || w[i] == 'K' || (w[i] == 'C' && w[i + 1] == 'Z')) return 1;
-    return 0;   /* WITZ contains W */
-}
-
-static inline int dm_germanic_start(const char *w) {
+DM_INLINE int dm_germanic_start(const char *w) {
     return AT(0, "VAN ") || AT(0, "VON ") || AT(0, "SCH");
 }
 
 /* C: returns the new position. */
-static int dm_c(const char *w, int i, dm_code *o) {
+DM_INLINE int dm_c(const char *w, int i, dm_code *o) {
     /* Germanic ACH: "bacher", "macher" - but not "achille", "ache". */
     if (i > 1 && !dm_vowel(CH(i - 2)) && AT(i - 1, "ACH") && CH(i + 2) != 'I' &&
         (CH(i + 2) != 'E' || AT(i - 2, "BACHER") || AT(i - 2, "MACHER"))) {
@@ -140,14 +171,15 @@ static int dm_c(const char *w, int i, dm_code *o) {
     return i + 1;
 }
 
-static int dm_g(const char *w, int i, int slavo, dm_code *o) {
+DM_INLINE int dm_g(const char *w, int i, int slavo, dm_code *o) {
     if (CH(i + 1) == 'H') {
         if (i > 0 && !dm_vowel(CH(i - 1))) {
             dm_add(o, "K");
             return i + 2;
         }
         if (i == 0) {   /* "ghislane", "ghiradelli" */
-            dm_add(o, CH(i + 2) == 'I' ? "J" : "K");
+            if (CH(i + 2) == 'I') dm_add(o, "J");
+            else dm_add(o, "K");
             return i + 2;
         }
         /* Parker's rule: silent GH in "hugh", "bough", "broughton". */
@@ -193,7 +225,7 @@ static int dm_g(const char *w, int i, int slavo, dm_code *o) {
     return CH(i + 1) == 'G' ? i + 2 : i + 1;
 }
 
-static int dm_j(const char *w, int i, int last, int slavo, dm_code *o) {
+DM_INLINE int dm_j(const char *w, int i, int last, int slavo, dm_code *o) {
     if (AT(i, "JOSE") || AT(0, "SAN ")) {   /* Spanish "jose", "san jacinto" */
         if ((i == 0 && CH(i + 4) == ' ') || AT(0, "SAN ")) dm_add(o, "H");
         else dm_add2(o, "J", "H");
@@ -211,7 +243,7 @@ static int dm_j(const char *w, int i, int last, int slavo, dm_code *o) {
     return CH(i + 1) == 'J' ? i + 2 : i + 1;
 }
 
-static int dm_s(const char *w, int i, int last, int slavo, dm_code *o) {
+DM_INLINE int dm_s(const char *w, int i, int last, int slavo, dm_code *o) {
     if (AT(i - 1, "ISL") || AT(i - 1, "YSL")) return i + 1;   /* "island", "isle", "carlisle" */
     if (i == 0 && AT(0, "SUGAR")) {
         dm_add2(o, "X", "S");
@@ -256,7 +288,7 @@ static int dm_s(const char *w, int i, int last, int slavo, dm_code *o) {
     return dm_in(CH(i + 1), "SZ") ? i + 2 : i + 1;
 }
 
-static int dm_w(const char *w, int i, int last, dm_code *o) {
+DM_INLINE int dm_w(const char *w, int i, int last, dm_code *o) {
     if (AT(i, "WR")) {
         dm_add(o, "R");
         return i + 2;
@@ -283,7 +315,8 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
     size_t b = 0, e = n;
     while (b < e && (unsigned)((s[b] | 0x20) - 'a') >= 26) b++;
     while (e > b && (unsigned)((s[e - 1] | 0x20) - 'a') >= 26) e--;
-    dm_code o = {.pl = 0, .al = 0};
+    char pbuf[8], abuf[8];
+    dm_code o = {.p = pbuf, .a = abuf, .pl = 0, .al = 0};
     if (b == e) {
         primary[0] = alternate[0] = 0;
         return 0;
@@ -292,14 +325,20 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
     char buf[DM_PRE + DM_MAX + DM_POST];
     memset(buf, 0, DM_PRE);
     char *wb = buf + DM_PRE;
+    /* Copy upper-cased and find the "Slavo-Germanic" marks W, K, CZ (WITZ
+     * contains W) on the way, without branches. */
+    int slavo = 0;
+    char pc = 0;
     for (int k = 0; k < len; k++) {
         unsigned u = (unsigned)((s[b + (size_t)k] | 0x20) - 'a');
-        wb[k] = u < 26 ? (char)('A' + u) : ' ';
+        char c = u < 26 ? (char)('A' + u) : ' ';
+        wb[k] = c;
+        slavo |= (c == 'W') | (c == 'K') | ((pc == 'C') & (c == 'Z'));
+        pc = c;
     }
     memset(wb + len, ' ', DM_POST);
     const char *w = wb;
     const int last = len - 1;
-    const int slavo = dm_slavo_germanic(w, len);
 
     int i = 0;
     /* Silent first letter: "gnome", "knight", "pneumonia", "wright", "psychology". */
@@ -307,18 +346,28 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
     if (CH(0) == 'X') {   /* initial X is S: "Xavier" */
         dm_add(&o, "S");
         i = 1;
+    } else if (dm_vowel(CH(0))) {   /* every initial vowel is A */
+        dm_add(&o, "A");
+        i = 1;
     }
     while ((o.pl < DM_LEN || o.al < DM_LEN) && i < len) {
         char c = CH(i);
+        char nx = CH(i + 1);
+        char sc = dm_fast[(unsigned char)c];
+        uint32_t g = dm_guard[(unsigned char)c];
+        unsigned k = (unsigned)(unsigned char)nx - 'A';
+        int guarded = (int)((k < 26 ? g >> k : 0) & 1) | (int)((g >> 31) & (i == last));
+        if (sc && !guarded) {
+            /* Written always, counted only for a real code (sc > 1). */
+            int add = sc > 1;
+            o.p[o.pl] = sc;
+            o.a[o.al] = sc;
+            o.pl = o.pl + add < DM_LEN ? o.pl + add : DM_LEN;
+            o.al = o.al + add < DM_LEN ? o.al + add : DM_LEN;
+            i += 1 + (CH(i + 1) == c);
+            continue;
+        }
         switch (c) {
-        case 'A': case 'E': case 'I': case 'O': case 'U': case 'Y':
-            if (i == 0) dm_add(&o, "A");   /* every initial vowel is A */
-            i++;
-            break;
-        case 'B':   /* "-mb" as in "dumb" is handled under M */
-            dm_add(&o, "P");
-            i += CH(i + 1) == 'B' ? 2 : 1;
-            break;
         case 'C':
             i = dm_c(w, i, &o);
             break;
@@ -336,10 +385,6 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
                 i += (AT(i, "DT") || AT(i, "DD")) ? 2 : 1;
             }
             break;
-        case 'F':
-            dm_add(&o, "F");
-            i += CH(i + 1) == 'F' ? 2 : 1;
-            break;
         case 'G':
             i = dm_g(w, i, slavo, &o);
             break;
@@ -353,10 +398,6 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
             break;
         case 'J':
             i = dm_j(w, i, last, slavo, &o);
-            break;
-        case 'K':
-            dm_add(&o, "K");
-            i += CH(i + 1) == 'K' ? 2 : 1;
             break;
         case 'L':
             if (CH(i + 1) == 'L') {
@@ -377,10 +418,6 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
             dm_add(&o, "M");
             i += ((AT(i - 1, "UMB") && (i + 1 == last || AT(i + 2, "ER"))) || CH(i + 1) == 'M') ? 2 : 1;
             break;
-        case 'N':
-            dm_add(&o, "N");
-            i += CH(i + 1) == 'N' ? 2 : 1;
-            break;
         case 'P':
             if (CH(i + 1) == 'H') {
                 dm_add(&o, "F");
@@ -389,10 +426,6 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
                 dm_add(&o, "P");
                 i += dm_in(CH(i + 1), "PB") ? 2 : 1;
             }
-            break;
-        case 'Q':
-            dm_add(&o, "K");
-            i += CH(i + 1) == 'Q' ? 2 : 1;
             break;
         case 'R':   /* French "rogier", but not "hochmeier" */
             if (i == last && !slavo && AT(i - 2, "IE") && !AT(i - 4, "ME") && !AT(i - 4, "MA"))
@@ -417,10 +450,6 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
                 dm_add(&o, "T");
                 i += dm_in(CH(i + 1), "TD") ? 2 : 1;
             }
-            break;
-        case 'V':
-            dm_add(&o, "F");
-            i += CH(i + 1) == 'V' ? 2 : 1;
             break;
         case 'W':
             i = dm_w(w, i, last, &o);
@@ -447,9 +476,9 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
             break;
         }
     }
-    memcpy(primary, o.p, (size_t)o.pl);
-    primary[o.pl] = 0;
-    memcpy(alternate, o.a, (size_t)o.al);
-    alternate[o.al] = 0;
+    o.p[o.pl] = 0;
+    o.a[o.al] = 0;
+    memcpy(primary, pbuf, DM_LEN + 1);
+    memcpy(alternate, abuf, DM_LEN + 1);
     return (size_t)o.pl;
 }

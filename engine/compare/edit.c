@@ -22,6 +22,23 @@
 
 static inline int clamp_bound(int d, int max) { return (max >= 0 && d > max) ? max + 1 : d; }
 
+/* Order the pair so that a is the shorter, and settle the cases decided by
+ * lengths alone (an empty side, a length gap above the bound): returns 1
+ * with the result in *quick for those. */
+static inline int shorter_first(const char **a, size_t *la, const char **b, size_t *lb, int max, int *quick) {
+    if (*la > *lb) {
+        const char *t = *a;
+        *a = *b;
+        *b = t;
+        size_t tl = *la;
+        *la = *lb;
+        *lb = tl;
+    }
+    if (max >= 0 && *lb - *la > (size_t)max) return *quick = max + 1, 1;
+    if (*la == 0) return *quick = clamp_bound((int)*lb, max), 1;
+    return 0;
+}
+
 /* Bit-parallel distance of a (1..64 bytes) against b; osa adds transpositions. */
 static inline int bitpar64(const unsigned char *a, size_t la, const unsigned char *b, size_t lb, int max,
                            const int osa) {
@@ -60,16 +77,8 @@ static inline int bitpar64(const unsigned char *a, size_t la, const unsigned cha
 static int edit_distance(const char *a, size_t la, const char *b, size_t lb, int max, int osa) {
     while (la && lb && *a == *b) a++, b++, la--, lb--;
     while (la && lb && a[la - 1] == b[lb - 1]) la--, lb--;
-    if (la > lb) {
-        const char *t = a;
-        a = b;
-        b = t;
-        size_t tl = la;
-        la = lb;
-        lb = tl;
-    }
-    if (max >= 0 && lb - la > (size_t)max) return max + 1;
-    if (la == 0) return clamp_bound((int)lb, max);
+    int quick;
+    if (shorter_first(&a, &la, &b, &lb, max, &quick)) return quick;
     if (la <= 64) return bitpar64((const unsigned char *)a, la, (const unsigned char *)b, lb, max, osa);
     return osa ? nm_osa_dp(a, la, b, lb, max) : nm_levenshtein_dp(a, la, b, lb, max);
 }
@@ -84,16 +93,8 @@ int nm_osa_distance(const char *a, size_t la, const char *b, size_t lb, int max)
 
 /* Row-by-row DP over the shorter string; rows = 2 (Levenshtein) or 3 (OSA). */
 static int dp_distance(const char *a, size_t la, const char *b, size_t lb, int max, int osa) {
-    if (la > lb) {
-        const char *t = a;
-        a = b;
-        b = t;
-        size_t tl = la;
-        la = lb;
-        lb = tl;
-    }
-    if (max >= 0 && lb - la > (size_t)max) return max + 1;
-    if (la == 0) return clamp_bound((int)lb, max);
+    int quick;
+    if (shorter_first(&a, &la, &b, &lb, max, &quick)) return quick;
     int stack[3 * (NM_EDIT_STACK_LEN + 1)];
     int *mem = stack;
     size_t w = la + 1;
