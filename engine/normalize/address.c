@@ -41,98 +41,76 @@ typedef struct { const char *from, *to; } map;
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Pub 28 Appendix C1 (common suffixes). */
+/* Pub 28 Appendix C1 (common suffixes), sorted by `from` for bsearch. */
 static const map k_suffix[] = {
-    {"ALLEY", "ALY"}, {"ALLEE", "ALY"}, {"ALLY", "ALY"}, {"ALY", "ALY"},
-    {"ANNEX", "ANX"}, {"ANEX", "ANX"}, {"ANNX", "ANX"}, {"ANX", "ANX"},
-    {"ARCADE", "ARC"}, {"ARC", "ARC"},
-    {"AVENUE", "AVE"}, {"AV", "AVE"}, {"AVEN", "AVE"}, {"AVENU", "AVE"}, {"AVN", "AVE"}, {"AVNUE", "AVE"}, {"AVE", "AVE"},
-    {"BAYOU", "BYU"}, {"BAYOO", "BYU"}, {"BYU", "BYU"},
-    {"BEACH", "BCH"}, {"BCH", "BCH"}, {"BEND", "BND"}, {"BND", "BND"},
-    {"BLUFF", "BLF"}, {"BLUF", "BLF"}, {"BLF", "BLF"},
-    {"BOTTOM", "BTM"}, {"BOT", "BTM"}, {"BOTTM", "BTM"}, {"BTM", "BTM"},
-    {"BOULEVARD", "BLVD"}, {"BOUL", "BLVD"}, {"BOULV", "BLVD"}, {"BLVD", "BLVD"}, {"BLV", "BLVD"},
-    {"BRANCH", "BR"}, {"BRNCH", "BR"}, {"BR", "BR"},
-    {"BRIDGE", "BRG"}, {"BRDGE", "BRG"}, {"BRG", "BRG"}, {"BROOK", "BRK"}, {"BRK", "BRK"},
-    {"BYPASS", "BYP"}, {"BYPA", "BYP"}, {"BYPAS", "BYP"}, {"BYPS", "BYP"}, {"BYP", "BYP"},
-    {"CANYON", "CYN"}, {"CANYN", "CYN"}, {"CNYN", "CYN"}, {"CYN", "CYN"},
-    {"CAUSEWAY", "CSWY"}, {"CAUSWA", "CSWY"}, {"CSWY", "CSWY"},
-    {"CENTER", "CTR"}, {"CEN", "CTR"}, {"CENT", "CTR"}, {"CENTR", "CTR"}, {"CENTRE", "CTR"}, {"CNTER", "CTR"},
-    {"CNTR", "CTR"}, {"CTR", "CTR"},
-    {"CIRCLE", "CIR"}, {"CIRC", "CIR"}, {"CIRCL", "CIR"}, {"CRCL", "CIR"}, {"CRCLE", "CIR"}, {"CIR", "CIR"},
-    {"CLIFF", "CLF"}, {"CLF", "CLF"}, {"CLUB", "CLB"}, {"CLB", "CLB"}, {"COMMON", "CMN"}, {"CMN", "CMN"},
-    {"CORNER", "COR"}, {"COR", "COR"}, {"COURSE", "CRSE"}, {"CRSE", "CRSE"},
-    {"COURT", "CT"}, {"CRT", "CT"}, {"CT", "CT"}, {"COURTS", "CTS"}, {"CTS", "CTS"},
-    {"COVE", "CV"}, {"CV", "CV"}, {"CREEK", "CRK"}, {"CRK", "CRK"},
-    {"CRESCENT", "CRES"}, {"CRSENT", "CRES"}, {"CRSNT", "CRES"}, {"CRES", "CRES"},
-    {"CROSSING", "XING"}, {"CRSSNG", "XING"}, {"XING", "XING"}, {"CURVE", "CURV"}, {"CURV", "CURV"},
-    {"DALE", "DL"}, {"DL", "DL"},
-    {"DRIVE", "DR"}, {"DRIV", "DR"}, {"DRV", "DR"}, {"DR", "DR"}, {"DRIVES", "DRS"}, {"DRS", "DRS"},
-    {"ESTATE", "EST"}, {"EST", "EST"}, {"ESTATES", "ESTS"}, {"ESTS", "ESTS"},
-    {"EXPRESSWAY", "EXPY"}, {"EXP", "EXPY"}, {"EXPR", "EXPY"}, {"EXPRESS", "EXPY"}, {"EXPW", "EXPY"}, {"EXPY", "EXPY"},
-    {"EXTENSION", "EXT"}, {"EXTN", "EXT"}, {"EXTNSN", "EXT"}, {"EXT", "EXT"},
-    {"FALLS", "FLS"}, {"FLS", "FLS"}, {"FERRY", "FRY"}, {"FRRY", "FRY"}, {"FRY", "FRY"},
-    {"FIELD", "FLD"}, {"FLD", "FLD"}, {"FIELDS", "FLDS"}, {"FLDS", "FLDS"},
-    {"FOREST", "FRST"}, {"FORESTS", "FRST"}, {"FRST", "FRST"},
-    {"FORT", "FT"}, {"FRT", "FT"}, {"FT", "FT"},
-    {"FREEWAY", "FWY"}, {"FREEWY", "FWY"}, {"FRWAY", "FWY"}, {"FRWY", "FWY"}, {"FWY", "FWY"},
-    {"GARDEN", "GDN"}, {"GARDN", "GDN"}, {"GRDEN", "GDN"}, {"GRDN", "GDN"}, {"GDN", "GDN"},
-    {"GARDENS", "GDNS"}, {"GDNS", "GDNS"},
-    {"GATEWAY", "GTWY"}, {"GATEWY", "GTWY"}, {"GATWAY", "GTWY"}, {"GTWAY", "GTWY"}, {"GTWY", "GTWY"},
-    {"GLEN", "GLN"}, {"GLN", "GLN"}, {"GREEN", "GRN"}, {"GRN", "GRN"},
-    {"GROVE", "GRV"}, {"GROV", "GRV"}, {"GRV", "GRV"},
-    {"HARBOR", "HBR"}, {"HARB", "HBR"}, {"HARBR", "HBR"}, {"HRBOR", "HBR"}, {"HBR", "HBR"},
-    {"HAVEN", "HVN"}, {"HVN", "HVN"}, {"HEIGHTS", "HTS"}, {"HT", "HTS"}, {"HTS", "HTS"},
-    {"HIGHWAY", "HWY"}, {"HIGHWY", "HWY"}, {"HIWAY", "HWY"}, {"HIWY", "HWY"}, {"HWAY", "HWY"}, {"HWY", "HWY"},
-    {"HILL", "HL"}, {"HL", "HL"}, {"HILLS", "HLS"}, {"HLS", "HLS"},
-    {"HOLLOW", "HOLW"}, {"HLLW", "HOLW"}, {"HOLWS", "HOLW"}, {"HOLW", "HOLW"},
-    {"ISLAND", "IS"}, {"ISLND", "IS"}, {"IS", "IS"},
-    {"JUNCTION", "JCT"}, {"JCTION", "JCT"}, {"JCTN", "JCT"}, {"JUNCTN", "JCT"}, {"JUNCTON", "JCT"}, {"JCT", "JCT"},
-    {"KNOLL", "KNL"}, {"KNOL", "KNL"}, {"KNL", "KNL"},
-    {"LAKE", "LK"}, {"LK", "LK"}, {"LAKES", "LKS"}, {"LKS", "LKS"},
-    {"LANDING", "LNDG"}, {"LNDNG", "LNDG"}, {"LNDG", "LNDG"}, {"LANE", "LN"}, {"LN", "LN"},
-    {"LOOP", "LOOP"}, {"LOOPS", "LOOP"}, {"MALL", "MALL"},
-    {"MANOR", "MNR"}, {"MNR", "MNR"}, {"MEADOW", "MDW"}, {"MDW", "MDW"}, {"MEADOWS", "MDWS"}, {"MEDOWS", "MDWS"},
-    {"MDWS", "MDWS"}, {"MILL", "ML"}, {"ML", "ML"}, {"MILLS", "MLS"}, {"MLS", "MLS"},
-    {"MOTORWAY", "MTWY"}, {"MTWY", "MTWY"},
-    {"MOUNT", "MT"}, {"MNT", "MT"}, {"MT", "MT"},
-    {"MOUNTAIN", "MTN"}, {"MNTAIN", "MTN"}, {"MNTN", "MTN"}, {"MOUNTIN", "MTN"}, {"MTIN", "MTN"}, {"MTN", "MTN"},
-    {"ORCHARD", "ORCH"}, {"ORCHRD", "ORCH"}, {"ORCH", "ORCH"}, {"OVAL", "OVAL"}, {"OVL", "OVAL"},
-    {"OVERPASS", "OPAS"}, {"OPAS", "OPAS"},
-    {"PARK", "PARK"}, {"PRK", "PARK"}, {"PARKS", "PARK"},
-    {"PARKWAY", "PKWY"}, {"PARKWY", "PKWY"}, {"PKWAY", "PKWY"}, {"PKY", "PKWY"}, {"PKWY", "PKWY"},
-    {"PARKWAYS", "PKWY"}, {"PKWYS", "PKWY"},
+    {"ALLEE", "ALY"}, {"ALLEY", "ALY"}, {"ALLY", "ALY"}, {"ALY", "ALY"}, {"ANEX", "ANX"}, {"ANNEX", "ANX"},
+    {"ANNX", "ANX"}, {"ANX", "ANX"}, {"ARC", "ARC"}, {"ARCADE", "ARC"}, {"AV", "AVE"}, {"AVE", "AVE"},
+    {"AVEN", "AVE"}, {"AVENU", "AVE"}, {"AVENUE", "AVE"}, {"AVN", "AVE"}, {"AVNUE", "AVE"}, {"BAYOO", "BYU"},
+    {"BAYOU", "BYU"}, {"BCH", "BCH"}, {"BEACH", "BCH"}, {"BEND", "BND"}, {"BLF", "BLF"}, {"BLUF", "BLF"},
+    {"BLUFF", "BLF"}, {"BLV", "BLVD"}, {"BLVD", "BLVD"}, {"BND", "BND"}, {"BOT", "BTM"}, {"BOTTM", "BTM"},
+    {"BOTTOM", "BTM"}, {"BOUL", "BLVD"}, {"BOULEVARD", "BLVD"}, {"BOULV", "BLVD"}, {"BR", "BR"},
+    {"BRANCH", "BR"}, {"BRDGE", "BRG"}, {"BRG", "BRG"}, {"BRIDGE", "BRG"}, {"BRK", "BRK"}, {"BRNCH", "BR"},
+    {"BROOK", "BRK"}, {"BTM", "BTM"}, {"BYP", "BYP"}, {"BYPA", "BYP"}, {"BYPAS", "BYP"}, {"BYPASS", "BYP"},
+    {"BYPS", "BYP"}, {"BYU", "BYU"}, {"CANYN", "CYN"}, {"CANYON", "CYN"}, {"CAUSEWAY", "CSWY"},
+    {"CAUSWA", "CSWY"}, {"CEN", "CTR"}, {"CENT", "CTR"}, {"CENTER", "CTR"}, {"CENTR", "CTR"},
+    {"CENTRE", "CTR"}, {"CIR", "CIR"}, {"CIRC", "CIR"}, {"CIRCL", "CIR"}, {"CIRCLE", "CIR"}, {"CLB", "CLB"},
+    {"CLF", "CLF"}, {"CLIFF", "CLF"}, {"CLUB", "CLB"}, {"CMN", "CMN"}, {"CNTER", "CTR"}, {"CNTR", "CTR"},
+    {"CNYN", "CYN"}, {"COMMON", "CMN"}, {"COR", "COR"}, {"CORNER", "COR"}, {"COURSE", "CRSE"},
+    {"COURT", "CT"}, {"COURTS", "CTS"}, {"COVE", "CV"}, {"CRCL", "CIR"}, {"CRCLE", "CIR"}, {"CREEK", "CRK"},
+    {"CRES", "CRES"}, {"CRESCENT", "CRES"}, {"CRK", "CRK"}, {"CROSSING", "XING"}, {"CRSE", "CRSE"},
+    {"CRSENT", "CRES"}, {"CRSNT", "CRES"}, {"CRSSNG", "XING"}, {"CRT", "CT"}, {"CSWY", "CSWY"}, {"CT", "CT"},
+    {"CTR", "CTR"}, {"CTS", "CTS"}, {"CURV", "CURV"}, {"CURVE", "CURV"}, {"CV", "CV"}, {"CYN", "CYN"},
+    {"DALE", "DL"}, {"DL", "DL"}, {"DR", "DR"}, {"DRIV", "DR"}, {"DRIVE", "DR"}, {"DRIVES", "DRS"},
+    {"DRS", "DRS"}, {"DRV", "DR"}, {"EST", "EST"}, {"ESTATE", "EST"}, {"ESTATES", "ESTS"}, {"ESTS", "ESTS"},
+    {"EXP", "EXPY"}, {"EXPR", "EXPY"}, {"EXPRESS", "EXPY"}, {"EXPRESSWAY", "EXPY"}, {"EXPW", "EXPY"},
+    {"EXPY", "EXPY"}, {"EXT", "EXT"}, {"EXTENSION", "EXT"}, {"EXTN", "EXT"}, {"EXTNSN", "EXT"},
+    {"FALLS", "FLS"}, {"FERRY", "FRY"}, {"FIELD", "FLD"}, {"FIELDS", "FLDS"}, {"FLD", "FLD"},
+    {"FLDS", "FLDS"}, {"FLS", "FLS"}, {"FOREST", "FRST"}, {"FORESTS", "FRST"}, {"FORT", "FT"},
+    {"FREEWAY", "FWY"}, {"FREEWY", "FWY"}, {"FRRY", "FRY"}, {"FRST", "FRST"}, {"FRT", "FT"}, {"FRWAY", "FWY"},
+    {"FRWY", "FWY"}, {"FRY", "FRY"}, {"FT", "FT"}, {"FWY", "FWY"}, {"GARDEN", "GDN"}, {"GARDENS", "GDNS"},
+    {"GARDN", "GDN"}, {"GATEWAY", "GTWY"}, {"GATEWY", "GTWY"}, {"GATWAY", "GTWY"}, {"GDN", "GDN"},
+    {"GDNS", "GDNS"}, {"GLEN", "GLN"}, {"GLN", "GLN"}, {"GRDEN", "GDN"}, {"GRDN", "GDN"}, {"GREEN", "GRN"},
+    {"GRN", "GRN"}, {"GROV", "GRV"}, {"GROVE", "GRV"}, {"GRV", "GRV"}, {"GTWAY", "GTWY"}, {"GTWY", "GTWY"},
+    {"HARB", "HBR"}, {"HARBOR", "HBR"}, {"HARBR", "HBR"}, {"HAVEN", "HVN"}, {"HBR", "HBR"},
+    {"HEIGHTS", "HTS"}, {"HIGHWAY", "HWY"}, {"HIGHWY", "HWY"}, {"HILL", "HL"}, {"HILLS", "HLS"},
+    {"HIWAY", "HWY"}, {"HIWY", "HWY"}, {"HL", "HL"}, {"HLLW", "HOLW"}, {"HLS", "HLS"}, {"HOLLOW", "HOLW"},
+    {"HOLW", "HOLW"}, {"HOLWS", "HOLW"}, {"HRBOR", "HBR"}, {"HT", "HTS"}, {"HTS", "HTS"}, {"HVN", "HVN"},
+    {"HWAY", "HWY"}, {"HWY", "HWY"}, {"IS", "IS"}, {"ISLAND", "IS"}, {"ISLND", "IS"}, {"JCT", "JCT"},
+    {"JCTION", "JCT"}, {"JCTN", "JCT"}, {"JUNCTION", "JCT"}, {"JUNCTN", "JCT"}, {"JUNCTON", "JCT"},
+    {"KNL", "KNL"}, {"KNOL", "KNL"}, {"KNOLL", "KNL"}, {"LAKE", "LK"}, {"LAKES", "LKS"}, {"LANDING", "LNDG"},
+    {"LANE", "LN"}, {"LK", "LK"}, {"LKS", "LKS"}, {"LN", "LN"}, {"LNDG", "LNDG"}, {"LNDNG", "LNDG"},
+    {"LOOP", "LOOP"}, {"LOOPS", "LOOP"}, {"MALL", "MALL"}, {"MANOR", "MNR"}, {"MDW", "MDW"}, {"MDWS", "MDWS"},
+    {"MEADOW", "MDW"}, {"MEADOWS", "MDWS"}, {"MEDOWS", "MDWS"}, {"MILL", "ML"}, {"MILLS", "MLS"},
+    {"ML", "ML"}, {"MLS", "MLS"}, {"MNR", "MNR"}, {"MNT", "MT"}, {"MNTAIN", "MTN"}, {"MNTN", "MTN"},
+    {"MOTORWAY", "MTWY"}, {"MOUNT", "MT"}, {"MOUNTAIN", "MTN"}, {"MOUNTIN", "MTN"}, {"MT", "MT"},
+    {"MTIN", "MTN"}, {"MTN", "MTN"}, {"MTWY", "MTWY"}, {"OPAS", "OPAS"}, {"ORCH", "ORCH"},
+    {"ORCHARD", "ORCH"}, {"ORCHRD", "ORCH"}, {"OVAL", "OVAL"}, {"OVERPASS", "OPAS"}, {"OVL", "OVAL"},
+    {"PARK", "PARK"}, {"PARKS", "PARK"}, {"PARKWAY", "PKWY"}, {"PARKWAYS", "PKWY"}, {"PARKWY", "PKWY"},
     {"PASS", "PASS"}, {"PATH", "PATH"}, {"PATHS", "PATH"}, {"PIKE", "PIKE"}, {"PIKES", "PIKE"},
-    {"PINE", "PNE"}, {"PNE", "PNE"}, {"PINES", "PNES"}, {"PNES", "PNES"},
-    {"PLACE", "PL"}, {"PL", "PL"}, {"PLAIN", "PLN"}, {"PLN", "PLN"}, {"PLAINS", "PLNS"}, {"PLNS", "PLNS"},
-    {"PLAZA", "PLZ"}, {"PLZA", "PLZ"}, {"PLZ", "PLZ"},
-    {"POINT", "PT"}, {"PT", "PT"}, {"POINTS", "PTS"}, {"PTS", "PTS"}, {"PORT", "PRT"}, {"PRT", "PRT"},
-    {"PRAIRIE", "PR"}, {"PRR", "PR"}, {"PR", "PR"},
-    {"RANCH", "RNCH"}, {"RANCHES", "RNCH"}, {"RNCH", "RNCH"}, {"RNCHS", "RNCH"},
-    {"RIDGE", "RDG"}, {"RDGE", "RDG"}, {"RDG", "RDG"}, {"RIDGES", "RDGS"}, {"RDGS", "RDGS"},
-    {"RIVER", "RIV"}, {"RVR", "RIV"}, {"RIVR", "RIV"}, {"RIV", "RIV"},
-    {"ROAD", "RD"}, {"RD", "RD"}, {"ROADS", "RDS"}, {"RDS", "RDS"},
-    {"ROUTE", "RTE"}, {"RTE", "RTE"}, {"ROW", "ROW"}, {"RUN", "RUN"},
-    {"SHORE", "SHR"}, {"SHOAR", "SHR"}, {"SHR", "SHR"}, {"SHORES", "SHRS"}, {"SHRS", "SHRS"},
-    {"SKYWAY", "SKWY"}, {"SKWY", "SKWY"},
-    {"SPRING", "SPG"}, {"SPNG", "SPG"}, {"SPRNG", "SPG"}, {"SPG", "SPG"}, {"SPRINGS", "SPGS"}, {"SPGS", "SPGS"},
-    {"SQUARE", "SQ"}, {"SQR", "SQ"}, {"SQRE", "SQ"}, {"SQU", "SQ"}, {"SQ", "SQ"},
-    {"STATION", "STA"}, {"STATN", "STA"}, {"STN", "STA"}, {"STA", "STA"},
-    {"STREET", "ST"}, {"STRT", "ST"}, {"STR", "ST"}, {"ST", "ST"}, {"STREETS", "STS"}, {"STS", "STS"},
-    {"SUMMIT", "SMT"}, {"SUMIT", "SMT"}, {"SUMITT", "SMT"}, {"SMT", "SMT"},
-    {"TERRACE", "TER"}, {"TERR", "TER"}, {"TER", "TER"},
-    {"THROUGHWAY", "TRWY"}, {"TRWY", "TRWY"}, {"TRACE", "TRCE"}, {"TRACES", "TRCE"}, {"TRCE", "TRCE"},
-    {"TRAFFICWAY", "TRFY"}, {"TRFY", "TRFY"},
-    {"TRAIL", "TRL"}, {"TRAILS", "TRL"}, {"TRL", "TRL"}, {"TRLS", "TRL"},
-    {"TUNNEL", "TUNL"}, {"TUNNL", "TUNL"}, {"TUNLS", "TUNL"}, {"TUNNELS", "TUNL"}, {"TUNL", "TUNL"},
-    {"TURNPIKE", "TPKE"}, {"TRNPK", "TPKE"}, {"TURNPK", "TPKE"}, {"TPKE", "TPKE"},
-    {"UNDERPASS", "UPAS"}, {"UPAS", "UPAS"},
-    {"VALLEY", "VLY"}, {"VALLY", "VLY"}, {"VLLY", "VLY"}, {"VLY", "VLY"},
-    {"VIADUCT", "VIA"}, {"VDCT", "VIA"}, {"VIADCT", "VIA"}, {"VIA", "VIA"},
-    {"VIEW", "VW"}, {"VW", "VW"},
-    {"VILLAGE", "VLG"}, {"VILL", "VLG"}, {"VILLAG", "VLG"}, {"VILLG", "VLG"}, {"VILLIAGE", "VLG"}, {"VLG", "VLG"},
-    {"VISTA", "VIS"}, {"VIST", "VIS"}, {"VST", "VIS"}, {"VSTA", "VIS"}, {"VIS", "VIS"},
-    {"WALK", "WALK"}, {"WALKS", "WALK"}, {"WAY", "WAY"}, {"WY", "WAY"}, {"WAYS", "WAYS"},
+    {"PINE", "PNE"}, {"PINES", "PNES"}, {"PKWAY", "PKWY"}, {"PKWY", "PKWY"}, {"PKWYS", "PKWY"},
+    {"PKY", "PKWY"}, {"PL", "PL"}, {"PLACE", "PL"}, {"PLAIN", "PLN"}, {"PLAINS", "PLNS"}, {"PLAZA", "PLZ"},
+    {"PLN", "PLN"}, {"PLNS", "PLNS"}, {"PLZ", "PLZ"}, {"PLZA", "PLZ"}, {"PNE", "PNE"}, {"PNES", "PNES"},
+    {"POINT", "PT"}, {"POINTS", "PTS"}, {"PORT", "PRT"}, {"PR", "PR"}, {"PRAIRIE", "PR"}, {"PRK", "PARK"},
+    {"PRR", "PR"}, {"PRT", "PRT"}, {"PT", "PT"}, {"PTS", "PTS"}, {"RANCH", "RNCH"}, {"RANCHES", "RNCH"},
+    {"RD", "RD"}, {"RDG", "RDG"}, {"RDGE", "RDG"}, {"RDGS", "RDGS"}, {"RDS", "RDS"}, {"RIDGE", "RDG"},
+    {"RIDGES", "RDGS"}, {"RIV", "RIV"}, {"RIVER", "RIV"}, {"RIVR", "RIV"}, {"RNCH", "RNCH"},
+    {"RNCHS", "RNCH"}, {"ROAD", "RD"}, {"ROADS", "RDS"}, {"ROUTE", "RTE"}, {"ROW", "ROW"}, {"RTE", "RTE"},
+    {"RUN", "RUN"}, {"RVR", "RIV"}, {"SHOAR", "SHR"}, {"SHORE", "SHR"}, {"SHORES", "SHRS"}, {"SHR", "SHR"},
+    {"SHRS", "SHRS"}, {"SKWY", "SKWY"}, {"SKYWAY", "SKWY"}, {"SMT", "SMT"}, {"SPG", "SPG"}, {"SPGS", "SPGS"},
+    {"SPNG", "SPG"}, {"SPRING", "SPG"}, {"SPRINGS", "SPGS"}, {"SPRNG", "SPG"}, {"SQ", "SQ"}, {"SQR", "SQ"},
+    {"SQRE", "SQ"}, {"SQU", "SQ"}, {"SQUARE", "SQ"}, {"ST", "ST"}, {"STA", "STA"}, {"STATION", "STA"},
+    {"STATN", "STA"}, {"STN", "STA"}, {"STR", "ST"}, {"STREET", "ST"}, {"STREETS", "STS"}, {"STRT", "ST"},
+    {"STS", "STS"}, {"SUMIT", "SMT"}, {"SUMITT", "SMT"}, {"SUMMIT", "SMT"}, {"TER", "TER"}, {"TERR", "TER"},
+    {"TERRACE", "TER"}, {"THROUGHWAY", "TRWY"}, {"TPKE", "TPKE"}, {"TRACE", "TRCE"}, {"TRACES", "TRCE"},
+    {"TRAFFICWAY", "TRFY"}, {"TRAIL", "TRL"}, {"TRAILS", "TRL"}, {"TRCE", "TRCE"}, {"TRFY", "TRFY"},
+    {"TRL", "TRL"}, {"TRLS", "TRL"}, {"TRNPK", "TPKE"}, {"TRWY", "TRWY"}, {"TUNL", "TUNL"}, {"TUNLS", "TUNL"},
+    {"TUNNEL", "TUNL"}, {"TUNNELS", "TUNL"}, {"TUNNL", "TUNL"}, {"TURNPIKE", "TPKE"}, {"TURNPK", "TPKE"},
+    {"UNDERPASS", "UPAS"}, {"UPAS", "UPAS"}, {"VALLEY", "VLY"}, {"VALLY", "VLY"}, {"VDCT", "VIA"},
+    {"VIA", "VIA"}, {"VIADCT", "VIA"}, {"VIADUCT", "VIA"}, {"VIEW", "VW"}, {"VILL", "VLG"}, {"VILLAG", "VLG"},
+    {"VILLAGE", "VLG"}, {"VILLG", "VLG"}, {"VILLIAGE", "VLG"}, {"VIS", "VIS"}, {"VIST", "VIS"},
+    {"VISTA", "VIS"}, {"VLG", "VLG"}, {"VLLY", "VLY"}, {"VLY", "VLY"}, {"VST", "VIS"}, {"VSTA", "VIS"},
+    {"VW", "VW"}, {"WALK", "WALK"}, {"WALKS", "WALK"}, {"WAY", "WAY"}, {"WAYS", "WAYS"}, {"WY", "WAY"},
+    {"XING", "XING"},
 };
 
 static const map k_dir[] = {
@@ -146,21 +124,18 @@ static const map k_dir[] = {
  * common in street names, taken as a designator only when the identifier
  * has a digit (LOT 5, PIER 39). */
 typedef struct { const char *from, *to; int needs_id; } unit_map;
-static const unit_map k_unit[] = {
-    {"APARTMENT", "APT", 1}, {"APT", "APT", 1}, {"APPT", "APT", 1},
-    {"BASEMENT", "BSMT", 0}, {"BSMT", "BSMT", 0},
-    {"BUILDING", "BLDG", 1}, {"BLDG", "BLDG", 1}, {"BLD", "BLDG", 1}, {"BLDNG", "BLDG", 1},
-    {"DEPARTMENT", "DEPT", 1}, {"DEPT", "DEPT", 1},
-    {"FLOOR", "FL", 1}, {"FL", "FL", 1}, {"FLR", "FL", 1},
-    {"FRONT", "FRNT", 0}, {"FRNT", "FRNT", 0}, {"HANGAR", "HNGR", 1}, {"HNGR", "HNGR", 1},
-    {"KEY", "KEY", 2}, {"LOBBY", "LBBY", 0}, {"LBBY", "LBBY", 0}, {"LOT", "LOT", 2},
-    {"LOWER", "LOWR", 0}, {"LOWR", "LOWR", 0}, {"OFFICE", "OFC", 1}, {"OFC", "OFC", 1},
-    {"PENTHOUSE", "PH", 0}, {"PH", "PH", 0}, {"PIER", "PIER", 2}, {"PMB", "PMB", 1},
-    {"REAR", "REAR", 0}, {"ROOM", "RM", 1}, {"RM", "RM", 1}, {"SIDE", "SIDE", 0}, {"SLIP", "SLIP", 2},
-    {"SPACE", "SPC", 1}, {"SPC", "SPC", 1}, {"STOP", "STOP", 2},
-    {"SUITE", "STE", 1}, {"STE", "STE", 1}, {"SUIT", "STE", 1}, {"SUITES", "STE", 1}, {"STES", "STE", 1},
-    {"TRAILER", "TRLR", 1}, {"TRLR", "TRLR", 1}, {"UNIT", "UNIT", 1}, {"UPPER", "UPPR", 0}, {"UPPR", "UPPR", 0},
-    {"#", "#", 1},
+static const unit_map k_unit[] = { /* sorted by `from` */
+    {"#", "#", 1}, {"APARTMENT", "APT", 1}, {"APPT", "APT", 1}, {"APT", "APT", 1}, {"BASEMENT", "BSMT", 0},
+    {"BLD", "BLDG", 1}, {"BLDG", "BLDG", 1}, {"BLDNG", "BLDG", 1}, {"BSMT", "BSMT", 0},
+    {"BUILDING", "BLDG", 1}, {"DEPARTMENT", "DEPT", 1}, {"DEPT", "DEPT", 1}, {"FL", "FL", 1},
+    {"FLOOR", "FL", 1}, {"FLR", "FL", 1}, {"FRNT", "FRNT", 0}, {"FRONT", "FRNT", 0}, {"HANGAR", "HNGR", 1},
+    {"HNGR", "HNGR", 1}, {"KEY", "KEY", 2}, {"LBBY", "LBBY", 0}, {"LOBBY", "LBBY", 0}, {"LOT", "LOT", 2},
+    {"LOWER", "LOWR", 0}, {"LOWR", "LOWR", 0}, {"OFC", "OFC", 1}, {"OFFICE", "OFC", 1},
+    {"PENTHOUSE", "PH", 0}, {"PH", "PH", 0}, {"PIER", "PIER", 2}, {"PMB", "PMB", 1}, {"REAR", "REAR", 0},
+    {"RM", "RM", 1}, {"ROOM", "RM", 1}, {"SIDE", "SIDE", 0}, {"SLIP", "SLIP", 2}, {"SPACE", "SPC", 1},
+    {"SPC", "SPC", 1}, {"STE", "STE", 1}, {"STES", "STE", 1}, {"STOP", "STOP", 2}, {"SUIT", "STE", 1},
+    {"SUITE", "STE", 1}, {"SUITES", "STE", 1}, {"TRAILER", "TRLR", 1}, {"TRLR", "TRLR", 1},
+    {"UNIT", "UNIT", 1}, {"UPPER", "UPPR", 0}, {"UPPR", "UPPR", 0},
 };
 
 static const char *const k_ord_units[] = {"", "1ST", "2ND", "3RD", "4TH", "5TH", "6TH", "7TH", "8TH", "9TH",
@@ -184,12 +159,33 @@ static const char *map_find(const map *m, size_t n, nm_tok t) {
         if (nm_tok_eq(t, m[i].from)) return m[i].to;
     return NULL;
 }
-static const char *suffix_abbr(nm_tok t) { return t.len >= 2 ? map_find(k_suffix, NELEM(k_suffix), t) : NULL; }
+/* Token vs NUL-terminated key, strcmp order. */
+static int tok_cmp(nm_tok t, const char *k) {
+    size_t kl = strlen(k), m = t.len < kl ? t.len : kl;
+    int c = memcmp(t.s, k, m);
+    return c ? c : (t.len > kl) - (t.len < kl);
+}
+/* Binary search of a table sorted by its first member, `const char *from`
+ * (map and unit_map). */
+static const void *find_sorted(const void *base, size_t n, size_t size, nm_tok t) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const void *e = (const char *)base + mid * size;
+        int c = tok_cmp(t, *(const char *const *)e);
+        if (!c) return e;
+        if (c < 0) hi = mid;
+        else lo = mid + 1;
+    }
+    return NULL;
+}
+static const char *suffix_abbr(nm_tok t) {
+    const map *m = t.len >= 2 && t.len <= 10 ? find_sorted(k_suffix, NELEM(k_suffix), sizeof *k_suffix, t) : NULL;
+    return m ? m->to : NULL;
+}
 static const char *dir_abbr(nm_tok t) { return map_find(k_dir, NELEM(k_dir), t); }
 static const unit_map *unit_find(nm_tok t) {
-    for (size_t i = 0; i < NELEM(k_unit); i++)
-        if (nm_tok_eq(t, k_unit[i].from)) return &k_unit[i];
-    return NULL;
+    return t.len && t.len <= 10 ? find_sorted(k_unit, NELEM(k_unit), sizeof *k_unit, t) : NULL;
 }
 static int word_index(nm_tok t, const char *const *tab, size_t n) {
     for (size_t i = 1; i < n; i++)
@@ -248,6 +244,11 @@ static void ordinals(words *w) {
     size_t o = 0;
     for (size_t i = 0; i < w->n; i++) {
         nm_tok t = w->t[i];
+        /* every ordinal and tens word has 5+ letters and starts E, F, N, S or T */
+        if (t.len < 5 || !memchr("EFNST", t.s[0], 5)) {
+            w->t[o++] = t;
+            continue;
+        }
         int k = word_index(t, k_ord_words, NELEM(k_ord_words));
         if (k > 0) {
             w->t[o++] = lit(k_ord_units[k]);

@@ -5,7 +5,7 @@
  * starts with 0 or 1, and N11 codes (211..911) are service codes, not area
  * codes. A leading country code 1 ("+1", "1-") is dropped. An extension
  * ("x12", "ext 45", "EXT. 45", "#45") ends the number: only what precedes
- * it counts.
+ * it counts; so does a second number after ',', ';' or '/'.
  *
  * ZIP codes: 5 digits, optionally "-" or " " and 4 more (ZIP+4), or 9 digits
  * run together as NPPES ships them. Files that went through pandas or Excel
@@ -36,6 +36,9 @@ size_t nm_normalize_phone(const char *in, size_t n, char out[11]) {
              * Letters before ten digits (vanity numbers "1-800-FLOWERS",
              * "N/A") leave too few digits and are rejected below. */
             break;
+        }
+        else if (c == '/' && nd >= 10) {
+            break; /* "308-865-2512 / 308-865-2513": the first number */
         }
         /* spaces, '+', '(', ')', '-', '.', '/' are punctuation */
     }

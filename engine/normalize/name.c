@@ -11,7 +11,8 @@
  *  - credentials are canonical tokens (nm_canonical_credential: letters and
  *    digits only, "PA-C" -> PAC, "PH.D." -> PHD), space separated, in order
  *    of appearance, without repeats. Unknown tokens of the credential field
- *    are kept (folded); in name fields only known credentials are moved out;
+ *    are kept (folded); in name fields only known credentials are moved out.
+ *    Order: the credential column, then the first, middle and last fields;
  *  - last: the split Irish/Scottish prefixes are joined (O BRIEN -> OBRIEN,
  *    MC DONALD -> MCDONALD, MAC DONALD -> MACDONALD) because O'BRIEN
  *    already folds to OBRIEN; particles of Romance, Dutch and German names
@@ -75,7 +76,10 @@ size_t nm_canonical_credential(const char *tok, size_t n, char out[16]) {
     size_t o = 0;
     for (size_t i = 0; i < l; i++) {
         if (f[i] == ' ') continue;
-        if (o == 15) return 0;
+        if (o == 15) {
+            out[0] = 0;
+            return 0;
+        }
         out[o++] = f[i];
     }
     out[o] = 0;
@@ -181,8 +185,11 @@ static void join_words(const nm_tok *w, size_t b, size_t e, int glue, char *dst,
 }
 
 /* Strip trailing suffixes and credentials from words [0, *n) while more
- * than `keep` name words remain; credentials are added in typed order. */
-static void strip_trailing(nm_tok *w, size_t *n, size_t keep, int allow_v, nm_person_name *out) {
+ * than `keep` name words remain; credentials are added in typed order.
+ * `namelike` also strips credentials that are common name words (MA, DO):
+ * right after a surname they are credentials, after a given name they are
+ * more likely part of the name. */
+static void strip_trailing(nm_tok *w, size_t *n, size_t keep, int allow_v, int namelike, nm_person_name *out) {
     char creds[8][16];
     size_t cl[8], nc = 0;
     while (*n > keep) {
@@ -194,6 +201,7 @@ static void strip_trailing(nm_tok *w, size_t *n, size_t keep, int allow_v, nm_pe
             continue;
         }
         if (nc == 8 || !(cl[nc] = as_cred(t, creds[nc]))) break;
+        if (!namelike && namelike_cred(creds[nc])) break;
         nc++;
         (*n)--;
     }
@@ -225,7 +233,7 @@ static int all_creds(const nm_tok *w, size_t b, size_t e) {
 static void parse_credentials(const char *s, size_t n, int keep_unknown, nm_person_name *out) {
     char f[256];
     nm_tok w[48];
-    size_t l = nm_fold_text(s, n, NM_FOLD_COMMA, f, sizeof f);
+    size_t l = nm_fold_text(s, n, NM_FOLD_HYPHEN | NM_FOLD_COMMA, f, sizeof f);
     size_t nw = nm_split_words(f, l, w, 48, NULL);
     char c[16], cat[48];
     for (size_t i = 0; i < nw;) {
@@ -302,11 +310,6 @@ int nm_normalize_person_name(const char *first, size_t lf, const char *middle, s
         }
     }
 
-    /* last: "SMITH MD", "SMITH JR", "O BRIEN" */
-    size_t nl = fold_words(last, ll, NM_FOLD_HYPHEN, bl, sizeof bl, wl, MAXW, NULL);
-    strip_trailing(wl, &nl, 1, 1, out);
-    join_words(wl, 0, nl, 1, out->last, sizeof out->last);
-
     /* first: "DR JOHN", "JOHN JR", "JOHN A" (initial typed with the name) */
     size_t nf = fold_words(first, lf, NM_FOLD_HYPHEN, bf, sizeof bf, wf, MAXW, NULL);
     size_t b = 0;
@@ -317,13 +320,13 @@ int nm_normalize_person_name(const char *first, size_t lf, const char *middle, s
         b++;
     }
     size_t nfe = nf - b;
-    strip_trailing(wf + b, &nfe, 1, 0, out);
+    strip_trailing(wf + b, &nfe, 1, 0, 0, out);
     nf = b + nfe;
 
     size_t nm = fold_words(middle, lm, NM_FOLD_HYPHEN, bm, sizeof bm, wm, MAXW, NULL);
     /* a middle field holding only "JR" is a misplaced suffix */
-    if (nm == 1 && as_suffix(wm[0], 0)) strip_trailing(wm, &nm, 0, 0, out);
-    else strip_trailing(wm, &nm, 1, 0, out);
+    if (nm == 1 && as_suffix(wm[0], 0)) strip_trailing(wm, &nm, 0, 0, 0, out);
+    else strip_trailing(wm, &nm, 1, 0, 0, out);
 
     if (nm == 0 && nf - b >= 2 && wf[nf - 1].len == 1) {
         join_words(wf, nf - 1, nf, 0, out->middle, sizeof out->middle);
@@ -332,6 +335,11 @@ int nm_normalize_person_name(const char *first, size_t lf, const char *middle, s
         join_words(wm, 0, nm, 0, out->middle, sizeof out->middle);
     }
     join_words(wf, b, nf, 0, out->first, sizeof out->first);
+
+    /* last: "SMITH MD", "SMITH JR", "O BRIEN" */
+    size_t nl = fold_words(last, ll, NM_FOLD_HYPHEN, bl, sizeof bl, wl, MAXW, NULL);
+    strip_trailing(wl, &nl, 1, 1, 1, out);
+    join_words(wl, 0, nl, 1, out->last, sizeof out->last);
     return NM_OK;
 }
 
@@ -345,7 +353,7 @@ int nm_parse_full_name(const char *s, size_t n, nm_person_name *out) {
     size_t nw = fold_words(s, n, NM_FOLD_HYPHEN | NM_FOLD_COMMA, buf, sizeof buf, w, MAXW * 2, comma);
 
     size_t b = 0;
-    while (b + 1 < nw && as_prefix(w[b]) && !comma[b + 1]) {
+    while (b + 1 < nw && as_prefix(w[b])) {
         if (!out->prefix[0]) set_field(out->prefix, sizeof out->prefix, as_prefix(w[b]));
         b++;
     }
@@ -363,7 +371,7 @@ int nm_parse_full_name(const char *s, size_t n, nm_person_name *out) {
 
     if (comma_form) {
         size_t nl = seg_end0 - b;
-        strip_trailing(w + b, &nl, 1, 1, out);
+        strip_trailing(w + b, &nl, 1, 1, 1, out);
         join_words(w, b, b + nl, 1, out->last, sizeof out->last);
         /* trailing segments: suffixes and credentials only */
         for (size_t i = seg_end1; i < nw;) {
@@ -374,10 +382,16 @@ int nm_parse_full_name(const char *s, size_t n, nm_person_name *out) {
             parse_credentials(src, len, 0, out);
             i = e;
         }
-        size_t ng = seg_end1 - seg_end0;
-        strip_trailing(w + seg_end0, &ng, 1, 0, out);
-        join_words(w, seg_end0, seg_end0 + 1, 0, out->first, sizeof out->first);
-        join_words(w, seg_end0 + 1, seg_end0 + ng, 0, out->middle, sizeof out->middle);
+        /* "SMITH, DR. JOHN A" */
+        size_t fb = seg_end0;
+        while (fb + 1 < seg_end1 && as_prefix(w[fb])) {
+            if (!out->prefix[0]) set_field(out->prefix, sizeof out->prefix, as_prefix(w[fb]));
+            fb++;
+        }
+        size_t ng = seg_end1 - fb;
+        strip_trailing(w + fb, &ng, 1, 0, 1, out);
+        join_words(w, fb, fb + 1, 0, out->first, sizeof out->first);
+        join_words(w, fb + 1, fb + ng, 0, out->middle, sizeof out->middle);
     } else {
         /* "Prefix First Middle Last Suffix, Cred": strip from the right
          * while two name words remain. */
@@ -392,7 +406,7 @@ int nm_parse_full_name(const char *s, size_t n, nm_person_name *out) {
         }
         size_t m = e - b;
         nm_tok *v = w + b;
-        strip_trailing(v, &m, 2, 1, out);
+        strip_trailing(v, &m, 2, 1, 1, out);
         if (m == 2) {
             /* "SMITH MD": one name word and a credential, unless the
              * credential is also a surname ("ANH DO") and no comma sets
