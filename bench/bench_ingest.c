@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "npimatch.h"
+#include "common/arena.h"
+#include "ingest/nppes.h"
 
 static double now(void) {
     struct timespec ts;
@@ -59,40 +61,10 @@ static void gen_file(const char *path, unsigned n) {
         perror(path);
         exit(1);
     }
-    static const char *const head[] = {
-        "NPI", "Entity Type Code", "Replacement NPI", "Employer Identification Number (EIN)",
-        "Provider Organization Name (Legal Business Name)", "Provider Last Name (Legal Name)", "Provider First Name",
-        "Provider Middle Name", "Provider Name Prefix Text", "Provider Name Suffix Text", "Provider Credential Text",
-        "Provider Other Organization Name", "Provider Other Organization Name Type Code", "Provider Other Last Name",
-        "Provider Other First Name", "Provider Other Middle Name", "Provider Other Name Prefix Text",
-        "Provider Other Name Suffix Text", "Provider Other Credential Text", "Provider Other Last Name Type Code",
-        "Provider First Line Business Mailing Address", "Provider Second Line Business Mailing Address",
-        "Provider Business Mailing Address City Name", "Provider Business Mailing Address State Name",
-        "Provider Business Mailing Address Postal Code",
-        "Provider Business Mailing Address Country Code (If outside U.S.)",
-        "Provider Business Mailing Address Telephone Number", "Provider Business Mailing Address Fax Number",
-        "Provider First Line Business Practice Location Address",
-        "Provider Second Line Business Practice Location Address",
-        "Provider Business Practice Location Address City Name", "Provider Business Practice Location Address State Name",
-        "Provider Business Practice Location Address Postal Code",
-        "Provider Business Practice Location Address Country Code (If outside U.S.)",
-        "Provider Business Practice Location Address Telephone Number",
-        "Provider Business Practice Location Address Fax Number", "Provider Enumeration Date", "Last Update Date",
-        "NPI Deactivation Reason Code", "NPI Deactivation Date", "NPI Reactivation Date", "Provider Sex Code",
-        "Authorized Official Last Name", "Authorized Official First Name", "Authorized Official Middle Name",
-        "Authorized Official Title or Position", "Authorized Official Telephone Number"};
-    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) fprintf(f, "%s\"%s\"", i ? "," : "", head[i]);
-    for (int i = 1; i <= 15; i++)
-        fprintf(f, ",\"Healthcare Provider Taxonomy Code_%d\",\"Provider License Number_%d\",\"Provider License Number "
-                   "State Code_%d\",\"Healthcare Provider Primary Taxonomy Switch_%d\"", i, i, i, i);
-    for (int i = 1; i <= 50; i++)
-        fprintf(f, ",\"Other Provider Identifier_%d\",\"Other Provider Identifier Type Code_%d\",\"Other Provider "
-                   "Identifier State_%d\",\"Other Provider Identifier Issuer_%d\"", i, i, i, i);
-    fprintf(f, ",\"Is Sole Proprietor\",\"Is Organization Subpart\",\"Parent Organization LBN\",\"Parent Organization "
-               "TIN\",\"Authorized Official Name Prefix Text\",\"Authorized Official Name Suffix Text\",\"Authorized "
-               "Official Credential Text\"");
-    for (int i = 1; i <= 15; i++) fprintf(f, ",\"Healthcare Provider Taxonomy Group_%d\"", i);
-    fprintf(f, ",\"Certification Date\"\n");
+    nm_buf hb = {0};
+    if (nm_nppes_main_header(&hb, 330)) exit(1);
+    fwrite(hb.data, 1, hb.len, f);
+    nm_buf_free(&hb);
     for (unsigned i = 0; i < n; i++) {
         char npi[11], last[48], first[48], mid[8], org[96], city[48], l1[64], l2[32], zip[16], ph[16], fx[16];
         npi_of(npi, i);

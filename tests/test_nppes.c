@@ -388,6 +388,9 @@ Test(nppes, weekly_companions_and_deactivation_list) {
     row_init(&r, &l, npi, "1");
     set(&r, "Provider Last Name (Legal Name)", "NEWBIE");
     put_row(&b, r.v, l.n, "\n");
+    row_init(&r, &l, "1134296023", "");   /* weekly stub: deactivates BACK, keeps its names */
+    set(&r, "NPI Deactivation Date", "05/05/2024");
+    put_row(&b, r.v, l.n, "\n");
     write_file(w, b.data, b.len);
     b.len = 0;
     nm_buf_printf(&b, "\"NPI\",\"Provider Other Organization Name\",\"Provider Other Organization Name Type Code\"\n"
@@ -418,8 +421,8 @@ Test(nppes, weekly_companions_and_deactivation_list) {
     nm_index_stats st;
     char *rep = NULL;
     nm_registry *reg = build(paths, 5, 2, &st, &rep);
-    cr_assert_eq(st.providers_updated, 1);
-    cr_assert_eq(st.rows_read, 4 + 2 + 3 + 2 + 2);
+    cr_assert_eq(st.providers_updated, 2);
+    cr_assert_eq(st.rows_read, 4 + 3 + 3 + 2 + 2);
     cr_assert_eq(st.rows_skipped, 1);   /* othername row of an NPI not in the registry */
     cr_assert(strstr(rep, "on.csv:4:1: NPI not in the registry (row skipped)"), "%s", rep);
     free(rep);
@@ -448,12 +451,17 @@ Test(nppes, weekly_companions_and_deactivation_list) {
     j = lookup(reg, npi);
     cr_assert(strstr(j, "\"last_name\":\"NEWBIE\""), "%s", j);
     free(j);
+    j = lookup(reg, "1134296023");
+    cr_assert(strstr(j, "\"deactivated\":true,\"in_deactivation_list\":false,\"stub\":false"), "%s", j);
+    cr_assert(strstr(j, "\"last_name\":\"BACK\""), "%s", j);
+    cr_assert(strstr(j, "\"deactivation_date\":\"2024-05-05\",\"reactivation_date\":null"), "%s", j);
+    free(j);
     nm_registry_info in;
     nm_registry_get_info(reg, &in);
     cr_assert_eq(in.secondary_locations, 2);
     cr_assert_eq(in.with_secondary_locations, 1);
     cr_assert_eq(in.other_names, 4);   /* Jane's other name, Acme's column 11, two othername rows */
-    cr_assert_eq(in.deactivated, 3);
+    cr_assert_eq(in.deactivated, 4);
     nm_registry_free(reg);
     unlink(m), unlink(w), unlink(on), unlink(pl), unlink(de);
 }
@@ -684,6 +692,11 @@ Test(cli, index_info_lookup) {
     cr_assert_eq(run(cmd, out, sizeof out), 1);
     snprintf(cmd, sizeof cmd, "%s index %s 2>&1", NM_CLI_PATH, m);
     cr_assert_eq(run(cmd, out, sizeof out), 2);
+    /* standard input */
+    snprintf(cmd, sizeof cmd, "cat %s | %s index --quiet --out %s - && %s info --json %s", m, NM_CLI_PATH, snap,
+             NM_CLI_PATH, snap);
+    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "{\"providers\":4,"), "%s", out);
     /* strict mode with a bad row: exit 1 and the previous snapshot kept */
     FILE *f = fopen(m, "ab");
     fputs("\"1234567890\",\"1\"\n", f);
@@ -697,4 +710,18 @@ Test(cli, index_info_lookup) {
     cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
     cr_assert_str_eq(out, "");
     unlink(m), unlink(snap);
+}
+
+/* The engine's header writer agrees with this file's own layout. */
+Test(nppes, main_header_writer) {
+    for (int ncols = 329; ncols <= 330; ncols++) {
+        static layout l;
+        make_layout(&l, ncols);
+        nm_buf mine = {0}, eng = {0};
+        put_header(&mine, &l, "\n");
+        cr_assert_eq(nm_nppes_main_header(&eng, ncols), 0);
+        cr_assert_str_eq(eng.data, mine.data);
+        nm_buf_free(&mine);
+        nm_buf_free(&eng);
+    }
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xxhash.h>
 #include "npimatch.h"
 #include "registry/registry_internal.h"
 
@@ -59,7 +60,13 @@ Test(date, mdy_parsing) {
     cr_assert_eq(nm_parse_date_mdy("00/10/2020", 10), -1);
     cr_assert_eq(nm_parse_date_mdy("04/31/2020", 10), -1);
     cr_assert_eq(nm_parse_date_mdy("2020-01-01", 10), -1);
-    cr_assert_eq(nm_parse_date_mdy("1/1/2020", 8), -1);
+    cr_assert_eq(nm_parse_date_mdy("1/1/2020", 8), 20200101);     /* spreadsheet export style */
+    cr_assert_eq(nm_parse_date_mdy("3/15/2024", 9), 20240315);
+    cr_assert_eq(nm_parse_date_mdy("1/1/20", 6), -1);
+    cr_assert_eq(nm_parse_date_mdy("001/01/2020", 11), -1);
+    cr_assert_eq(nm_parse_date_mdy("01/01/2020 ", 11), -1);
+    cr_assert_eq(nm_parse_date_mdy("/01/2020", 8), -1);
+    cr_assert_eq(nm_parse_date_mdy("01-01-2020", 10), -1);
     cr_assert_eq(nm_parse_date_mdy("01/01/0000", 10), -1);
 }
 
@@ -233,6 +240,26 @@ Test(builder, rows_fields_and_lists) {
     cr_assert_gt(in.memory_bytes, 100 * 40);
     char *dummy = NULL;
     cr_assert_eq(nm_registry_row_json(r, 100, &dummy, NULL), NM_E_ARG);
+    /* the load-time record check accepts built records and catches damage */
+    cr_assert(nm_registry_check_records(r));
+    char saved = r->blob.data[r->blob_off[3] + 1];
+    r->blob.data[r->blob_off[3] + 1] = (char)0x7f;   /* first string length overruns the record */
+    cr_assert_not(nm_registry_check_records(r));
+    r->blob.data[r->blob_off[3] + 1] = saved;
+    r->dict.n--;                                     /* a dictionary id beyond the dictionary */
+    cr_assert_not(nm_registry_check_records(r));
+    r->dict.n++;
+    cr_assert(nm_registry_check_records(r));
+    /* single-field access agrees with the full decode, for every field */
+    for (size_t row = 0; row < 100; row++) {
+        nm_reg_main m;
+        nm_reg_main_decode(r, row, &m);
+        for (int f = 0; f < NM_MF_COUNT; f++) {
+            nm_str s = nm_reg_main_field(r, row, (enum nm_main_field)f);
+            cr_assert_eq(s.len, m.f[f].len);
+            cr_assert(s.len == 0 || s.p == m.f[f].p);
+        }
+    }
     nm_registry_free(r);
 }
 
@@ -252,6 +279,8 @@ Test(builder, later_row_wins_and_deactivation_list) {
     cr_assert_eq(nm_regb_append_part(&b, &p), 0);
     nm_regb_part_reset(&p);
     add_row(&p, test_npi(1), 1, "NEW", "DENVER", NULL, 0);
+    add_row(&p, test_npi(2), 0, "", "", NULL, 20220303);   /* weekly stub row for a full row */
+    p.rows.v[p.rows.n - 1].flags = NM_RF_STUB;
     cr_assert_eq(nm_regb_append_part(&b, &p), 0);
     nm_regb_part_free(&p);
     /* deactivation list: one known NPI, one unknown (becomes a stub) */
@@ -268,7 +297,7 @@ Test(builder, later_row_wins_and_deactivation_list) {
     int unknown = 0;
     cr_assert_eq(nm_regb_finish(&b, &r, count_unknown, &unknown), 0);
     cr_assert_eq(unknown, 1);
-    cr_assert_eq(b.providers_updated, 1);
+    cr_assert_eq(b.providers_updated, 2);
     nm_regb_free(&b);
     cr_assert_eq(nm_registry_count(r), 3);
     cr_assert_eq(nm_registry_find(r, test_npi(1)), 0);   /* keeps its first position */
@@ -278,6 +307,7 @@ Test(builder, later_row_wins_and_deactivation_list) {
     free(j);
     j = json_of(r, test_npi(2));
     cr_assert(strstr(j, "\"deactivated\":true,\"in_deactivation_list\":true,\"stub\":false"), "%s", j);
+    cr_assert(strstr(j, "\"last_name\":\"KEEP\""), "%s", j);   /* the stub row kept the names */
     cr_assert(strstr(j, "\"deactivation_date\":\"2023-01-05\""), "%s", j);
     free(j);
     j = json_of(r, test_npi(3));
@@ -427,6 +457,40 @@ Test(snapshot, refuses_damaged_files) {
     cr_assert_eq(nm_registry_load(p, &r, &err), 0, "%s", err.msg);
     nm_registry_free(r);
     cr_assert_eq(load_code("/nonexistent/x.nmx", &err), NM_E_NOTFOUND);
+    free(s);
+    unlink(p), unlink(q);
+}
+
+/* A file whose checksum is right but whose sizes lie (a buggy or hostile
+ * writer) is still refused, never read out of bounds. */
+Test(snapshot, refuses_inconsistent_sizes_with_valid_checksum) {
+    char p[512], q[512];
+    tmp_path(p, sizeof p, "sizes.nmx");
+    tmp_path(q, sizeof q, "sizes_bad.nmx");
+    nm_registry *r = make_registry(300, 1);
+    nm_err err;
+    cr_assert_eq(nm_registry_save(r, p, &err), 0);
+    nm_registry_free(r);
+    size_t n;
+    char *s = slurp(p, &n);
+    /* meta words: 0 rows, 1 blob bytes, ..., 6 dictionary entries */
+    const size_t words[] = {0, 1, 2, 6, 7};
+    const int64_t deltas[] = {1, -1, 1000000};
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
+        for (size_t d = 0; d < sizeof deltas / sizeof deltas[0]; d++) {
+            char *t = malloc(n);
+            memcpy(t, s, n);
+            uint64_t v;
+            memcpy(&v, t + 64 + 8 * words[w], 8);
+            v += (uint64_t)deltas[d];
+            memcpy(t + 64 + 8 * words[w], &v, 8);
+            uint64_t h = XXH3_64bits(t + 64, n - 64);
+            memcpy(t + 24, &h, 8);
+            spit(q, t, n);
+            cr_assert_eq(load_code(q, &err), NM_E_CORRUPT, "meta word %zu delta %lld: %s", words[w],
+                         (long long)deltas[d], err.msg);
+            free(t);
+        }
     free(s);
     unlink(p), unlink(q);
 }

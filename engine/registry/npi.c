@@ -29,19 +29,29 @@ uint32_t nm_npi_parse(const char *s, size_t n) {
     return v;
 }
 
-/* NPPES dates are MM/DD/YYYY (Readme §1.1). A date that names no calendar
- * day (02/30, month 13, year 0) is impossible; leap years per Gregorian rule. */
+/* NPPES dates are MM/DD/YYYY (Readme section 1.1). Spreadsheet exports of
+ * the deactivation report drop leading zeros (3/5/2024), so one-digit month
+ * and day are accepted too. A date that names no calendar day (02/30, month
+ * 13, year 0) is impossible; leap years follow the Gregorian rule. */
+static int two_digits(const char **p, const char *end, char stop, int *out) {
+    const char *s = *p;
+    int v = 0, n = 0;
+    while (s < end && *s >= '0' && *s <= '9' && n < 2) v = v * 10 + (*s++ - '0'), n++;
+    if (!n || s >= end || *s != stop) return 0;
+    *out = v;
+    *p = s + 1;
+    return 1;
+}
+
 int64_t nm_parse_date_mdy(const char *s, size_t n) {
     if (n == 0) return 0;
-    if (n != 10 || s[2] != '/' || s[5] != '/') return -1;
-    static const int pos[8] = {0, 1, 3, 4, 6, 7, 8, 9};
-    int d[8];
-    for (int i = 0; i < 8; i++) {
-        char c = s[pos[i]];
-        if (c < '0' || c > '9') return -1;
-        d[i] = c - '0';
+    const char *p = s, *end = s + n;
+    int mo, dy, yr = 0;
+    if (!two_digits(&p, end, '/', &mo) || !two_digits(&p, end, '/', &dy) || end - p != 4) return -1;
+    for (; p < end; p++) {
+        if (*p < '0' || *p > '9') return -1;
+        yr = yr * 10 + (*p - '0');
     }
-    int mo = d[0] * 10 + d[1], dy = d[2] * 10 + d[3], yr = d[4] * 1000 + d[5] * 100 + d[6] * 10 + d[7];
     if (yr < 1 || mo < 1 || mo > 12 || dy < 1) return -1;
     static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int leap = (yr % 4 == 0 && yr % 100 != 0) || yr % 400 == 0;

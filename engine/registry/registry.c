@@ -10,13 +10,13 @@
 /* ---- schemas ------------------------------------------------------------------ */
 
 #define NM_SCHEMA(name, LIST, count)                                                        \
-    static const uint8_t name##_kind[] = {LIST(NM_X_KIND)};                                 \
-    static const char *const name##_json[] = {LIST(NM_X_JSON)};                             \
-    static const uint16_t name##_max[] = {LIST(NM_X_MAX)};                                  \
+    static const uint8_t name##_kind[] = {LIST(NM_X_KIND, _)};                              \
+    static const char *const name##_json[] = {LIST(NM_X_JSON, _)};                          \
+    static const uint16_t name##_max[] = {LIST(NM_X_MAX, _)};                               \
     const nm_rec_schema nm_schema_##name = {count, name##_kind, name##_json, name##_max};
-#define NM_X_KIND(id, kind, json, maxlen) NM_FK_##kind,
-#define NM_X_JSON(id, kind, json, maxlen) json,
-#define NM_X_MAX(id, kind, json, maxlen) maxlen,
+#define NM_X_KIND(P, id, kind, json, maxlen) NM_FK_##kind,
+#define NM_X_JSON(P, id, kind, json, maxlen) json,
+#define NM_X_MAX(P, id, kind, json, maxlen) maxlen,
 NM_SCHEMA(main, NM_MAIN_FIELDS, NM_MF_COUNT)
 NM_SCHEMA(tax, NM_TAX_FIELDS, NM_TF_COUNT)
 NM_SCHEMA(pl, NM_PL_FIELDS, NM_PF_COUNT)
@@ -141,6 +141,66 @@ const uint8_t *nm_rec_decode(const uint8_t *p, const nm_rec_schema *s, const nm_
     return p;
 }
 
+/* Bounds-checked walk over one record: the position after it, or NULL if it
+ * overruns `end` or names a dictionary id that does not exist. */
+static const uint8_t *rec_check(const uint8_t *p, const uint8_t *end, const nm_rec_schema *s, uint32_t ndict) {
+    uint64_t mask = 0, len;
+    int sh = 0;
+    do {
+        if (p >= end || sh > 63) return NULL;
+        mask |= (uint64_t)(*p & 0x7f) << sh;
+        sh += 7;
+    } while (*p++ & 0x80);
+    if (mask >> s->nfields) return NULL;
+    for (int i = 0; i < s->nfields; i++) {
+        if (!(mask >> i & 1)) continue;
+        if (s->kind[i] == NM_FK_DICT) {
+            if (end - p < 3) return NULL;
+            uint32_t id = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+            if (!id || id > ndict) return NULL;
+            p += 3;
+            continue;
+        }
+        len = 0;
+        sh = 0;
+        do {
+            if (p >= end || sh > 63) return NULL;
+            len |= (uint64_t)(*p & 0x7f) << sh;
+            sh += 7;
+        } while (*p++ & 0x80);
+        if (len > (uint64_t)(end - p)) return NULL;
+        p += len;
+    }
+    return p;
+}
+
+static int main_rec_ok(const uint8_t *p, const uint8_t *end, uint32_t ndict) {
+    if (!(p = rec_check(p, end, &nm_schema_main, ndict)) || p >= end || *p > NM_TAX_SLOTS) return 0;
+    int ntax = *p++;
+    for (int t = 0; t < ntax; t++) {
+        if (p >= end || *p < 1 || *p > NM_TAX_SLOTS) return 0;
+        if (!(p = rec_check(p + 1, end, &nm_schema_tax, ndict))) return 0;
+    }
+    return p == end;
+}
+
+int nm_registry_check_records(const nm_registry *r) {
+    const uint8_t *base = (const uint8_t *)r->blob.data;
+    uint32_t nd = r->dict.n;
+    int bad = 0;
+#pragma omp parallel for schedule(static) reduction(| : bad)
+    for (size_t i = 0; i < r->n; i++)
+        bad |= !main_rec_ok(base + r->blob_off[i], base + r->blob_off[i + 1], nd);
+    const nm_reg_list *ls[2] = {&r->pl, &r->on};
+    const nm_rec_schema *ss[2] = {&nm_schema_pl, &nm_schema_on};
+    for (int k = 0; k < 2 && !bad; k++) {
+        const uint8_t *lb = (const uint8_t *)ls[k]->blob.data;
+        for (size_t i = 0; i < ls[k]->nitems && !bad; i++)
+            bad |= rec_check(lb + ls[k]->off[i], lb + ls[k]->off[i + 1], ss[k], nd) != lb + ls[k]->off[i + 1];
+    }
+    return !bad;
+}
+
 /* ---- accessors ---------------------------------------------------------------------- */
 
 void nm_reg_main_decode(const nm_registry *r, size_t row, nm_reg_main *out) {
@@ -153,6 +213,26 @@ void nm_reg_main_decode(const nm_registry *r, size_t row, nm_reg_main *out) {
         out->tax_slot[t] = *p++;
         p = nm_rec_decode(p, &nm_schema_tax, &r->dict, out->tax[t]);
     }
+}
+
+nm_str nm_reg_main_field(const nm_registry *r, size_t row, enum nm_main_field field) {
+    const uint8_t *p = (const uint8_t *)r->blob.data + r->blob_off[row];
+    uint64_t mask, len;
+    p = nm_varint_get(p, &mask);
+    if (!(mask >> field & 1)) return (nm_str){NULL, 0};
+    for (int i = 0; i < (int)field; i++) {
+        if (!(mask >> i & 1)) continue;
+        if (nm_schema_main.kind[i] == NM_FK_DICT) {
+            p += 3;
+        } else {
+            p = nm_varint_get(p, &len);
+            p += len;
+        }
+    }
+    if (nm_schema_main.kind[field] == NM_FK_DICT)
+        return nm_dict_get(&r->dict, (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16);
+    p = nm_varint_get(p, &len);
+    return (nm_str){(const char *)p, (uint32_t)len};
 }
 
 void nm_reg_pl_decode(const nm_registry *r, uint32_t item, nm_str out[NM_PF_COUNT]) {
@@ -190,6 +270,16 @@ int nm_registry_reindex(nm_registry *r) {
         while (r->hslots[i]) i = (i + 1) & r->hmask;
         r->hslots[i] = (uint32_t)row + 1;
     }
+    return 0;
+}
+
+int nm_buf_exact(nm_buf *b, size_t size) {
+    char *p = realloc(b->data, size + 1);
+    if (!p) return NM_E_NOMEM;
+    b->data = p;
+    b->cap = size + 1;
+    if (b->len > size) b->len = size;
+    b->data[b->len] = 0;
     return 0;
 }
 
@@ -285,6 +375,7 @@ void nm_regb_free(nm_regb *b) {
 }
 
 int nm_regb_append_part(nm_regb *b, nm_regb_part *p) {
+    if (!p->rows.n) return 0;   /* a chunk of rejected rows only */
     /* Local ids were handed out in first-appearance order within the chunk and
      * chunks are merged in input order, so global ids come out in
      * first-appearance order over the whole input whatever the chunking. */
@@ -365,6 +456,10 @@ static int build_list(nm_registry *r, nm_reg_list *l, nm_regb_itemvec *items, nm
     }
     l->off[nk] = l->blob.len;
     l->nitems = nk;
+    if (nm_buf_exact(&l->blob, l->blob.len)) {
+        free(pos);
+        return NM_E_NOMEM;
+    }
     free(pos);
     *kept = nk;
     return 0;
@@ -388,7 +483,10 @@ int nm_registry_alloc_columns(nm_registry *r, size_t n) { return alloc_columns(r
 
 static int finish(nm_regb *b, nm_registry *r, void (*unknown)(void *, uint16_t, uint64_t), void *user) {
     /* 1. Later rows replace earlier ones by NPI; the provider keeps the
-     *    position of its first appearance (stable order across updates). */
+     *    position of its first appearance (stable order across updates).
+     *    A later stub row (NPI + deactivation date only) deactivates the
+     *    earlier full row instead of wiping its names and addresses: the
+     *    matcher still needs them to recognise a deactivated provider. */
     size_t ns = b->rows.n;
     uint64_t cap = 16;
     while (cap < 2 * (uint64_t)(ns + b->deact_npi.n)) cap *= 2;
@@ -405,7 +503,13 @@ static int finish(nm_regb *b, nm_registry *r, void (*unknown)(void *, uint16_t, 
         uint64_t h = npi_hash(npi) & (cap - 1);
         while (slots[h] && b->rows.v[firstpos[slots[h] - 1]].npi != npi) h = (h + 1) & (cap - 1);
         if (slots[h]) {
-            winner[slots[h] - 1] = (uint32_t)i;
+            nm_regb_row *cur = &b->rows.v[winner[slots[h] - 1]], *nw = &b->rows.v[i];
+            if ((nw->flags & NM_RF_STUB) && !(cur->flags & NM_RF_STUB)) {
+                cur->date[NM_D_DEACT] = nw->date[NM_D_DEACT];
+                cur->date[NM_D_REACT] = 0;
+            } else {
+                winner[slots[h] - 1] = (uint32_t)i;
+            }
             b->providers_updated++;
         } else {
             firstpos[nu] = (uint32_t)i;
@@ -447,7 +551,7 @@ static int finish(nm_regb *b, nm_registry *r, void (*unknown)(void *, uint16_t, 
     for (size_t k = 0; k < nu; k++) total += staged_len(b, winner[k]);
     uint8_t empty_rec[2] = {0, 0};   /* no fields, no taxonomies */
     total += nstub * sizeof empty_rec;
-    rc = nm_buf_reserve(&r->blob, total + 1);
+    rc = nm_buf_exact(&r->blob, total);
     for (size_t k = 0; k < n && !rc; k++) {
         nm_regb_row row;
         r->blob_off[k] = r->blob.len;
@@ -491,6 +595,12 @@ static int finish(nm_regb *b, nm_registry *r, void (*unknown)(void *, uint16_t, 
     uint64_t npl = 0, non = 0;
     NM_TRY(build_list(r, &r->pl, &b->pl_items, &b->pl_blob, unknown, user, &npl));
     NM_TRY(build_list(r, &r->on, &b->on_items, &b->on_blob, unknown, user, &non));
+    /* The dictionary stops growing here: drop its doubling slack. */
+    NM_TRY(nm_buf_exact(&r->dict.str, r->dict.str.len));
+    if (r->dict.n) {
+        uint32_t *o = realloc(r->dict.off, (size_t)r->dict.n * sizeof *o);
+        if (o) r->dict.off = o, r->dict.cap = r->dict.n;
+    }
     /* 6. Counters for info. */
     uint8_t *seen = calloc((size_t)r->dict.n + 1, 1);
     if (!seen) return NM_E_NOMEM;

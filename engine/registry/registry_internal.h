@@ -40,91 +40,74 @@ typedef struct nm_str {
 enum { NM_FK_STR = 0, NM_FK_DICT = 1 };
 
 /* Scalar fields of a main-file row, in record order (hot fields first). */
-#define NM_MAIN_FIELDS(X)                                     \
-    X(LAST, STR, "last_name", 35)                             \
-    X(FIRST, STR, "first_name", 35)                           \
-    X(MIDDLE, STR, "middle_name", 20)                         \
-    X(PREFIX, DICT, "name_prefix", 5)                         \
-    X(SUFFIX, DICT, "name_suffix", 5)                         \
-    X(CREDENTIAL, DICT, "credential", 20)                     \
-    X(ORG_NAME, STR, "organization_name", 100)                \
-    X(PARENT_ORG, STR, "parent_organization_lbn", 100)        \
-    X(OTH_ORG, STR, "other_organization_name", 100)           \
-    X(OTH_ORG_TYPE, DICT, "other_organization_name_type", 1)  \
-    X(OTH_LAST, STR, "other_last_name", 35)                   \
-    X(OTH_FIRST, STR, "other_first_name", 35)                 \
-    X(OTH_MIDDLE, STR, "other_middle_name", 20)               \
-    X(OTH_PREFIX, DICT, "other_name_prefix", 5)               \
-    X(OTH_SUFFIX, DICT, "other_name_suffix", 5)               \
-    X(OTH_CREDENTIAL, DICT, "other_credential", 20)           \
-    X(OTH_TYPE, DICT, "other_last_name_type", 1)              \
-    X(PRAC_LINE1, STR, "line1", 55)                           \
-    X(PRAC_LINE2, STR, "line2", 55)                           \
-    X(PRAC_CITY, DICT, "city", 40)                            \
-    X(PRAC_STATE, DICT, "state", 40)                          \
-    X(PRAC_POSTAL, STR, "postal_code", 20)                    \
-    X(PRAC_COUNTRY, DICT, "country", 2)                       \
-    X(PRAC_PHONE, STR, "phone", 20)                           \
-    X(PRAC_FAX, STR, "fax", 20)                               \
-    X(MAIL_LINE1, STR, "line1", 55)                           \
-    X(MAIL_LINE2, STR, "line2", 55)                           \
-    X(MAIL_CITY, DICT, "city", 40)                            \
-    X(MAIL_STATE, DICT, "state", 40)                          \
-    X(MAIL_POSTAL, STR, "postal_code", 20)                    \
-    X(MAIL_COUNTRY, DICT, "country", 2)                       \
-    X(MAIL_PHONE, STR, "phone", 20)                           \
-    X(MAIL_FAX, STR, "fax", 20)
+#define NM_MAIN_FIELDS(X, P)                                     \
+    X(P, LAST, STR, "last_name", 35)                             \
+    X(P, FIRST, STR, "first_name", 35)                           \
+    X(P, MIDDLE, STR, "middle_name", 20)                         \
+    X(P, PREFIX, DICT, "name_prefix", 5)                         \
+    X(P, SUFFIX, DICT, "name_suffix", 5)                         \
+    X(P, CREDENTIAL, DICT, "credential", 20)                     \
+    X(P, ORG_NAME, STR, "organization_name", 100)                \
+    X(P, PARENT_ORG, STR, "parent_organization_lbn", 100)        \
+    X(P, OTH_ORG, STR, "other_organization_name", 100)           \
+    X(P, OTH_ORG_TYPE, DICT, "other_organization_name_type", 1)  \
+    X(P, OTH_LAST, STR, "other_last_name", 35)                   \
+    X(P, OTH_FIRST, STR, "other_first_name", 35)                 \
+    X(P, OTH_MIDDLE, STR, "other_middle_name", 20)               \
+    X(P, OTH_PREFIX, DICT, "other_name_prefix", 5)               \
+    X(P, OTH_SUFFIX, DICT, "other_name_suffix", 5)               \
+    X(P, OTH_CREDENTIAL, DICT, "other_credential", 20)           \
+    X(P, OTH_TYPE, DICT, "other_last_name_type", 1)              \
+    X(P, PRAC_LINE1, STR, "line1", 55)                           \
+    X(P, PRAC_LINE2, STR, "line2", 55)                           \
+    X(P, PRAC_CITY, DICT, "city", 40)                            \
+    X(P, PRAC_STATE, DICT, "state", 40)                          \
+    X(P, PRAC_POSTAL, STR, "postal_code", 20)                    \
+    X(P, PRAC_COUNTRY, DICT, "country", 2)                       \
+    X(P, PRAC_PHONE, STR, "phone", 20)                           \
+    X(P, PRAC_FAX, STR, "fax", 20)                               \
+    X(P, MAIL_LINE1, STR, "line1", 55)                           \
+    X(P, MAIL_LINE2, STR, "line2", 55)                           \
+    X(P, MAIL_CITY, DICT, "city", 40)                            \
+    X(P, MAIL_STATE, DICT, "state", 40)                          \
+    X(P, MAIL_POSTAL, STR, "postal_code", 20)                    \
+    X(P, MAIL_COUNTRY, DICT, "country", 2)                       \
+    X(P, MAIL_PHONE, STR, "phone", 20)                           \
+    X(P, MAIL_FAX, STR, "fax", 20)
 
-enum nm_main_field {
-#define NM_X_MF(id, kind, json, maxlen) NM_MF_##id,
-    NM_MAIN_FIELDS(NM_X_MF)
-#undef NM_X_MF
-    NM_MF_COUNT
-};
+/* Field lists are X-macros X(P, id, kind, json key, documented max length);
+ * P is the enum prefix. */
+#define NM_X_FIELD_ENUM(P, id, kind, json, maxlen) P##id,
+enum nm_main_field { NM_MAIN_FIELDS(NM_X_FIELD_ENUM, NM_MF_) NM_MF_COUNT };
 
 /* One taxonomy/licence group (NPPES columns Healthcare Provider Taxonomy
  * Code_i, Provider License Number_i, ..._State Code_i, Primary Switch_i). */
-#define NM_TAX_FIELDS(X)                         \
-    X(CODE, DICT, "code", 10)                    \
-    X(LICENSE, STR, "license", 20)               \
-    X(LICENSE_STATE, DICT, "license_state", 2)   \
-    X(PRIMARY, DICT, "primary", 1)
-enum nm_tax_field {
-#define NM_X_TF(id, kind, json, maxlen) NM_TF_##id,
-    NM_TAX_FIELDS(NM_X_TF)
-#undef NM_X_TF
-    NM_TF_COUNT
-};
+#define NM_TAX_FIELDS(X, P)                         \
+    X(P, CODE, DICT, "code", 10)                    \
+    X(P, LICENSE, STR, "license", 20)               \
+    X(P, LICENSE_STATE, DICT, "license_state", 2)   \
+    X(P, PRIMARY, DICT, "primary", 1)
+enum nm_tax_field { NM_TAX_FIELDS(NM_X_FIELD_ENUM, NM_TF_) NM_TF_COUNT };
 #define NM_TAX_SLOTS 15
 
 /* A secondary practice location (pl_pfile). */
-#define NM_PL_FIELDS(X)                   \
-    X(LINE1, STR, "line1", 55)            \
-    X(LINE2, STR, "line2", 55)            \
-    X(CITY, DICT, "city", 40)             \
-    X(STATE, DICT, "state", 40)           \
-    X(POSTAL, STR, "postal_code", 20)     \
-    X(COUNTRY, DICT, "country", 2)        \
-    X(PHONE, STR, "phone", 20)            \
-    X(EXT, STR, "phone_extension", 5)     \
-    X(FAX, STR, "fax", 20)
-enum nm_pl_field {
-#define NM_X_PF(id, kind, json, maxlen) NM_PF_##id,
-    NM_PL_FIELDS(NM_X_PF)
-#undef NM_X_PF
-    NM_PF_COUNT
-};
+#define NM_PL_FIELDS(X, P)                   \
+    X(P, LINE1, STR, "line1", 55)            \
+    X(P, LINE2, STR, "line2", 55)            \
+    X(P, CITY, DICT, "city", 40)             \
+    X(P, STATE, DICT, "state", 40)           \
+    X(P, POSTAL, STR, "postal_code", 20)     \
+    X(P, COUNTRY, DICT, "country", 2)        \
+    X(P, PHONE, STR, "phone", 20)            \
+    X(P, EXT, STR, "phone_extension", 5)     \
+    X(P, FAX, STR, "fax", 20)
+enum nm_pl_field { NM_PL_FIELDS(NM_X_FIELD_ENUM, NM_PF_) NM_PF_COUNT };
 
 /* An organization other name (othername_pfile). */
-#define NM_ON_FIELDS(X)                \
-    X(NAME, STR, "name", 100)          \
-    X(TYPE, DICT, "type_code", 1)
-enum nm_on_field {
-#define NM_X_OF(id, kind, json, maxlen) NM_OF_##id,
-    NM_ON_FIELDS(NM_X_OF)
-#undef NM_X_OF
-    NM_OF_COUNT
-};
+#define NM_ON_FIELDS(X, P)                \
+    X(P, NAME, STR, "name", 100)          \
+    X(P, TYPE, DICT, "type_code", 1)
+enum nm_on_field { NM_ON_FIELDS(NM_X_FIELD_ENUM, NM_OF_) NM_OF_COUNT };
 
 typedef struct nm_rec_schema {
     int nfields;
@@ -241,6 +224,12 @@ struct nm_registry {
 int nm_registry_reindex(nm_registry *r);
 /* Allocate an empty registry shell (all arrays NULL). */
 nm_registry *nm_registry_new(void);
+/* Make b hold exactly `size` bytes of capacity (+1 for a NUL), length
+ * unchanged (<= size): registry arrays live long, so no doubling slack. */
+int nm_buf_exact(nm_buf *b, size_t size);
+/* 1 if every record decodes inside its bounds with existing dictionary ids
+ * (run on load, so a damaged file cannot make accessors read out of bounds). */
+int nm_registry_check_records(const nm_registry *r);
 /* Allocate the fixed-width columns and blob_off for n rows (snapshot load). */
 int nm_registry_alloc_columns(nm_registry *r, size_t n);
 
@@ -253,6 +242,9 @@ typedef struct nm_reg_main {
 } nm_reg_main;
 
 void nm_reg_main_decode(const nm_registry *r, size_t row, nm_reg_main *out);
+/* One scalar field of a main row (skips the fields before it; for hot loops
+ * that need one or two fields, cheaper than a full decode). */
+nm_str nm_reg_main_field(const nm_registry *r, size_t row, enum nm_main_field field);
 
 /* Items of a CSR list for one row: [*begin, *end). */
 static inline void nm_reg_list_range(const nm_reg_list *l, size_t row, uint32_t *begin, uint32_t *end) {

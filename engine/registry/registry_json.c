@@ -46,6 +46,24 @@ static int put_fields(nm_buf *b, const nm_rec_schema *s, const nm_str *f, int fr
     return 0;
 }
 
+_Static_assert((int)NM_PF_COUNT <= 16 && (int)NM_OF_COUNT <= 16, "list schemas fit put_list's buffer");
+
+/* A row's items of a CSR list as an array of objects. */
+static int put_list(nm_buf *b, const nm_registry *r, const nm_reg_list *l, const nm_rec_schema *s, size_t row,
+                    const char *key) {
+    uint32_t a, e;
+    nm_reg_list_range(l, row, &a, &e);
+    NM_TRY(nm_buf_printf(b, ",\"%s\":[", key));
+    for (uint32_t i = a; i < e; i++) {
+        nm_str f[16];   /* >= every list schema's field count */
+        nm_rec_decode((const uint8_t *)l->blob.data + l->off[i], s, &r->dict, f);
+        NM_TRY(nm_buf_printf(b, "%s{", i > a ? "," : ""));
+        NM_TRY(put_fields(b, s, f, 0, s->nfields, 0));
+        NM_TRY(nm_buf_putc(b, '}'));
+    }
+    return nm_buf_putc(b, ']');
+}
+
 static int row_json(const nm_registry *r, size_t row, nm_buf *b) {
     nm_reg_main m;
     nm_reg_main_decode(r, row, &m);
@@ -76,26 +94,10 @@ static int row_json(const nm_registry *r, size_t row, nm_buf *b) {
         NM_TRY(put_fields(b, &nm_schema_tax, m.tax[t], 0, NM_TF_COUNT, 1));
         NM_TRY(nm_buf_putc(b, '}'));
     }
-    NM_TRY(nm_buf_printf(b, "],\"secondary_locations\":["));
-    uint32_t a, e;
-    nm_reg_list_range(&r->pl, row, &a, &e);
-    for (uint32_t i = a; i < e; i++) {
-        nm_str f[NM_PF_COUNT];
-        nm_reg_pl_decode(r, i, f);
-        NM_TRY(nm_buf_printf(b, "%s{", i > a ? "," : ""));
-        NM_TRY(put_fields(b, &nm_schema_pl, f, 0, NM_PF_COUNT, 0));
-        NM_TRY(nm_buf_putc(b, '}'));
-    }
-    NM_TRY(nm_buf_printf(b, "],\"other_organization_names\":["));
-    nm_reg_list_range(&r->on, row, &a, &e);
-    for (uint32_t i = a; i < e; i++) {
-        nm_str f[NM_OF_COUNT];
-        nm_reg_on_decode(r, i, f);
-        NM_TRY(nm_buf_printf(b, "%s{", i > a ? "," : ""));
-        NM_TRY(put_fields(b, &nm_schema_on, f, 0, NM_OF_COUNT, 0));
-        NM_TRY(nm_buf_putc(b, '}'));
-    }
-    return nm_buf_printf(b, "]}");
+    NM_TRY(nm_buf_putc(b, ']'));
+    NM_TRY(put_list(b, r, &r->pl, &nm_schema_pl, row, "secondary_locations"));
+    NM_TRY(put_list(b, r, &r->on, &nm_schema_on, row, "other_organization_names"));
+    return nm_buf_putc(b, '}');
 }
 
 int nm_registry_row_json(const nm_registry *r, size_t row, char **json, size_t *len) {

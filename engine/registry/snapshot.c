@@ -171,7 +171,7 @@ static int alloc_for_meta(nm_registry *r, const uint64_t *m) {
     size_t n = (size_t)m[M_N];
     NM_TRY(nm_registry_alloc_columns(r, n));
     r->n = n;
-    NM_TRY(nm_buf_reserve(&r->blob, m[M_BLOB] + 1));
+    NM_TRY(nm_buf_exact(&r->blob, m[M_BLOB]));
     r->blob.len = m[M_BLOB];
     nm_reg_list *ls[2] = {&r->pl, &r->on};
     for (int k = 0; k < 2; k++) {
@@ -181,13 +181,13 @@ static int alloc_for_meta(nm_registry *r, const uint64_t *m) {
         ls[k]->off = malloc((items + 1) * 8);
         if (!ls[k]->first || !ls[k]->off) return NM_E_NOMEM;
         ls[k]->nitems = items;
-        NM_TRY(nm_buf_reserve(&ls[k]->blob, bl + 1));
+        NM_TRY(nm_buf_exact(&ls[k]->blob, bl));
         ls[k]->blob.len = bl;
     }
     r->dict.n = r->dict.cap = (uint32_t)m[M_DICT_N];
     r->dict.off = malloc((size_t)m[M_DICT_N] * 4 + 4);
     if (!r->dict.off) return NM_E_NOMEM;
-    NM_TRY(nm_buf_reserve(&r->dict.str, m[M_DICT_STR] + 1));
+    NM_TRY(nm_buf_exact(&r->dict.str, m[M_DICT_STR]));
     r->dict.str.len = m[M_DICT_STR];
     r->taxonomies = m[M_TAXONOMIES];
     r->distinct_taxonomies = m[M_DISTINCT_TAX];
@@ -214,7 +214,7 @@ static int check_structure(const nm_registry *r) {
     }
     for (uint32_t i = 0; i < r->dict.n; i++)
         if ((i && r->dict.off[i] < r->dict.off[i - 1]) || r->dict.off[i] > r->dict.str.len) return 0;
-    return 1;
+    return nm_registry_check_records(r);
 }
 
 static int load_bytes(const char *path, const uint8_t *p, size_t len, nm_registry **out, nm_err *err) {
