@@ -30,6 +30,14 @@ static void write_file(const char *path, const char *data, size_t len) {
     cr_assert_eq(nm_writer_commit(w, &err), 0, "%s", err.msg);
 }
 
+/* Open bytes in memory; the test fails if that does not work. */
+static nm_csv *open_mem(const char *doc, size_t len, const nm_csv_opts *o) {
+    nm_csv *c = NULL;
+    nm_err err;
+    cr_assert_eq(nm_csv_open_memory(doc, len, NULL, o, &c, &err), 0, "%s", err.msg);
+    return c;
+}
+
 /* One row as text: "L<line> N<nfields>" then "|f<flags>c<col>l<len>:<bytes>"
  * per stored field, or "L<line> E<reason> C<col>". */
 static void put_row(nm_buf *b, const nm_csv_row *r, uint32_t maxf) {
@@ -228,9 +236,7 @@ static char *ref_rows(const char *doc, size_t len, uint32_t maxf) {
 
 Test(csv, header_and_column_lookup) {
     const char *doc = "NPI,\"Provider Name\", Last \t,a,A,\"x\"\"y\"\n1,2,3,4,5,6\n";
-    nm_csv *c;
-    nm_err err;
-    cr_assert_eq(nm_csv_open_memory(doc, strlen(doc), NULL, NULL, &c, &err), 0, "%s", err.msg);
+    nm_csv *c = open_mem(doc, strlen(doc), NULL);
     cr_assert_eq(nm_csv_ncols(c), 6);
     cr_assert_str_eq(nm_csv_colname(c, 0), "NPI");
     cr_assert_str_eq(nm_csv_colname(c, 1), "Provider Name");
@@ -247,9 +253,8 @@ Test(csv, header_and_column_lookup) {
 
 Test(csv, quoting_escapes_and_empty_fields) {
     const char *doc = "h\n\"a,b\",\"c\"\"d\",e,,\"\",\n";
-    nm_csv *c;
+    nm_csv *c = open_mem(doc, strlen(doc), NULL);
     nm_err err;
-    cr_assert_eq(nm_csv_open_memory(doc, strlen(doc), NULL, NULL, &c, &err), 0);
     nm_csv_row r;
     cr_assert_eq(nm_csv_next(c, &r, &err), 1);
     cr_assert_eq(r.line, 2);
@@ -285,9 +290,7 @@ Test(csv, crlf_bom_blank_lines_and_no_final_newline) {
                           "L5 N2|f0c1l1:2|f0c3l1:y\n"
                           "L6 N2|f1c1l1:3|f0c5l1:z\n");
     free(got);
-    nm_csv *c;
-    nm_err err;
-    cr_assert_eq(nm_csv_open_memory(doc, strlen(doc), NULL, NULL, &c, &err), 0);
+    nm_csv *c = open_mem(doc, strlen(doc), NULL);
     cr_assert_str_eq(nm_csv_colname(c, 0), "id");   /* BOM skipped */
     nm_csv_close(c);
 }
@@ -347,6 +350,24 @@ Test(csv, empty_file_and_header_only) {
     nm_csv_close(c);
 }
 
+Test(csv, stdin_is_streamed) {
+    static const char doc[] = "a,b\n1,\"x\"\r\n\n\"2\",y";
+    char path[512];
+    tmp_path(path, sizeof path, "stdin.csv");
+    write_file(path, doc, sizeof doc - 1);
+    cr_assert_not_null(freopen(path, "rb", stdin));
+    nm_csv_opts o = {.block_size = 5};
+    nm_csv *c;
+    nm_err err;
+    cr_assert_eq(nm_csv_open("-", &o, &c, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(nm_csv_path(c), "<stdin>");
+    collector col;
+    cr_assert_eq(scan_all(c, &col, 1024, 2), 0);
+    cr_assert_str_eq(col.all.data, "L2 N2|f0c1l1:1|f1c3l1:x\nL4 N2|f1c1l1:2|f0c5l1:y\n");
+    col_free(&col);
+    nm_csv_close(c);
+}
+
 Test(csv, max_fields_counts_but_does_not_store) {
     nm_csv_opts o = {.max_fields = 2};
     const char *doc = "a,b,c,d,e\n1,2,3,4,5\n";
@@ -368,9 +389,8 @@ Test(csv, other_delimiter_and_highbit_flag) {
 
 Test(csv, consumer_stop_code_is_returned) {
     const char *doc = "h\n1\n2\n3\n";
-    nm_csv *c;
+    nm_csv *c = open_mem(doc, strlen(doc), NULL);
     nm_err err;
-    cr_assert_eq(nm_csv_open_memory(doc, strlen(doc), NULL, NULL, &c, &err), 0);
     collector col;
     memset(&col, 0, sizeof col);
     col.maxf = 8;
@@ -463,6 +483,15 @@ Test(csv, random_documents_match_reference_on_every_path) {
             }
         }
         free(ref);
+        /* Fields beyond max_fields: counted, not stored (CR and irregular rows too). */
+        nm_csv_opts cap3 = {.threads = 2, .block_size = 200, .max_fields = 3};
+        ref = ref_rows(doc, len, 3);
+        for (int mode = 0; mode < 4; mode += 3) {
+            char *got = rows_via(doc, len, mode, &cap3, NULL);
+            assert_same_rows(got, ref, "max_fields 3: doc/mode", d, mode);
+            free(got);
+        }
+        free(ref);
         free(doc);
     }
 }
@@ -500,9 +529,7 @@ Test(csv, threads_and_blocks_split_into_chunks) {
     char *doc = rand_doc(&len, 3000, 2);
     char *ref = ref_rows(doc, len, 1024);
     nm_csv_opts o = {.threads = 2, .block_size = 4096};
-    nm_csv *c;
-    nm_err err;
-    cr_assert_eq(nm_csv_open_memory(doc, len, NULL, &o, &c, &err), 0);
+    nm_csv *c = open_mem(doc, len, &o);
     collector col;
     cr_assert_eq(scan_all(c, &col, 1024, MAXCH), 0);
     assert_same_rows(col.all.data, ref, "chunked", 0, 0);

@@ -84,11 +84,6 @@ static int next_block(nm_csv *c, size_t want, const char **bp, size_t *bn, nm_er
         c->consumed += k;
         return 0;
     }
-    if (c->pos) {   /* the previous block is no longer in use */
-        memmove(c->buf, c->buf + c->pos, c->end - c->pos);
-        c->end -= c->pos;
-        c->pos = 0;
-    }
     for (;;) {
         size_t avail = c->end - c->pos;
         if (c->at_start && (avail >= 3 || c->eof)) {
@@ -110,6 +105,14 @@ static int next_block(nm_csv *c, size_t want, const char **bp, size_t *bn, nm_er
                 c->consumed += k;
                 return 0;
             }
+        }
+        /* More input is needed. The blocks handed out before are no longer
+         * in use, so their bytes can go; move the rest down only when the
+         * buffer is full or half spent, so nm_csv_next stays linear. */
+        if (c->pos && (c->end == c->cap || c->pos >= c->cap / 2)) {
+            memmove(c->buf, c->buf + c->pos, c->end - c->pos);
+            c->end -= c->pos;
+            c->pos = 0;
         }
         if (c->end == c->cap) {   /* a line longer than the buffer: grow */
             size_t ncap = c->cap * 2;
@@ -326,7 +329,7 @@ int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err) {
     nm_csv_chunk *ck = malloc((size_t)kmax * sizeof *ck);
     scan_ctx *sx = malloc((size_t)kmax * sizeof *sx);
     size_t *bounds = malloc((size_t)(kmax + 1) * sizeof *bounds);
-    uint64_t *lfs = malloc((size_t)kmax * sizeof *lfs);
+    uint64_t *lfs = malloc((size_t)kmax * (size_t)kmax * sizeof *lfs);
     int *rcs = malloc((size_t)kmax * sizeof *rcs);
     int rc = NM_OK;
     if (!fields || !ck || !sx || !bounds || !lfs || !rcs) {
@@ -341,17 +344,26 @@ int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err) {
         rc = next_block(c, c->o.block_size, &bp, &bn, err);
         if (rc < 0 || bn == 0) break;
         int k = split_block(bp, bn, kmax, bounds);
-        /* Exact line numbers: each chunk starts after the LFs of those before. */
+        /* Exact line numbers: each chunk starts after the LFs of those before.
+         * Chunks 0..k-2 are counted in k pieces each, so all k threads share
+         * the count (a count runs at memory speed, several times the scan). */
         if (k > 1) {
+            const int np = (k - 1) * k;
 #pragma omp parallel for num_threads(threads) schedule(static)
-            for (int i = 0; i < k - 1; i++) lfs[i] = count(bp + bounds[i], bounds[i + 1] - bounds[i], '\n');
+            for (int j = 0; j < np; j++) {
+                const int i = j / k, part = j % k;
+                const size_t len = bounds[i + 1] - bounds[i];
+                const size_t a = len * (size_t)part / (size_t)k, b = len * (size_t)(part + 1) / (size_t)k;
+                lfs[j] = count(bp + bounds[i] + a, b - a, '\n');
+            }
         }
         uint64_t ln = c->line;
         for (int i = 0; i < k; i++) {
             sx[i] = (scan_ctx){cons, i};
             ck[i] = (nm_csv_chunk){bp + bounds[i], bounds[i + 1] - bounds[i], ln, c->o.delim, maxf,
                                    fields + (size_t)i * (maxf + 1), scan_row_cb, &sx[i], 0};
-            if (i < k - 1) ln += lfs[i];
+            if (i < k - 1)
+                for (int part = 0; part < k; part++) ln += lfs[i * k + part];
         }
 #pragma omp parallel for num_threads(threads) schedule(static) if (k > 1)
         for (int i = 0; i < k; i++) {

@@ -58,34 +58,19 @@ static int clamp_level(int level) {
     return level < 0 ? 0 : level;
 }
 
-nm_csv_classify_fn nm_csv_classify_for(int simd_level) {
-    switch (clamp_level(simd_level)) {
-    case NM_SIMD_AVX512: return classify3_avx512;
-    case NM_SIMD_AVX2: return classify3_avx2;
-    default: return classify3_scalar;
-    }
-}
+/* One row per nm_simd_level. */
+static const struct {
+    nm_csv_classify_fn classify3;
+    nm_csv_classify_ext_fn classify;
+    nm_csv_scan_fn scan;
+    nm_csv_count_fn count;
+} kernels[] = {
+    {classify3_scalar, nm_csv_classify_masks_scalar, nm_csv_scan_chunk_scalar, nm_csv_count_scalar},
+    {classify3_avx2, nm_csv_classify_masks_avx2, nm_csv_scan_chunk_avx2, nm_csv_count_avx2},
+    {classify3_avx512, nm_csv_classify_masks_avx512, nm_csv_scan_chunk_avx512, nm_csv_count_avx512},
+};
 
-nm_csv_classify_ext_fn nm_csv_classify_ext_for(int simd_level) {
-    switch (clamp_level(simd_level)) {
-    case NM_SIMD_AVX512: return nm_csv_classify_masks_avx512;
-    case NM_SIMD_AVX2: return nm_csv_classify_masks_avx2;
-    default: return nm_csv_classify_masks_scalar;
-    }
-}
-
-nm_csv_scan_fn nm_csv_scan_for(int simd_level) {
-    switch (clamp_level(simd_level)) {
-    case NM_SIMD_AVX512: return nm_csv_scan_chunk_avx512;
-    case NM_SIMD_AVX2: return nm_csv_scan_chunk_avx2;
-    default: return nm_csv_scan_chunk_scalar;
-    }
-}
-
-nm_csv_count_fn nm_csv_count_for(int simd_level) {
-    switch (clamp_level(simd_level)) {
-    case NM_SIMD_AVX512: return nm_csv_count_avx512;
-    case NM_SIMD_AVX2: return nm_csv_count_avx2;
-    default: return nm_csv_count_scalar;
-    }
-}
+nm_csv_classify_fn nm_csv_classify_for(int simd_level) { return kernels[clamp_level(simd_level)].classify3; }
+nm_csv_classify_ext_fn nm_csv_classify_ext_for(int simd_level) { return kernels[clamp_level(simd_level)].classify; }
+nm_csv_scan_fn nm_csv_scan_for(int simd_level) { return kernels[clamp_level(simd_level)].scan; }
+nm_csv_count_fn nm_csv_count_for(int simd_level) { return kernels[clamp_level(simd_level)].count; }

@@ -155,18 +155,21 @@ static NM_CSV_ALWAYS_INLINE int nm_csv_scan_template(nm_csv_chunk *ck,
     const size_t n = ck->n;
     const char delim = ck->delim;
     nm_csv_field *const F = ck->fields;
-    const uint32_t maxf = ck->max_fields;
+    nm_csv_field *const fend = F + ck->max_fields;   /* the spare slot absorbs fields beyond the cap */
     uint64_t line = ck->line;
     ck->lines_out = 0;
     if (n == 0) return 0;
     const int virtual_lf = p[n - 1] != '\n';
 
-    size_t ls = 0, fs = 0;      /* current line start, field start */
-    uint32_t nf = 0, q = 0;     /* fields so far in the row; 1 if the current field is quoted */
-    int row_irr = 0;            /* the current row needs the careful parser */
-    uint64_t qcarry = 0;        /* all ones when a quote is open at the window start */
-    uint64_t start_carry = 1;   /* bit 0 of this window starts a field */
-    int pend_close = 0;         /* bit 63 of the last window was a closing-quote candidate */
+    /* Pointers rather than offsets keep the field loop in registers. */
+    const char *ls = p, *fs = p;   /* current line start, field start */
+    const char *ls0 = p - 1;       /* ls - 1, so a column is one subtraction */
+    nm_csv_field *fp = F;          /* next field slot */
+    uint32_t extra = 0, q = 0;     /* fields beyond the cap; 1 if the current field is quoted */
+    int row_irr = 0;               /* the current row needs the careful parser */
+    uint64_t qcarry = 0;           /* all ones when a quote is open at the window start */
+    uint64_t start_carry = 1;      /* bit 0 of this window starts a field */
+    int pend_close = 0;            /* bit 63 of the last window was a closing-quote candidate */
     char tail[64];
 
     for (size_t off = 0;; off += 64) {
@@ -210,23 +213,26 @@ static NM_CSV_ALWAYS_INLINE int nm_csv_scan_template(nm_csv_chunk *ck,
         const int win_irr = (odd | badlf | m.nul | m.high) != 0;
         row_irr |= win_irr;
         start_carry = st_all >> 63;
-        if (fs == off) q = (uint32_t)(m.quote & 1);
+        const char *const base = p + off;
+        if (fs == base) q = (uint32_t)(m.quote & 1);
 
+        const uint64_t Q1 = m.quote >> 1, L = m.lf;   /* Q1 bit b: the byte after b is a quote */
         uint64_t st = st_all;
         while (st) {
             const unsigned bit = (unsigned)__builtin_ctzll(st);
-            const size_t pos = off + bit;
-            nm_csv_field *fp = &F[nf < maxf ? nf : maxf];
-            fp->p = p + fs + q;
-            fp->len = (uint32_t)(pos - fs - 2 * q);
-            fp->col = (uint32_t)(fs - ls + 1);
+            const char *const pos = base + bit;
+            fp->p = fs + q;
+            fp->len = (uint32_t)(pos - fs) - 2 * q;
+            fp->col = (uint32_t)(fs - ls0);
             fp->flags = q;   /* NM_CSV_QUOTED */
-            nf++;
-            if (NM_UNLIKELY((m.lf >> bit) & 1)) {
-                size_t lend = pos;
-                if (lend > ls && p[lend - 1] == '\r') {
+            if (NM_LIKELY(fp < fend)) fp++;
+            else extra++;
+            if (NM_UNLIKELY((L >> bit) & 1)) {
+                uint32_t nf = (uint32_t)(fp - F) + extra;
+                const char *lend = pos;
+                if (lend > ls && lend[-1] == '\r') {
                     lend--;
-                    if (nf <= maxf) F[nf - 1].len--;   /* the CR is not part of the last field */
+                    if (!extra) fp[-1].len--;   /* the CR is not part of the last field */
                 }
                 if (lend > ls) {   /* empty lines are not rows */
                     nm_csv_row row;
@@ -237,7 +243,7 @@ static NM_CSV_ALWAYS_INLINE int nm_csv_scan_template(nm_csv_chunk *ck,
                     row.error_col = 0;
                     if (NM_UNLIKELY(row_irr)) {
                         size_t at = 0;
-                        int r = nm_csv_parse_line(p + ls, lend - ls, delim, F, maxf, &row.nfields, &at);
+                        int r = nm_csv_parse_line(ls, (size_t)(lend - ls), delim, F, ck->max_fields, &row.nfields, &at);
                         if (r != NM_R_COUNT) {
                             row.error = r;
                             row.error_col = (uint32_t)(at + 1);
@@ -251,12 +257,14 @@ static NM_CSV_ALWAYS_INLINE int nm_csv_scan_template(nm_csv_chunk *ck,
                     }
                 }
                 line++;
-                nf = 0;
+                fp = F;
+                extra = 0;
                 ls = pos + 1;
+                ls0 = pos;
                 row_irr = win_irr;   /* rows starting in an irregular window too */
             }
             fs = pos + 1;
-            q = (uint32_t)((m.quote >> bit) >> 1) & 1;
+            q = (uint32_t)(Q1 >> bit) & 1;
             st &= st - 1;
         }
         if (last) break;
