@@ -86,7 +86,9 @@ int main(int argc, char **argv) {
     printf("registry: %zu providers (%s in %.1f s)\n", nm_registry_count(r), regp ? "loaded" : "generated+built", now() - t0);
     nm_buf csv = {0}, truth = {0};
     nm_hcp_sample_opts so = {records, 5, 1.0, 0.03};
-    if (nm_hcp_sample(r, &so, &csv, &truth) || write_file(hcps, &csv)) return 1;
+    char truthp[512];
+    snprintf(truthp, sizeof truthp, "%s/truth.csv", dir);
+    if (nm_hcp_sample(r, &so, &csv, &truth) || write_file(hcps, &csv) || write_file(truthp, &truth)) return 1;
     printf("input: %llu HCP records (%.1f MB), 3%% of providers absent from the registry\n",
            (unsigned long long)records, csv.len / 1e6);
     nm_model *m;

@@ -41,9 +41,9 @@ int nm_hcp_sample(const nm_registry *r, const nm_hcp_sample_opts *o, nm_buf *csv
         int tries = 0;
         do row = nm_rng_below(&g, (uint32_t)r->n);
         while (r->entity[row] == 0 && ++tries < 100);
+        int absent = nm_rng_chance(&g, o->absent);
         nm_reg_main_decode(r, row, &m);
         const nm_str *F = m.f;
-        int absent = nm_rng_chance(&g, o->absent);
         char id[32], npi[16];
         snprintf(id, sizeof id, "R%08llu", (unsigned long long)k);
         snprintf(npi, sizeof npi, "%010u", r->npi[row]);
@@ -53,7 +53,21 @@ int nm_hcp_sample(const nm_registry *r, const nm_hcp_sample_opts *o, nm_buf *csv
         snprintf(first, sizeof first, "%.*s", (int)F[NM_MF_FIRST].len, F[NM_MF_FIRST].p ? F[NM_MF_FIRST].p : "");
         snprintf(last, sizeof last, "%.*s", (int)F[NM_MF_LAST].len, F[NM_MF_LAST].p ? F[NM_MF_LAST].p : "");
         snprintf(middle, sizeof middle, "%.*s", (int)F[NM_MF_MIDDLE].len, F[NM_MF_MIDDLE].p ? F[NM_MF_MIDDLE].p : "");
-        if (absent && last[0]) snprintf(last, sizeof last, "ZQX%04uVORTH", nm_rng_below(&g, 10000));
+        if (absent) {
+            /* A provider the registry does not have, working at another
+             * provider's location (a colleague not enumerated yet): made-up
+             * names, that provider's address and phone. */
+            if (last[0]) snprintf(last, sizeof last, "ZQX%04uVORTH", nm_rng_below(&g, 10000));
+            if (first[0]) snprintf(first, sizeof first, "QUIL%03u", nm_rng_below(&g, 1000));
+            size_t other = row;
+            for (int k2 = 0; k2 < 100 && (other == row || r->entity[other] != r->entity[row]); k2++)
+                other = nm_rng_below(&g, (uint32_t)r->n);
+            row = other;
+            char keep_first[64], keep_last[64], keep_mid[64];
+            memcpy(keep_first, first, 64), memcpy(keep_last, last, 64), memcpy(keep_mid, middle, 64);
+            nm_reg_main_decode(r, row, &m);
+            memcpy(first, keep_first, 64), memcpy(last, keep_last, 64), memcpy(middle, keep_mid, 64);
+        }
         if (r->entity[row] == 1) {
             double x = nm_rng_unit(&g);
             if (x < 0.05 * e) typo(&g, first);
@@ -77,6 +91,7 @@ int nm_hcp_sample(const nm_registry *r, const nm_hcp_sample_opts *o, nm_buf *csv
         char org[128];
         snprintf(org, sizeof org, "%.*s", (int)F[NM_MF_ORG_NAME].len, F[NM_MF_ORG_NAME].p ? F[NM_MF_ORG_NAME].p : "");
         if (org[0] && nm_rng_chance(&g, 0.1 * e)) typo(&g, org);
+        if (org[0] && absent) snprintf(org, sizeof org, "ZQX%04u VORTH CARE", nm_rng_below(&g, 10000));
         puts_(csv, org);
         /* NPI: often supplied, sometimes mistyped or another provider's. */
         double x = nm_rng_unit(&g);
@@ -86,7 +101,7 @@ int nm_hcp_sample(const nm_registry *r, const nm_hcp_sample_opts *o, nm_buf *csv
         else puts_(csv, npi);
         /* Address: practice, mailing, or none. */
         x = nm_rng_unit(&g);
-        int base = x < 0.7 ? NM_MF_PRAC_LINE1 : x < 0.9 ? NM_MF_MAIL_LINE1 : -1;
+        int base = x < 0.72 ? NM_MF_PRAC_LINE1 : x < 0.95 ? NM_MF_MAIL_LINE1 : -1;
         if (base < 0) {
             for (int i = 0; i < 6; i++) puts_(csv, "");
         } else {
@@ -102,7 +117,7 @@ int nm_hcp_sample(const nm_registry *r, const nm_hcp_sample_opts *o, nm_buf *csv
         }
         int t0 = m.ntax > 0;
         putstr(csv, t0 ? m.tax[0][NM_TF_CODE] : (nm_str){0}, t0 && nm_rng_chance(&g, 0.4));
-        int lic = t0 && nm_rng_chance(&g, 0.3);
+        int lic = t0 && !absent && nm_rng_chance(&g, 0.3);
         putstr(csv, t0 ? m.tax[0][NM_TF_LICENSE] : (nm_str){0}, lic);
         putstr(csv, t0 ? m.tax[0][NM_TF_LICENSE_STATE] : (nm_str){0}, lic);
         if (nm_buf_putc(csv, '\n')) return NM_E_NOMEM;
