@@ -81,7 +81,8 @@ int main(int argc, char **argv) {
         if (nm_gen_nppes(&go, &e)) return fprintf(stderr, "%s\n", e.msg), 1;
         const char *paths[1] = {nppes};
         nm_index_opts io = {.quiet = 1};
-        if (nm_registry_build(paths, 1, &io, &r, NULL, &e)) return fprintf(stderr, "%s\n", e.msg), 1;
+        if (nm_registry_build(paths, 1, &io, &r, NULL, &e) || nm_registry_save(r, reg, &e))
+            return fprintf(stderr, "%s\n", e.msg), 1;
     }
     printf("registry: %zu providers (%s in %.1f s)\n", nm_registry_count(r), regp ? "loaded" : "generated+built", now() - t0);
     nm_buf csv = {0}, truth = {0};
@@ -96,7 +97,7 @@ int main(int argc, char **argv) {
 
     for (const char *t = tlist; *t;) {
         int threads = atoi(t);
-        nm_match_opts mo = {threads, 0, -1, -1};
+        nm_match_opts mo = {threads, 0, -1, -1, 0};
         nm_matcher *mt;
         double c0 = now();
         if (nm_matcher_create(r, m, &mo, &mt, &e)) return fprintf(stderr, "%s\n", e.msg), 1;

@@ -36,7 +36,7 @@ static double parse_double(const char *opt, const char *v, double lo, double hi)
 
 int nm_cmd_match(int argc, char **argv) {
     const char *reg = NULL, *input = NULL, *outp = NULL, *model = "builtin:hcp";
-    nm_match_opts mo = {0, 0, -1, -1};
+    nm_match_opts mo = {0, 0, -1, -1, 0};
     int stats = 0;
     const char **maps = calloc((size_t)argc + 1, sizeof *maps);
     size_t nmap = 0;

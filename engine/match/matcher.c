@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include "common/error_internal.h"
+#include "registry/registry_internal.h"
 #include "score/score.h"
 
 static double now_s(void) {
@@ -28,7 +29,18 @@ int nm_matcher_create(const nm_registry *r, const nm_model *m, const nm_match_op
     nm_matcher *mt = calloc(1, sizeof *mt);
     if (!mt) return nm_err_set(err, NM_E_NOMEM, "matcher: out of memory");
     mt->reg = r;
-    mt->m = m;
+    /* The prior: a record has (at most) one provider among the registry's
+     * N, so a random (record, provider) pair matches with probability about
+     * 1/N. The shipped model's lambda is that for the full NPPES (~9M); a
+     * registry of another size (a state extract, a test file) gets its own. */
+    size_t active = 0;
+    for (size_t i = 0; i < nm_registry_count(r); i++) active += r->entity[i] != 0;
+    if (nm_model_clone(m, &mt->own) || (!(o && o->keep_lambda) && active > 1 &&
+                                        nm_model_set_lambda(mt->own, 1.0 / (double)active))) {
+        nm_matcher_free(mt);
+        return nm_err_set(err, NM_E_NOMEM, "matcher: out of memory");
+    }
+    m = mt->m = mt->own;
     mt->threads = o && o->threads > 0 ? o->threads : omp_get_max_threads();
     mt->block_cap = o && o->block_cap ? o->block_cap : 2000;
     const nm_thresholds *th = nm_model_thresholds(m);
@@ -69,6 +81,7 @@ int nm_matcher_create(const nm_registry *r, const nm_model *m, const nm_match_op
 void nm_matcher_free(nm_matcher *mt) {
     if (!mt) return;
     nm_rtable_free(&mt->ref);
+    nm_model_free(mt->own);
     nm_index_free(&mt->ix);
     for (size_t f = 0; f < NM_MAX_FIELDS; f++) nm_tf_free(&mt->tf[f]);
     free(mt);

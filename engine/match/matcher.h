@@ -12,7 +12,8 @@
 
 struct nm_matcher {
     const nm_registry *reg;
-    const nm_model *m;
+    const nm_model *m;                   /* own: the model with the registry's prior */
+    nm_model *own;
     nm_rtable ref;                       /* registry side, row i = registry row i */
     nm_index ix;                         /* one per matching blocking rule */
     nm_tf tf[NM_MAX_FIELDS];

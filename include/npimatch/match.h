@@ -40,10 +40,12 @@ typedef struct nm_match_opts {
     uint32_t block_cap;          /* blocks larger than this are skipped and counted; 0: 2000 */
     double match_probability;    /* < 0 or NaN: the model's threshold */
     double ambiguity_gap_bits;   /* < 0 or NaN: the model's */
+    int keep_lambda;             /* 1: use the model's lambda; 0 (default): 1 / active providers of the registry */
 } nm_match_opts;
 
-/* Build a matcher over registry r with model m (both borrowed: keep them
- * alive until nm_matcher_free). Errors: NM_E_NOMEM, NM_E_MODEL (a model
+/* Build a matcher over registry r with model m (r is borrowed: keep it
+ * alive until nm_matcher_free; m is copied). The prior is 1/N for a registry
+ * of N active providers unless o->keep_lambda. Errors: NM_E_NOMEM, NM_E_MODEL (a model
  * whose fields the registry cannot fill at all). */
 NM_API int nm_matcher_create(const nm_registry *r, const nm_model *m, const nm_match_opts *o, nm_matcher **out,
                              nm_err *err);
