@@ -4,7 +4,8 @@
  *
  * One machinery serves every use: the HCP-to-NPPES model, the patient model
  * and a user's own CSV schema are all model files (readable JSON). The
- * shipped models are embedded: nm_model_load("builtin:hcp") / "builtin:patient".
+ * shipped models are embedded: nm_model_load("builtin:hcp"), "builtin:patient",
+ * and "builtin:febrl" (an example for FEBRL-style CSV files).
  *
  * ------------------------------------------------------------------ schema
  * {
@@ -232,7 +233,7 @@ typedef struct nm_model nm_model;
 /* ---- load, save, free ---- */
 
 /* Load a model file (plain or .zst), or an embedded one: "builtin:hcp",
- * "builtin:patient". *out is owned by the caller (nm_model_free). Errors:
+ * "builtin:patient", "builtin:febrl". *out is owned by the caller (nm_model_free). Errors:
  * NM_E_IO, NM_E_FORMAT (bad JSON), NM_E_VERSION, NM_E_MODEL (invalid
  * content), with file:line:col and the JSON path in err. */
 NM_API int nm_model_load(const char *path, nm_model **out, nm_err *err);
