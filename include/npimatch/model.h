@@ -356,7 +356,7 @@ NM_API int nm_train_u_random(nm_model *m, const uint8_t *vectors, size_t n, nm_e
 typedef struct nm_em_options {
     int max_iterations;      /* default 100 (0 = default) */
     double tolerance;        /* stop when no parameter moves more than this; default 1e-6 */
-    double floor;            /* minimum m/u after an M step; default 1e-6 */
+    double floor;            /* minimum m/u after an M step; default 1e-6 (lambda is not floored) */
     int estimate_u;          /* also re-estimate u (default 0: u fixed, Splink's practice) */
     int set_lambda;          /* write the (single-run) estimated lambda into the model */
 } nm_em_options;
