@@ -202,12 +202,15 @@ static const colspec on_cols[] = {
 typedef struct colmap {
     uint32_t ncols;
     uint8_t *kind, *idx;   /* per file column */
+    uint16_t *used;        /* the mapped columns, in file order (a third of a main file's) */
+    uint32_t nused;
     int npi_col, entity_col, deact_col;
 } colmap;
 
 static void colmap_free(colmap *m) {
     free(m->kind);
     free(m->idx);
+    free(m->used);
     memset(m, 0, sizeof *m);
 }
 
@@ -227,8 +230,10 @@ static int colmap_build(colmap *m, const char *path, const char *const *names, u
     m->ncols = n;
     m->kind = calloc(n + 1, 1);
     m->idx = calloc(n + 1, 1);
+    m->used = calloc(n + 1, sizeof *m->used);
     m->npi_col = m->entity_col = m->deact_col = -1;
-    if (!m->kind || !m->idx) return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", path);
+    if (!m->kind || !m->idx || !m->used || n > UINT16_MAX)
+        return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", path);
     for (size_t i = 0; i < nspec; i++) {
         int col = find_name(names, n, spec[i].name);
         if (col < 0 && spec[i].alt) col = find_name(names, n, spec[i].alt);
@@ -242,6 +247,8 @@ static int colmap_build(colmap *m, const char *path, const char *const *names, u
             if (!colmap_set(m, find_name(names, n, name), C_TAX, (uint8_t)((slot - 1) * NM_TF_COUNT + t)))
                 return nm_err_set(err, NM_E_FORMAT, "%s:1: missing required column \"%s\"", path, name);
         }
+    for (uint32_t c = 0; c < n; c++)
+        if (m->kind[c] != C_NONE) m->used[m->nused++] = (uint16_t)c;
     return 0;
 }
 
@@ -271,10 +278,12 @@ static void note_utf8(worker *w, uint64_t line, uint32_t col) {
 
 /* Room in scratch for every field of a row that needs rewriting, reserved up
  * front so pointers into it stay valid for the whole row. */
-static int reserve_scratch(worker *w, const nm_csv_row *row) {
+static int reserve_scratch(worker *w, const nm_csv_row *row, const colmap *map) {
     size_t need = 1;
-    for (uint32_t i = 0; i < row->nfields; i++)
-        if (row->f[i].flags & (NM_CSV_HIGHBIT | NM_CSV_ESCAPED)) need += 4 * (size_t)row->f[i].len + 2;
+    for (uint32_t u = 0; u < map->nused; u++) {
+        const nm_csv_field *f = &row->f[map->used[u]];
+        if (f->flags & (NM_CSV_HIGHBIT | NM_CSV_ESCAPED)) need += 4 * (size_t)f->len + 2;
+    }
     w->scratch.len = 0;
     return nm_buf_reserve(&w->scratch, need);
 }
@@ -388,11 +397,12 @@ static int main_row_process(worker *w, const colmap *map, const nm_csv_row *row)
     } else {
         out.flags |= NM_RF_STUB;
     }
-    NM_TRY(reserve_scratch(w, row));
+    NM_TRY(reserve_scratch(w, row, map));
     nm_rec_val mv[NM_MF_COUNT], tv[NM_TAX_SLOTS][NM_TF_COUNT];
     memset(mv, 0, sizeof mv);
     memset(tv, 0, sizeof tv);
-    for (uint32_t c = 0; c < map->ncols; c++) {
+    for (uint32_t u = 0; u < map->nused; u++) {
+        uint32_t c = map->used[u];
         const nm_csv_field *fc = &f[c];
         uint8_t idx = map->idx[c];
         switch (map->kind[c]) {
@@ -507,11 +517,13 @@ static int ingest_items(nm_csv *csv, const colmap *map, nm_nppes_kind kind, work
         (*rows)++;
         uint32_t npi = check_row(w, &row, map->ncols, map->npi_col, 1);
         if (!npi) continue;
-        NM_TRY(reserve_scratch(w, &row));
+        NM_TRY(reserve_scratch(w, &row, map));
         nm_rec_val v[NM_PF_COUNT];
         memset(v, 0, sizeof v);
-        for (uint32_t c = 0; c < map->ncols; c++)
+        for (uint32_t u = 0; u < map->nused; u++) {
+            uint32_t c = map->used[u];
             if (map->kind[c] == C_ITEM) v[map->idx[c]] = field_value(w, &row.f[c], s->maxlen[map->idx[c]], row.line);
+        }
         NM_TRY(intern_fields(&b->dict, s, v));
         nm_regb_item it = {npi, w->file, row.line, blob->len};
         if (NM_VEC_PUSH(items, it)) return NM_E_NOMEM;
