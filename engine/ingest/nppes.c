@@ -64,12 +64,13 @@ nm_nppes_kind nm_nppes_detect(const char *const *names, uint32_t n) {
     if (find_name(names, n, PL_PREFIX "- Address Line 1") >= 0) return NM_NPPES_PL;
     if (find_name(names, n, "Provider Other Organization Name") >= 0) return NM_NPPES_OTHERNAME;
     if (find_deact_date(names, n) >= 0) return NM_NPPES_DEACT;
+    if (find_name(names, n, "Endpoint Type") >= 0) return NM_NPPES_ENDPOINT;
     return NM_NPPES_UNKNOWN;
 }
 
 const char *nm_nppes_kind_name(nm_nppes_kind k) {
-    static const char *const names[] = {"unknown", "main", "othername", "pl", "deactivation list"};
-    return k <= NM_NPPES_DEACT ? names[k] : "unknown";
+    static const char *const names[] = {"unknown", "main", "othername", "pl", "deactivation list", "endpoint"};
+    return k <= NM_NPPES_ENDPOINT ? names[k] : "unknown";
 }
 
 /* ---- the main-file header (Readme section 2: column order) ------------------- */
@@ -634,6 +635,11 @@ static int ingest_file(const char *path, uint16_t file, const nm_index_opts *o, 
         break;
     case NM_NPPES_DEACT:
         rc = ingest_deact(csv, find_name(names, n, "NPI"), find_deact_date(names, n), &w, b, rows, err);
+        break;
+    case NM_NPPES_ENDPOINT:
+        /* endpoints (FHIR/Direct addresses) carry nothing the registry keeps
+         * (see nppes-format notes: "notoriously unreliable") */
+        rc = nm_err_set(err, NM_E_FORMAT, "%s:1: an endpoint_pfile: not used by the registry, leave it out", shown);
         break;
     default: {
         int npi_col = -1, date_col = -1;

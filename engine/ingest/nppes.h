@@ -11,7 +11,8 @@ typedef enum nm_nppes_kind {
     NM_NPPES_MAIN,        /* npidata_pfile (monthly or weekly), 329 or 330 columns */
     NM_NPPES_OTHERNAME,   /* othername_pfile */
     NM_NPPES_PL,          /* pl_pfile: secondary practice locations */
-    NM_NPPES_DEACT        /* deactivation list: NPI + deactivation date */
+    NM_NPPES_DEACT,       /* deactivation list: NPI + deactivation date */
+    NM_NPPES_ENDPOINT     /* endpoint_pfile: recognised, not used by the registry */
 } nm_nppes_kind;
 
 /* Kind of a file from its header row (names as read, surrounding spaces
