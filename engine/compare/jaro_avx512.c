@@ -1,0 +1,345 @@
+/* Jaro-Winkler one-against-many kernel, AVX-512 (F/BW/VL): 32 candidates of
+ * <= 16 bytes per 512-bit vector (16 of <= 32, 8 of <= 64). The lane logic is
+ * shared with AVX2 in jaro_simd_tmpl.h; this file supplies the two steps that
+ * need byte-level instructions: loading candidates into slots (masked loads
+ * near the batch's end, so nothing past it is read) and the pattern-match rows, where one vpcmpeqb of a
+ * query byte against 64 staged bytes yields a 64-bit mask whose bits are
+ * already the lanes' position bits. */
+#include <immintrin.h>
+#include <string.h>
+#include "compare/jaro_internal.h"
+
+/* Load mask for lw bytes at p: all of them, or (near the batch's end) only
+ * those before end. A masked load never touches bytes outside its mask. */
+static inline uint64_t jv_avail(const uint8_t *p, const uint8_t *end, int lw) {
+    uint64_t a = (uint64_t)(end - p);
+    return _bzhi_u64(~0ull, a < (uint64_t)lw ? (uint32_t)a : (uint32_t)lw);
+}
+
+/* One 512-bit vector of 64 / lw candidate slots of lw bytes each. */
+static inline __m512i jv_load_slots(const uint8_t *b8, const uint32_t *of, int z, int fast, const uint8_t *end,
+                                    int lw) {
+    if (lw == 16) {
+        const uint32_t *o = of + 4 * z;
+        if (fast) {
+            __m512i r = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(b8 + o[0])));
+            r = _mm512_inserti32x4(r, _mm_loadu_si128((const __m128i *)(b8 + o[1])), 1);
+            r = _mm512_inserti32x4(r, _mm_loadu_si128((const __m128i *)(b8 + o[2])), 2);
+            return _mm512_inserti32x4(r, _mm_loadu_si128((const __m128i *)(b8 + o[3])), 3);
+        }
+        __m128i v[4];
+        for (int i = 0; i < 4; i++)
+            v[i] = _mm_maskz_loadu_epi8((__mmask16)jv_avail(b8 + o[i], end, 16), b8 + o[i]);
+        __m512i r = _mm512_castsi128_si512(v[0]);
+        r = _mm512_inserti32x4(r, v[1], 1);
+        r = _mm512_inserti32x4(r, v[2], 2);
+        return _mm512_inserti32x4(r, v[3], 3);
+    }
+    if (lw == 32) {
+        const uint8_t *p0 = b8 + of[2 * z], *p1 = b8 + of[2 * z + 1];
+        __m256i v0 = fast ? _mm256_loadu_si256((const __m256i *)p0)
+                          : _mm256_maskz_loadu_epi8((__mmask32)jv_avail(p0, end, 32), p0);
+        __m256i v1 = fast ? _mm256_loadu_si256((const __m256i *)p1)
+                          : _mm256_maskz_loadu_epi8((__mmask32)jv_avail(p1, end, 32), p1);
+        return _mm512_inserti64x4(_mm512_castsi256_si512(v0), v1, 1);
+    }
+    const uint8_t *p = b8 + of[z];
+    return fast ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(jv_avail(p, end, 64), p);
+}
+
+static inline void jv_pm_build(const uint8_t *b8, const uint32_t *of, int fast, const uint8_t *end, int lw,
+                               const uint8_t *q, uint32_t lq, void *pm) {
+    __m512i s[8];
+    for (int z = 0; z < 8; z++) s[z] = jv_load_slots(b8, of, z, fast, end, lw);
+    uint64_t *row = pm;
+    for (uint32_t j = 0; j < lq; j++, row += 8) {
+        __m512i c = _mm512_set1_epi8((char)q[j]);
+        for (int z = 0; z < 8; z++) row[z] = _mm512_cmpeq_epi8_mask(s[z], c);
+    }
+}
+
+/* 16-bit lanes (names up to 16 bytes, the hot case), hand-scheduled:
+ *  - the window of query position j for a lane of radius r is looked up with
+ *    one vpermw from a per-query table tab[j][r] = bits [j - r, j + r]
+ *    (r <= 31 fits the 32 word entries), so it is off the dependency chain;
+ *  - hits are kept as 32-bit lane masks, counts use masked adds.
+ * Same values as the generic loops of jaro_simd_tmpl.h. */
+typedef struct {
+    __m512i tab[NM_JV_MAX_QUERY];
+} jv_core16_ctx;
+
+static inline void jv_core16_prep(jv_core16_ctx *c, uint32_t lq) {
+    const __m512i r = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13,
+                                       12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i ones = _mm512_set1_epi16(-1);
+    for (uint32_t j = 0; j < lq; j++) {
+        __m512i jv = _mm512_set1_epi16((short)j);
+        /* bits <= j + r (all when j + r >= 15: vpsllvw counts >= 16 give 0) */
+        __m512i hi = _mm512_andnot_si512(_mm512_sllv_epi16(ones, _mm512_add_epi16(_mm512_add_epi16(jv, r),
+                                                                                   _mm512_set1_epi16(1))),
+                                         ones);
+        /* bits >= j - r (unsigned saturation: 0 when r >= j) */
+        __m512i lo = _mm512_sllv_epi16(ones, _mm512_subs_epu16(jv, r));
+        c->tab[j] = _mm512_and_si512(hi, lo);
+    }
+}
+
+typedef uint16_t jv_v16 __attribute__((vector_size(64), may_alias));
+
+static inline void jv_core16(const jv_core16_ctx *c, const void *pmv, uint32_t lq, jv_v16 rv, jv_v16 lenmask,
+                             jv_v16 *m_out, jv_v16 *t_out) {
+    const __m512i *pm = pmv;
+    const __m512i one = _mm512_set1_epi16(1), zero = _mm512_setzero_si512();
+    __m512i r = (__m512i)rv, len = (__m512i)lenmask;
+    __m512i matched = _mm512_andnot_si512(len, _mm512_set1_epi16(-1)), mcnt = zero, tcnt = zero;
+    __mmask32 hits[NM_JV_MAX_QUERY];
+    for (uint32_t j = 0; j < lq; j++) {
+        __m512i w = _mm512_permutexvar_epi16(r, c->tab[j]);
+        __m512i x = _mm512_ternarylogic_epi64(pm[j], w, matched, 0x40); /* a & b & ~c */
+        /* matched |= x & -x (the lowest candidate bit), one ternary op */
+        matched = _mm512_ternarylogic_epi64(matched, x, _mm512_sub_epi16(zero, x), 0xF8);
+        __mmask32 h = _mm512_test_epi16_mask(x, x);
+        hits[j] = h;
+        mcnt = _mm512_mask_add_epi16(mcnt, h, mcnt, one);
+    }
+    __m512i rest = _mm512_and_si512(matched, len);
+    for (uint32_t j = 0; j < lq; j++) {
+        __m512i low = _mm512_and_si512(rest, _mm512_sub_epi16(zero, rest));
+        __mmask32 miss = _mm512_mask_testn_epi16_mask(hits[j], pm[j], low);
+        tcnt = _mm512_mask_add_epi16(tcnt, miss, tcnt, one);
+        rest = _mm512_mask_sub_epi16(rest, hits[j], rest, low); /* clears that bit */
+    }
+    *m_out = (jv_v16)mcnt;
+    *t_out = (jv_v16)tcnt;
+}
+
+/* Scores or levels of 16 lanes held as 32-bit integers: the exact num / den
+ * of nm_jv_numden, then the division nm_jw_from_parts performs (into
+ * sa[0..16)) or the exact threshold tests of nm_jw_at_least (lv[0..16)). */
+static inline void jv_finish_x16(__m512i la, __m512i lb, __m512i m, __m512i th, __m512i l, const nm_jv_out *o,
+                                 double *sa, uint8_t *lv) {
+    __m512i p = _mm512_mullo_epi32(la, lb);
+    __m512i d = _mm512_mullo_epi32(p, m);
+    __m512i n = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_mullo_epi32(m, m), _mm512_add_epi32(la, lb)),
+                                 _mm512_mullo_epi32(_mm512_sub_epi32(m, th), p));
+    __m512i n10 = _mm512_mullo_epi32(n, _mm512_set1_epi32(10));
+    __mmask16 boost = _mm512_cmpgt_epi32_mask(n10, _mm512_mullo_epi32(d, _mm512_set1_epi32(21)));
+    __m512i boosted = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_sub_epi32(_mm512_set1_epi32(10), l), n),
+                                       _mm512_mullo_epi32(_mm512_mullo_epi32(l, _mm512_set1_epi32(3)), d));
+    __m512i num = _mm512_mask_blend_epi32(boost, n10, boosted);
+    __mmask16 mz = _mm512_testn_epi32_mask(m, m);
+    __m512i den = _mm512_mask_blend_epi32(mz, _mm512_mullo_epi32(d, _mm512_set1_epi32(30)), _mm512_set1_epi32(1));
+    if (o->jw) {
+        __m512d lo = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_castsi512_si256(num)),
+                                   _mm512_cvtepi32_pd(_mm512_castsi512_si256(den)));
+        __m512d hi = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(num, 1)),
+                                   _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(den, 1)));
+        _mm512_store_pd(sa, lo);
+        _mm512_store_pd(sa + 8, hi);
+    } else {
+        __m512i lvl = _mm512_set1_epi32(o->nthr), num100 = _mm512_mullo_epi32(num, _mm512_set1_epi32(100));
+        for (int t = o->nthr - 1; t >= 0; t--) {
+            __mmask16 ge = _mm512_mask_cmpge_epi32_mask((__mmask16)~mz, num100,
+                                                        _mm512_mullo_epi32(den, _mm512_set1_epi32(o->thr[t])));
+            if (o->thr[t] == 0) ge |= mz;
+            lvl = _mm512_mask_mov_epi32(lvl, ge, _mm512_set1_epi32(t));
+        }
+        _mm_store_si128((__m128i *)lv, _mm512_cvtepi32_epi8(lvl));
+    }
+}
+
+/* Write a group's scores or levels to the batch outputs. */
+static inline void jv_emit(const double *sa, const uint8_t *lv, const uint32_t *ix, size_t k, size_t nl,
+                           const nm_jv_out *o) {
+    int full_run = k == nl && ix[k - 1] - ix[0] == k - 1;
+    if (o->jw) {
+        if (full_run) memcpy(o->jw + ix[0], sa, nl * sizeof(double));
+        else for (size_t z = 0; z < k; z++) o->jw[ix[z]] = sa[z];
+    } else {
+        if (full_run) memcpy(o->level + ix[0], lv, nl);
+        else for (size_t z = 0; z < k; z++) o->level[ix[z]] = lv[z];
+    }
+}
+
+/* 32 lanes of 16 bits, in two halves of 16. */
+static inline void jv_finish16(uint32_t lq, jv_v16 lenv, jv_v16 mv, jv_v16 thv, jv_v16 prev, const uint32_t *ix,
+                               size_t k, const nm_jv_out *o) {
+    double sa[32] __attribute__((aligned(64)));
+    uint8_t lv[32] __attribute__((aligned(64)));
+    const __m512i la = _mm512_set1_epi32((int)lq);
+    for (int h = 0; h < 2; h++) {
+#define JV_HALF(v) _mm512_cvtepu16_epi32(h ? _mm512_extracti64x4_epi64((__m512i)(v), 1) \
+                                           : _mm512_castsi512_si256((__m512i)(v)))
+        jv_finish_x16(la, JV_HALF(lenv), JV_HALF(mv), JV_HALF(thv), JV_HALF(prev), o, sa + 16 * h, lv + 16 * h);
+#undef JV_HALF
+    }
+    jv_emit(sa, lv, ix, k, 32, o);
+}
+
+#define JV_VB 64
+#define JV_LW 16
+#define JV_T uint16_t
+#define JV_S int16_t
+#define JV_FINISH jv_finish16
+#define JV_CORE jv_core16
+#define JV_CORE_CTX jv_core16_ctx
+#define JV_CORE_PREP jv_core16_prep
+#include "compare/jaro_simd_tmpl.h"
+#undef JV_FINISH
+#undef JV_CORE
+#undef JV_CORE_CTX
+#undef JV_CORE_PREP
+#undef JV_LW
+#undef JV_T
+#undef JV_S
+#define JV_LW 32
+#define JV_T uint32_t
+#define JV_S int32_t
+#include "compare/jaro_simd_tmpl.h"
+#undef JV_LW
+#undef JV_T
+#undef JV_S
+#define JV_LW 64
+#define JV_T uint64_t
+#define JV_S int64_t
+#include "compare/jaro_simd_tmpl.h"
+
+/* ---------------- 8-bit lanes: 64 candidates of <= 8 bytes ----------------
+ * For runs of short names (a block sorted by length puts them together) the
+ * same algorithm runs on 64 byte lanes: twice the pairs per instruction.
+ * AVX-512BW has byte adds, compares and masks but no byte shifts, so the
+ * window comes from one vpshufb of a per-query table tab[j][r] (r <= 15
+ * because lq <= 32 and lc <= 8), the length mask from a 9-entry table, and
+ * the slots are filled by 64-bit gathers (8 candidates per gather). */
+static inline __m512i jv_bytes_of_u32(__m512i a, __m512i b, __m512i c, __m512i d) {
+    __m512i r = _mm512_castsi128_si512(_mm512_cvtepi32_epi8(a));
+    r = _mm512_inserti32x4(r, _mm512_cvtepi32_epi8(b), 1);
+    r = _mm512_inserti32x4(r, _mm512_cvtepi32_epi8(c), 2);
+    return _mm512_inserti32x4(r, _mm512_cvtepi32_epi8(d), 3);
+}
+
+size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
+                         const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o) {
+    if (lq > 32 || cnt < 64) return 0;
+    const uint8_t *b8 = (const uint8_t *)bytes, *e8 = (const uint8_t *)end;
+    __m512i tab[32], pm[32];
+    __mmask64 hits[32];
+    /* tab[j][r] = bits [j - r, j + r] of a byte, for r = 0..15 in every
+     * 128-bit lane (vpshufb looks up within lanes). */
+    for (uint32_t j = 0; j < lq; j++) {
+        uint8_t t[16];
+        for (int r = 0; r < 16; r++) {
+            int hi = (int)j + r, lo = (int)j - r;
+            unsigned m = hi >= 7 ? 0xFFu : (2u << hi) - 1;
+            if (lo > 0) m &= lo >= 8 ? 0u : ~((1u << lo) - 1);
+            t[r] = (uint8_t)m;
+        }
+        tab[j] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)t));
+    }
+    const __m512i lenmask_tab = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 3, 7, 15, 31, 63, 127, -1, 0, 0, 0, 0, 0, 0, 0));
+    const __m512i one = _mm512_set1_epi8(1), zero = _mm512_setzero_si512(), eight = _mm512_set1_epi32(8);
+    const __m512i lqv = _mm512_set1_epi8((char)lq), seven_f = _mm512_set1_epi8(0x7F);
+    size_t g = 0;
+    for (; g + 64 <= cnt; g += 64) {
+        const uint32_t *of = offsets + base + g;
+        __m512i o0 = _mm512_loadu_si512(of), o1 = _mm512_loadu_si512(of + 16);
+        __m512i o2 = _mm512_loadu_si512(of + 32), o3 = _mm512_loadu_si512(of + 48);
+        __m512i l0 = _mm512_sub_epi32(_mm512_loadu_si512(of + 1), o0);
+        __m512i l1 = _mm512_sub_epi32(_mm512_loadu_si512(of + 17), o1);
+        __m512i l2 = _mm512_sub_epi32(_mm512_loadu_si512(of + 33), o2);
+        __m512i l3 = _mm512_sub_epi32(_mm512_loadu_si512(of + 49), o3);
+        if (_mm512_cmpgt_epu32_mask(l0, eight) | _mm512_cmpgt_epu32_mask(l1, eight) |
+            _mm512_cmpgt_epu32_mask(l2, eight) | _mm512_cmpgt_epu32_mask(l3, eight))
+            break;
+        __m512i lenv = jv_bytes_of_u32(l0, l1, l2, l3);
+        /* Slots: 8 bytes per candidate, 8 candidates per vector. Near the
+         * batch's end, masked byte loads instead (no read past `end`). */
+        __m512i s[8];
+        if ((size_t)(e8 - (b8 + of[63])) >= 8) {
+            for (int z = 0; z < 8; z++)
+                s[z] = _mm512_i64gather_epi64(
+                    _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(of + 8 * z))), b8, 1);
+        } else {
+            uint64_t tmp[64];
+            for (int c = 0; c < 64; c++) {
+                uint64_t a = (uint64_t)(e8 - (b8 + of[c]));
+                __m128i v = _mm_maskz_loadu_epi8((__mmask16)_bzhi_u32(0xFFu, a < 8 ? (uint32_t)a : 8u), b8 + of[c]);
+                tmp[c] = (uint64_t)_mm_cvtsi128_si64(v);
+            }
+            for (int z = 0; z < 8; z++) s[z] = _mm512_loadu_si512(tmp + 8 * z);
+        }
+        uint64_t *row = (uint64_t *)pm;
+        for (uint32_t j = 0; j < lq; j++, row += 8) {
+            __m512i c = _mm512_set1_epi8((char)q[j]);
+            for (int z = 0; z < 8; z++) row[z] = _mm512_cmpeq_epi8_mask(s[z], c);
+        }
+        /* r = max(floor(max(lc, lq) / 2) - 1, 0); bytes past the length start
+         * out taken. */
+        __m512i half = _mm512_and_si512(_mm512_srli_epi16(_mm512_max_epu8(lenv, lqv), 1), seven_f);
+        __m512i rv = _mm512_subs_epu8(half, one);
+        __m512i lenmask = _mm512_shuffle_epi8(lenmask_tab, lenv);
+        __m512i matched = _mm512_andnot_si512(lenmask, _mm512_set1_epi8(-1)), mcnt = zero, tcnt = zero, pre = zero;
+        for (uint32_t j = 0; j < lq; j++) {
+            __m512i w = _mm512_shuffle_epi8(tab[j], rv);
+            __m512i x = _mm512_ternarylogic_epi64(pm[j], w, matched, 0x40);
+            matched = _mm512_ternarylogic_epi64(matched, x, _mm512_sub_epi8(zero, x), 0xF8);
+            __mmask64 h = _mm512_test_epi8_mask(x, x);
+            hits[j] = h;
+            mcnt = _mm512_mask_add_epi8(mcnt, h, mcnt, one);
+        }
+        __m512i rest = _mm512_and_si512(matched, lenmask);
+        for (uint32_t j = 0; j < lq; j++) {
+            __m512i low = _mm512_and_si512(rest, _mm512_sub_epi8(zero, rest));
+            __mmask64 miss = _mm512_mask_testn_epi8_mask(hits[j], pm[j], low);
+            tcnt = _mm512_mask_add_epi8(tcnt, miss, tcnt, one);
+            rest = _mm512_mask_sub_epi8(rest, hits[j], rest, low);
+        }
+        __mmask64 run = ~(__mmask64)0;
+        for (uint32_t i = 0; i < lq && i < 4; i++) {
+            run &= _mm512_test_epi8_mask(_mm512_and_si512(pm[i], lenmask), _mm512_set1_epi8((char)(1 << i)));
+            pre = _mm512_mask_add_epi8(pre, run, pre, one);
+        }
+        __m512i th = _mm512_and_si512(_mm512_srli_epi16(tcnt, 1), seven_f);
+
+        if (o->parts) {
+            uint8_t la[64], ma[64], ta[64], pa[64];
+            _mm512_storeu_si512(la, lenv);
+            _mm512_storeu_si512(ma, mcnt);
+            _mm512_storeu_si512(ta, th);
+            _mm512_storeu_si512(pa, pre);
+            for (size_t z = 0; z < 64; z++) {
+                nm_jaro_parts *p = &o->parts[base + g + z];
+                p->la = lq;
+                p->lb = la[z];
+                p->m = ma[z];
+                p->t_half = ta[z];
+                p->prefix = pa[z];
+            }
+            continue;
+        }
+        double sa[64] __attribute__((aligned(64)));
+        uint8_t lv[64] __attribute__((aligned(64)));
+        const __m512i la = _mm512_set1_epi32((int)lq);
+#define JV_QUARTER(v, h) _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32((v), h))
+#define JV_FIN_Q(h)                                                                                          \
+    jv_finish_x16(la, JV_QUARTER(lenv, h), JV_QUARTER(mcnt, h), JV_QUARTER(th, h), JV_QUARTER(pre, h), o, \
+                  sa + 16 * (h), lv + 16 * (h))
+        JV_FIN_Q(0);
+        JV_FIN_Q(1);
+        JV_FIN_Q(2);
+        JV_FIN_Q(3);
+#undef JV_FIN_Q
+#undef JV_QUARTER
+        if (o->jw) memcpy(o->jw + base + g, sa, sizeof sa);
+        else memcpy(o->level + base + g, lv, sizeof lv);
+    }
+    return g;
+}
+
+size_t nm_jv_lanes_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
+                          const uint32_t *offsets, const uint32_t *idx, size_t base, size_t cnt, int lw,
+                          const nm_jv_out *o) {
+    if (lw == 16) return jv_lanes_16(q, lq, bytes, end, offsets, idx, base, cnt, o);
+    if (lw == 32) return jv_lanes_32(q, lq, bytes, end, offsets, idx, base, cnt, o);
+    return jv_lanes_64(q, lq, bytes, end, offsets, idx, base, cnt, o);
+}
