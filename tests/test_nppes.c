@@ -720,16 +720,3 @@ Test(cli, index_info_lookup) {
     unlink(m), unlink(snap);
 }
 
-/* The engine's header writer agrees with this file's own layout. */
-Test(nppes, main_header_writer) {
-    for (int ncols = 329; ncols <= 330; ncols++) {
-        static layout l;
-        make_layout(&l, ncols);
-        nm_buf mine = {0}, eng = {0};
-        put_header(&mine, &l, "\n");
-        cr_assert_eq(nm_nppes_main_header(&eng, ncols), 0);
-        cr_assert_str_eq(eng.data, mine.data);
-        nm_buf_free(&mine);
-        nm_buf_free(&eng);
-    }
-}

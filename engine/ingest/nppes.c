@@ -73,52 +73,6 @@ const char *nm_nppes_kind_name(nm_nppes_kind k) {
     return k <= NM_NPPES_ENDPOINT ? names[k] : "unknown";
 }
 
-/* ---- the main-file header (Readme section 2: column order) ------------------- */
-
-static const char *const main_head[] = {
-    "NPI", "Entity Type Code", "Replacement NPI", "Employer Identification Number (EIN)",
-    "Provider Organization Name (Legal Business Name)", "Provider Last Name (Legal Name)", "Provider First Name",
-    "Provider Middle Name", "Provider Name Prefix Text", "Provider Name Suffix Text", "Provider Credential Text",
-    "Provider Other Organization Name", "Provider Other Organization Name Type Code", "Provider Other Last Name",
-    "Provider Other First Name", "Provider Other Middle Name", "Provider Other Name Prefix Text",
-    "Provider Other Name Suffix Text", "Provider Other Credential Text", "Provider Other Last Name Type Code",
-    "Provider First Line Business Mailing Address", "Provider Second Line Business Mailing Address",
-    "Provider Business Mailing Address City Name", "Provider Business Mailing Address State Name",
-    "Provider Business Mailing Address Postal Code", "Provider Business Mailing Address Country Code (If outside U.S.)",
-    "Provider Business Mailing Address Telephone Number", "Provider Business Mailing Address Fax Number",
-    "Provider First Line Business Practice Location Address", "Provider Second Line Business Practice Location Address",
-    "Provider Business Practice Location Address City Name", "Provider Business Practice Location Address State Name",
-    "Provider Business Practice Location Address Postal Code",
-    "Provider Business Practice Location Address Country Code (If outside U.S.)",
-    "Provider Business Practice Location Address Telephone Number",
-    "Provider Business Practice Location Address Fax Number", "Provider Enumeration Date", "Last Update Date",
-    "NPI Deactivation Reason Code", "NPI Deactivation Date", "NPI Reactivation Date", "Provider Sex Code",
-    "Authorized Official Last Name", "Authorized Official First Name", "Authorized Official Middle Name",
-    "Authorized Official Title or Position", "Authorized Official Telephone Number"};
-static const char *const main_tail[] = {"Is Sole Proprietor", "Is Organization Subpart", "Parent Organization LBN",
-                                        "Parent Organization TIN", "Authorized Official Name Prefix Text",
-                                        "Authorized Official Name Suffix Text", "Authorized Official Credential Text"};
-
-int nm_nppes_main_header(nm_buf *out, int ncols) {
-    int rc = 0;
-    for (size_t i = 0; i < sizeof main_head / sizeof main_head[0]; i++)
-        rc |= nm_buf_printf(out, "%s\"%s\"", i ? "," : "",
-                            ncols == 329 && i == 41 ? "Provider Gender Code" : main_head[i]);
-    for (int i = 1; i <= NM_TAX_SLOTS; i++)
-        rc |= nm_buf_printf(out, ",\"Healthcare Provider Taxonomy Code_%d\",\"Provider License Number_%d\","
-                                 "\"Provider License Number State Code_%d\","
-                                 "\"Healthcare Provider Primary Taxonomy Switch_%d\"", i, i, i, i);
-    for (int i = 1; i <= 50; i++)
-        rc |= nm_buf_printf(out, ",\"Other Provider Identifier_%d\",\"Other Provider Identifier Type Code_%d\","
-                                 "\"Other Provider Identifier State_%d\",\"Other Provider Identifier Issuer_%d\"",
-                            i, i, i, i);
-    for (size_t i = 0; i < sizeof main_tail / sizeof main_tail[0]; i++) rc |= nm_buf_printf(out, ",\"%s\"", main_tail[i]);
-    for (int i = 1; i <= NM_TAX_SLOTS; i++) rc |= nm_buf_printf(out, ",\"Healthcare Provider Taxonomy Group_%d\"", i);
-    if (ncols != 329) rc |= nm_buf_printf(out, ",\"Certification Date\"");
-    rc |= nm_buf_putc(out, '\n');
-    return rc ? NM_E_NOMEM : 0;
-}
-
 /* ---- column maps ----------------------------------------------------------------- */
 
 enum { C_NONE, C_NPI, C_ENTITY, C_REPL, C_SEX, C_SOLE, C_DATE, C_MAIN, C_TAX, C_ITEM };
