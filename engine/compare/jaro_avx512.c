@@ -336,6 +336,68 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
     return g;
 }
 
+/* Runs of candidates <= 16 bytes in 16-bit lanes: the template's run mode,
+ * specialized with intrinsics end to end (lengths packed straight into
+ * lanes, no per-lane arrays), for the common name block. */
+size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
+                          const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o) {
+    if (lq > NM_JV_MAX_QUERY || cnt < 32) return 0;
+    const uint8_t *b8 = (const uint8_t *)bytes, *e8 = (const uint8_t *)end;
+    jv_core16_ctx core;
+    jv_core16_prep(&core, lq);
+    __m512i pm[NM_JV_MAX_QUERY];
+    const __m512i one = _mm512_set1_epi16(1), ones = _mm512_set1_epi16(-1), sixteen = _mm512_set1_epi32(16);
+    const __m512i lqv = _mm512_set1_epi16((short)lq), la = _mm512_set1_epi32((int)lq);
+    size_t g = 0;
+    for (; g + 32 <= cnt; g += 32) {
+        const uint32_t *of = offsets + base + g;
+        __m512i l0 = _mm512_sub_epi32(_mm512_loadu_si512(of + 1), _mm512_loadu_si512(of));
+        __m512i l1 = _mm512_sub_epi32(_mm512_loadu_si512(of + 17), _mm512_loadu_si512(of + 16));
+        if (_mm512_cmpgt_epu32_mask(l0, sixteen) | _mm512_cmpgt_epu32_mask(l1, sixteen)) break;
+        __m512i lenv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(l0)),
+                                          _mm512_cvtepi32_epi16(l1), 1);
+        int fast = (size_t)(e8 - (b8 + of[31])) >= 16;
+        jv_pm_build(b8, of, fast, e8, 16, q, lq, pm);
+        /* r = max(floor(max(lc, lq) / 2) - 1, 0); positions past the length
+         * start out taken (lenmask = bits below lc). */
+        __m512i rv = _mm512_subs_epu16(_mm512_srli_epi16(_mm512_max_epu16(lenv, lqv), 1), one);
+        __m512i lenmask = _mm512_andnot_si512(_mm512_sllv_epi16(ones, lenv), ones);
+        jv_v16 mv, tv;
+        jv_core16(&core, pm, lq, (jv_v16)rv, (jv_v16)lenmask, &mv, &tv);
+        __m512i mcnt = (__m512i)mv, th = _mm512_srli_epi16((__m512i)tv, 1), pre = _mm512_setzero_si512();
+        __mmask32 run = ~(__mmask32)0;
+        for (uint32_t i = 0; i < lq && i < 4; i++) {
+            run &= _mm512_test_epi16_mask(_mm512_and_si512(pm[i], lenmask), _mm512_set1_epi16((short)(1 << i)));
+            pre = _mm512_mask_add_epi16(pre, run, pre, one);
+        }
+        if (o->parts) {
+            uint16_t lbA[32], ma[32], ta[32], pa[32];
+            _mm512_storeu_si512(lbA, lenv);
+            _mm512_storeu_si512(ma, mcnt);
+            _mm512_storeu_si512(ta, th);
+            _mm512_storeu_si512(pa, pre);
+            for (size_t z = 0; z < 32; z++) {
+                nm_jaro_parts *p = &o->parts[base + g + z];
+                p->la = lq;
+                p->lb = lbA[z];
+                p->m = ma[z];
+                p->t_half = ta[z];
+                p->prefix = pa[z];
+            }
+            continue;
+        }
+        double sa[32] __attribute__((aligned(64)));
+        uint8_t lv[32] __attribute__((aligned(64)));
+#define JV_HALF(v, h) _mm512_cvtepu16_epi32(h ? _mm512_extracti64x4_epi64((v), 1) : _mm512_castsi512_si256(v))
+        jv_finish_x16(la, JV_HALF(lenv, 0), JV_HALF(mcnt, 0), JV_HALF(th, 0), JV_HALF(pre, 0), o, sa, lv);
+        jv_finish_x16(la, JV_HALF(lenv, 1), JV_HALF(mcnt, 1), JV_HALF(th, 1), JV_HALF(pre, 1), o, sa + 16, lv + 16);
+#undef JV_HALF
+        if (o->jw) memcpy(o->jw + base + g, sa, sizeof sa);
+        else memcpy(o->level + base + g, lv, sizeof lv);
+    }
+    return g;
+}
+
 size_t nm_jv_lanes_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
                           const uint32_t *offsets, const uint32_t *idx, size_t base, size_t cnt, int lw,
                           const nm_jv_out *o) {

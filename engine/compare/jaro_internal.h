@@ -63,5 +63,9 @@ nm_jv_kernel_fn nm_jv_lanes_avx512;
  * that is short or holds a longer candidate. Returns the number done. */
 size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
                          const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o);
+/* AVX-512 only: the same for groups of 32 candidates of at most 16 bytes in
+ * 16-bit lanes (lq <= NM_JV_MAX_QUERY). */
+size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
+                          const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o);
 
 #endif
