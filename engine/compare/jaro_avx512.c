@@ -204,6 +204,22 @@ static inline void jv_finish16(uint32_t lq, jv_v16 lenv, jv_v16 mv, jv_v16 thv, 
 #define JV_S int64_t
 #include "compare/jaro_simd_tmpl.h"
 
+/* The parts of a full run group, from lanes of lw = 8 or 16 bits. */
+static void jv_store_parts(nm_jaro_parts *out, uint32_t lq, __m512i lenv, __m512i m, __m512i th, __m512i pre,
+                           int lw) {
+    uint8_t a[4][64];
+    _mm512_storeu_si512(a[0], lenv);
+    _mm512_storeu_si512(a[1], m);
+    _mm512_storeu_si512(a[2], th);
+    _mm512_storeu_si512(a[3], pre);
+    size_t nl = lw == 8 ? 64 : 32;
+    for (size_t z = 0; z < nl; z++) {
+        uint32_t v[4];
+        for (int f = 0; f < 4; f++) v[f] = lw == 8 ? a[f][z] : (uint32_t)(a[f][2 * z] | a[f][2 * z + 1] << 8);
+        out[z] = (nm_jaro_parts){.la = lq, .lb = v[0], .m = v[1], .t_half = v[2], .prefix = v[3]};
+    }
+}
+
 /* ---------------- 8-bit lanes: 64 candidates of <= 8 bytes ----------------
  * For runs of short names (a block sorted by length puts them together) the
  * same algorithm runs on 64 byte lanes: twice the pairs per instruction.
@@ -302,19 +318,7 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
         __m512i th = _mm512_and_si512(_mm512_srli_epi16(tcnt, 1), seven_f);
 
         if (o->parts) {
-            uint8_t la[64], ma[64], ta[64], pa[64];
-            _mm512_storeu_si512(la, lenv);
-            _mm512_storeu_si512(ma, mcnt);
-            _mm512_storeu_si512(ta, th);
-            _mm512_storeu_si512(pa, pre);
-            for (size_t z = 0; z < 64; z++) {
-                nm_jaro_parts *p = &o->parts[base + g + z];
-                p->la = lq;
-                p->lb = la[z];
-                p->m = ma[z];
-                p->t_half = ta[z];
-                p->prefix = pa[z];
-            }
+            jv_store_parts(o->parts + base + g, lq, lenv, mcnt, th, pre, 8);
             continue;
         }
         double sa[64] __attribute__((aligned(64)));
@@ -371,19 +375,7 @@ size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, cons
             pre = _mm512_mask_add_epi16(pre, run, pre, one);
         }
         if (o->parts) {
-            uint16_t lbA[32], ma[32], ta[32], pa[32];
-            _mm512_storeu_si512(lbA, lenv);
-            _mm512_storeu_si512(ma, mcnt);
-            _mm512_storeu_si512(ta, th);
-            _mm512_storeu_si512(pa, pre);
-            for (size_t z = 0; z < 32; z++) {
-                nm_jaro_parts *p = &o->parts[base + g + z];
-                p->la = lq;
-                p->lb = lbA[z];
-                p->m = ma[z];
-                p->t_half = ta[z];
-                p->prefix = pa[z];
-            }
+            jv_store_parts(o->parts + base + g, lq, lenv, mcnt, th, pre, 16);
             continue;
         }
         double sa[32] __attribute__((aligned(64)));
