@@ -204,6 +204,19 @@ static inline void jv_finish16(uint32_t lq, jv_v16 lenv, jv_v16 mv, jv_v16 thv, 
 #define JV_S int64_t
 #include "compare/jaro_simd_tmpl.h"
 
+/* Common prefix (<= 4) of every lane at once: bit i of PM[q[i]] for i < 4,
+ * gathered into one 4-bit value per lane (rows past lq are zero), whose
+ * count of trailing ones a 16-entry vpshufb table gives. Works for 8- and
+ * 16-bit lanes (the value sits in the low byte). */
+static inline __m512i jv_prefix4(const __m512i *pm, __m512i lenmask) {
+    const __m512i tz1 = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 0, 2, 0, 1, 0, 3, 0, 1, 0, 2, 0, 1, 0, 4));
+    __m512i p = _mm512_and_si512(pm[0], _mm512_set1_epi8(1));
+    p = _mm512_ternarylogic_epi64(p, pm[1], _mm512_set1_epi8(2), 0xF8); /* p | (b & c) */
+    p = _mm512_ternarylogic_epi64(p, pm[2], _mm512_set1_epi8(4), 0xF8);
+    p = _mm512_ternarylogic_epi64(p, pm[3], _mm512_set1_epi8(8), 0xF8);
+    return _mm512_shuffle_epi8(tz1, _mm512_and_si512(p, lenmask));
+}
+
 /* The parts of a full run group, from lanes of lw = 8 or 16 bits. */
 static void jv_store_parts(nm_jaro_parts *out, uint32_t lq, __m512i lenv, __m512i m, __m512i th, __m512i pre,
                            int lw) {
@@ -239,6 +252,7 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
     if (lq > 32 || cnt < 64) return 0;
     const uint8_t *b8 = (const uint8_t *)bytes, *e8 = (const uint8_t *)end;
     __m512i tab[32], pm[32];
+    pm[0] = pm[1] = pm[2] = pm[3] = _mm512_setzero_si512(); /* rows past lq < 4 stay 0 */
     __mmask64 hits[32];
     /* tab[j][r] = bits [j - r, j + r] of a byte, for r = 0..15 in every
      * 128-bit lane (vpshufb looks up within lanes). */
@@ -310,11 +324,7 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
             tcnt = _mm512_mask_add_epi8(tcnt, miss, tcnt, one);
             rest = _mm512_mask_sub_epi8(rest, hits[j], rest, low);
         }
-        __mmask64 run = ~(__mmask64)0;
-        for (uint32_t i = 0; i < lq && i < 4; i++) {
-            run &= _mm512_test_epi8_mask(_mm512_and_si512(pm[i], lenmask), _mm512_set1_epi8((char)(1 << i)));
-            pre = _mm512_mask_add_epi8(pre, run, pre, one);
-        }
+        pre = jv_prefix4(pm, lenmask);
         __m512i th = _mm512_and_si512(_mm512_srli_epi16(tcnt, 1), seven_f);
 
         if (o->parts) {
@@ -350,6 +360,7 @@ size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, cons
     jv_core16_ctx core;
     jv_core16_prep(&core, lq);
     __m512i pm[NM_JV_MAX_QUERY];
+    pm[0] = pm[1] = pm[2] = pm[3] = _mm512_setzero_si512(); /* rows past lq < 4 stay 0 */
     const __m512i one = _mm512_set1_epi16(1), ones = _mm512_set1_epi16(-1), sixteen = _mm512_set1_epi32(16);
     const __m512i lqv = _mm512_set1_epi16((short)lq), la = _mm512_set1_epi32((int)lq);
     size_t g = 0;
@@ -368,12 +379,9 @@ size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, cons
         __m512i lenmask = _mm512_andnot_si512(_mm512_sllv_epi16(ones, lenv), ones);
         jv_v16 mv, tv;
         jv_core16(&core, pm, lq, (jv_v16)rv, (jv_v16)lenmask, &mv, &tv);
-        __m512i mcnt = (__m512i)mv, th = _mm512_srli_epi16((__m512i)tv, 1), pre = _mm512_setzero_si512();
-        __mmask32 run = ~(__mmask32)0;
-        for (uint32_t i = 0; i < lq && i < 4; i++) {
-            run &= _mm512_test_epi16_mask(_mm512_and_si512(pm[i], lenmask), _mm512_set1_epi16((short)(1 << i)));
-            pre = _mm512_mask_add_epi16(pre, run, pre, one);
-        }
+        __m512i mcnt = (__m512i)mv, th = _mm512_srli_epi16((__m512i)tv, 1);
+        /* 16-bit lanes: the high byte of each lane must not feed vpshufb. */
+        __m512i pre = jv_prefix4(pm, _mm512_and_si512(lenmask, _mm512_set1_epi16(0x0F)));
         if (o->parts) {
             jv_store_parts(o->parts + base + g, lq, lenv, mcnt, th, pre, 16);
             continue;
