@@ -138,10 +138,13 @@ static inline void jv_finish_x16(__m512i la, __m512i lb, __m512i m, __m512i th, 
         _mm512_store_pd(sa + 8, hi);
     } else {
         __m512i lvl = _mm512_set1_epi32(o->nthr), num100 = _mm512_mullo_epi32(num, _mm512_set1_epi32(100));
+        __mmask16 nz = (__mmask16)~mz;
         for (int t = o->nthr - 1; t >= 0; t--) {
-            __mmask16 ge = _mm512_mask_cmpge_epi32_mask((__mmask16)~mz, num100,
-                                                        _mm512_mullo_epi32(den, _mm512_set1_epi32(o->thr[t])));
-            if (o->thr[t] == 0) ge |= mz;
+            if (o->thr[t] == 0) { /* every score reaches 0 */
+                lvl = _mm512_set1_epi32(t);
+                continue;
+            }
+            __mmask16 ge = _mm512_mask_cmpge_epi32_mask(nz, num100, _mm512_mullo_epi32(den, _mm512_set1_epi32(o->thr[t])));
             lvl = _mm512_mask_mov_epi32(lvl, ge, _mm512_set1_epi32(t));
         }
         _mm_store_si128((__m128i *)lv, _mm512_cvtepi32_epi8(lvl));
