@@ -1,10 +1,12 @@
-/* Jaro-Winkler one-against-many kernel, AVX-512 (F/BW/VL): 32 candidates of
- * <= 16 bytes per 512-bit vector (16 of <= 32, 8 of <= 64). The lane logic is
- * shared with AVX2 in jaro_simd_tmpl.h; this file supplies the two steps that
- * need byte-level instructions: loading candidates into slots (masked loads
- * near the batch's end, so nothing past it is read) and the pattern-match rows, where one vpcmpeqb of a
- * query byte against 64 staged bytes yields a 64-bit mask whose bits are
- * already the lanes' position bits. */
+/* Jaro-Winkler one-against-many kernels, AVX-512 (F/BW/VL): 32 candidates
+ * of <= 16 bytes per 512-bit vector (16 of <= 32, 8 of <= 64), and 64 of
+ * <= 8 bytes in byte lanes for runs of short names. The lane logic for the
+ * general case is shared with AVX2 in jaro_simd_tmpl.h; this file supplies
+ * the byte-level steps (slot loads, masked near the batch's end so nothing
+ * past it is read; pattern-match rows, where one vpcmpeqb of a query byte
+ * against 64 slot bytes yields a 64-bit mask whose bits are already the
+ * lanes' position bits) and hand-scheduled run kernels for 8- and 16-bit
+ * lanes, the hot case of name blocks. */
 #include <immintrin.h>
 #include <string.h>
 #include "compare/jaro_internal.h"
