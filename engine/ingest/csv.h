@@ -35,16 +35,19 @@ enum {
 typedef struct nm_csv_field {
     const char *p;       /* contents, quotes stripped (still escaped if NM_CSV_ESCAPED) */
     uint32_t len;
-    uint32_t col;        /* 1-based byte column of the field's first byte in its line */
+    uint32_t col;        /* 1-based byte column of the field's first byte in its line (its opening quote if quoted) */
     uint32_t flags;
 } nm_csv_field;
 
 typedef struct nm_csv_row {
     uint64_t line;          /* 1-based line number in the file */
-    uint32_t nfields;
+    uint32_t nfields;       /* all fields of the row (only max_fields are in f); 0 for a bad row */
     const nm_csv_field *f;  /* valid only during the callback */
     int error;              /* NM_R_COUNT if fine, else NM_R_UNBALANCED_QUOTE or NM_R_NUL_BYTE */
-    uint32_t error_col;     /* 1-based column of the problem */
+    uint32_t error_col;     /* 1-based column of the first problem reading left to right: a quote
+                               inside an unquoted field, the byte after a closing quote that is not a
+                               delimiter (the closing quote's column), the opening quote of a field
+                               still open at the line end, or a NUL byte */
 } nm_csv_row;
 
 typedef struct nm_csv_opts {
@@ -59,6 +62,11 @@ typedef struct nm_csv nm_csv;
 /* Open a file ("-" for stdin; .zst or any zstd-framed file is decompressed)
  * and read its header row. An empty file fails with NM_E_FORMAT. */
 int nm_csv_open(const char *path, const nm_csv_opts *opts, nm_csv **out, nm_err *err);
+/* Same over bytes already in memory (tests, fuzzing, benches, embedded
+ * tables). `data` is borrowed: it must stay valid and unchanged until
+ * nm_csv_close; `name` is only used in messages (NULL: "<memory>"). */
+int nm_csv_open_memory(const char *data, size_t len, const char *name, const nm_csv_opts *opts,
+                       nm_csv **out, nm_err *err);
 void nm_csv_close(nm_csv *c);
 const char *nm_csv_path(const nm_csv *c);
 
@@ -82,6 +90,11 @@ typedef struct nm_csv_consumer {
     int max_chunks;         /* upper bound on chunks per block the consumer prepared for (>= 1) */
 } nm_csv_consumer;
 
+/* A block is split into min(max_chunks, threads) chunks (fewer if it has
+ * too few lines), so chunk indexes run 0..nchunks-1 with nchunks <=
+ * max_chunks. Empty lines are skipped (not rows). Returns 0, a negative
+ * NM_E_* code (I/O, corrupt .zst, memory; detail in err) or the nonzero
+ * code a callback returned. */
 int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err);
 
 /* Sequential reading, for small files (companion files, lists, tests):
@@ -89,12 +102,14 @@ int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err);
  * until the next call. Do not mix with nm_csv_scan on one nm_csv. */
 int nm_csv_next(nm_csv *c, nm_csv_row *row, nm_err *err);
 
-/* Copy a field's value to dst (cap bytes) with "" collapsed; returns its length. */
+/* Copy a field's value to dst (cap bytes) with "" collapsed; returns its length.
+ * Writes at most cap - 1 bytes and a NUL (cap >= len + 1 always suffices). */
 size_t nm_csv_unescape(const nm_csv_field *f, char *dst, size_t cap);
 
 /* Make a field's bytes valid UTF-8 into dst: valid UTF-8 is copied; otherwise
  * each byte >= 0x80 is read as Windows-1252/Latin-1 and encoded. Returns the
- * output length and sets *was_valid. dst needs cap >= 3 * len + 1. */
+ * output length and sets *was_valid. dst needs cap >= 3 * len + 1 (with less,
+ * the output stops before the character that does not fit; always NUL-ended). */
 size_t nm_csv_to_utf8(const char *p, size_t len, char *dst, size_t cap, int *was_valid);
 
 /* Bytes of input read so far (uncompressed). */
@@ -106,5 +121,15 @@ uint64_t nm_csv_bytes_read(const nm_csv *c);
 typedef void (*nm_csv_classify_fn)(const char *p, char delim, uint64_t *quote, uint64_t *delim_mask,
                                    uint64_t *lf);
 nm_csv_classify_fn nm_csv_classify_for(int simd_level);
+
+/* The classification the scanner really runs (an extension of the above):
+ * besides quote / delimiter / LF it flags CR (dropped before LF), NUL bytes
+ * (rows are rejected) and bytes >= 0x80 (fields get NM_CSV_HIGHBIT).
+ * Identical at every level. */
+typedef struct nm_csv_masks {
+    uint64_t quote, delim, lf, cr, nul, high;
+} nm_csv_masks;
+typedef void (*nm_csv_classify_ext_fn)(const char *p, char delim, nm_csv_masks *m);
+nm_csv_classify_ext_fn nm_csv_classify_ext_for(int simd_level);
 
 #endif

@@ -96,6 +96,10 @@ typedef struct nm_address {
  * SUITE/#->STE/# unit, P.O. BOX/POB/POST OFFICE BOX->PO BOX, FIRST->1ST.
  * Returns 0, or NM_E_ARG when nothing usable remains. */
 NM_API int nm_normalize_address(const char *line1, size_t n1, const char *line2, size_t n2, nm_address *out);
+/* The identifier of the last secondary unit in a normalized unit string:
+ * "STE 300" -> "300", "# 4B" and "APT 4B" -> "4B", "" -> "". Pointer into
+ * `unit` (or static ""); compare ids when designators may differ. */
+NM_API const char *nm_address_unit_id(const char *unit);
 
 /* ---- phones, ZIP codes, e-mail, dates ---- */
 

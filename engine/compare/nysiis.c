@@ -1,0 +1,204 @@
+/* NYSIIS, the New York State Identification and Intelligence System code
+ * (R. L. Taft, "Name Search Techniques", 1970), original version:
+ *  1. rewrite the start: MAC -> MCC, KN -> NN, K -> C, PH/PF -> FF, SCH -> SSS;
+ *  2. rewrite the end: EE/IE -> Y, DT/RT/RD/NT/ND -> D;
+ *  3. the key starts with the first letter;
+ *  4. every further letter is translated in context - EV -> AF, other vowels
+ *     -> A, Q -> G, Z -> S, M -> N, KN -> N, K -> C, SCH -> SSS, PH -> FF,
+ *     H -> the previous letter unless it sits between vowels, W after a vowel
+ *     -> the previous letter - and written back into the name, so a rewrite
+ *     of several letters (SSS, FF, AF) is seen by the following positions;
+ *  5. a translated letter equal to the translated previous letter is not
+ *     added again;
+ *  6. drop a final S, turn a final AY into Y, drop a final A;
+ *  7. the original cuts the key to 6 characters (max_len 6).
+ * This is also what Apache Commons Codec (strict and full modes) and
+ * jellyfish (untruncated) compute. Deliberate difference: step 6 never
+ * removes the first character, so a name with letters always has a code
+ * (Commons turns "AS" into ""; we return "A").
+ *
+ * Names of up to NY_BUF letters are copied (letters only, upper-cased) to a
+ * stack buffer and rewritten in place; longer inputs are streamed through
+ * the same three-letter window straight from the input, so any length is
+ * encoded without allocation. Bytes that are not ASCII letters are skipped,
+ * lower case is folded, nothing is read past n. */
+#include "compare/phonetic.h"
+#include <stdint.h>
+#include "npimatch/compare.h"
+
+#define NY_BUF 64
+
+#define NY_ROWS(X)                                                                                    \
+    X('A') X('B') X('C') X('D') X('E') X('F') X('G') X('H') X('I') X('J') X('K') X('L') X('M') X('N') \
+    X('O') X('P') X('Q') X('R') X('S') X('T') X('U') X('V') X('W') X('X') X('Y') X('Z')
+#define NY_UP(c) [c] = c, [c + 32] = c,
+static const char ny_up[256] = {NY_ROWS(NY_UP)};   /* letter -> upper case, else 0 */
+
+/* Step 4's context-free translations (vowels -> A, Q -> G, Z -> S, M -> N,
+ * K -> C), identity for the other letters; index 0 (past the end) gives 0. */
+#define NY_SIMPLE(c) [c] = (c == 'E' || c == 'I' || c == 'O' || c == 'U') ? 'A' \
+                         : c == 'Q' ? 'G' : c == 'Z' ? 'S' : c == 'M' ? 'N' : c == 'K' ? 'C' : c,
+static const unsigned char ny_simple[128] = {NY_ROWS(NY_SIMPLE)};
+static const unsigned char ny_isvowel[128] = {['A'] = 1, ['E'] = 1, ['I'] = 1, ['O'] = 1, ['U'] = 1};
+
+/* Step 4 at one position, without data-dependent branches (name letters
+ * are unpredictable, so mispredictions would dominate). The window packs
+ * the current letter and the next two in one word (cur | next << 8 |
+ * after << 16) so that the two- and three-letter rules are one compare
+ * each; the rewritten window (SSS, FF, AF written into the next letters)
+ * is returned with the translation t and whether t is a vowel. */
+#define NY_W2(a, b) ((uint32_t)(a) | (uint32_t)(b) << 8)
+#define NY_W3(a, b, c) (NY_W2(a, b) | (uint32_t)(c) << 16)
+typedef struct ny_res {
+    uint32_t win;
+    int t, t_vowel;
+} ny_res;
+
+static inline ny_res ny_step(int prev, int prev_vowel, uint32_t win) {
+    int cur = (int)(win & 0xFF), next = (int)(win >> 8 & 0xFF);
+    uint32_t two = win & 0xFFFF;
+    int kn = two == NY_W2('K', 'N'), ph = two == NY_W2('P', 'H'), ev = two == NY_W2('E', 'V');
+    int sch = (win & 0xFFFFFF) == NY_W3('S', 'C', 'H');
+    /* Bitwise & and | (not && and ||): fewer branches. */
+    int copy = ((cur == 'H') & !(prev_vowel & ny_isvowel[next])) | ((cur == 'W') & prev_vowel);
+    int t = ny_simple[cur];
+    t = kn ? 'N' : t;
+    t = ph ? 'F' : t;
+    ny_res r;
+    r.t = copy ? prev : t;
+    /* Vowel-ness of t from cur's table entry, not from a load of t. */
+    r.t_vowel = copy ? prev_vowel : ((kn | ph) ? 0 : ny_isvowel[ny_simple[cur]]);
+    uint32_t fix = sch ? NY_W3(0, 'S', 'S') : (ph | ev) ? NY_W2(0, 'F') : 0;
+    uint32_t keep = sch ? 0xFF : (ph | ev) ? 0xFF00FF : 0xFFFFFF;
+    r.win = (win & keep) | fix;
+    return r;
+}
+
+/* Step 5: the key's character is always written - at min(K, store), where
+ * out[store] is scratch until the final NUL, and in a 4-slot ring that keeps
+ * the key's last characters for step 6 - and counted when it differs from
+ * the previous translated letter. Then the window takes in `in`. */
+#define NY_EMIT(r, in)                                            \
+    do {                                                          \
+        out[K < store ? K : store] = (char)(r).t;                 \
+        ring[K & 3] = (char)(r).t;                                \
+        K += (size_t)((r).t != prev);                             \
+        prev = (r).t;                                             \
+        pvow = (r).t_vowel;                                       \
+        win = (r).win >> 8 | (uint32_t)(unsigned char)(in) << 16; \
+    } while (0)
+
+/* Steps 1-2 on the first three letters h (in place) and the last two;
+ * returns the letter that replaces the last two (0: none). */
+static char ny_edges(char h[3], size_t L, char y0, char y1) {
+    if (L >= 3 && h[0] == 'M' && h[1] == 'A' && h[2] == 'C') h[1] = 'C';
+    else if (L >= 2 && h[0] == 'K' && h[1] == 'N') h[0] = 'N';
+    else if (h[0] == 'K') h[0] = 'C';
+    else if (L >= 2 && h[0] == 'P' && (h[1] == 'H' || h[1] == 'F')) h[1] = 'F', h[0] = 'F';
+    else if (L >= 3 && h[0] == 'S' && h[1] == 'C' && h[2] == 'H') h[1] = 'S', h[2] = 'S';
+    if (L < 2) return 0;
+    char a = L - 2 < 3 ? h[L - 2] : y0;   /* the last two letters as step 1 left them */
+    char b = L - 1 < 3 ? h[L - 1] : y1;
+    if ((a == 'E' || a == 'I') && b == 'E') return 'Y';
+    if (b == 'T' && (a == 'D' || a == 'R' || a == 'N')) return 'D';
+    if (b == 'D' && (a == 'R' || a == 'N')) return 'D';
+    return 0;
+}
+
+/* The next letter of s from byte *pos (0 at the end). */
+static inline char ny_stream(const char *s, size_t n, size_t *pos) {
+    while (*pos < n) {
+        char c = ny_up[(unsigned char)s[(*pos)++]];
+        if (c) return c;
+    }
+    return 0;
+}
+
+size_t nm_nysiis_impl(const char *s, size_t n, int max_len, char *out, size_t cap, int force_stream) {
+    if (cap == 0) return 0;
+    char buf[NY_BUF + 4];
+    size_t L = 0;
+    for (size_t i = 0; i < n; i++) {   /* count the letters, copy the first NY_BUF */
+        char c = ny_up[(unsigned char)s[i]];
+        buf[L < NY_BUF ? L : NY_BUF] = c;   /* slot NY_BUF is scratch */
+        L += c != 0;
+    }
+    if (L == 0) {
+        out[0] = 0;
+        return 0;
+    }
+    int buffered = L <= NY_BUF && !force_stream;
+    char y[2] = {0, 0};   /* the last two letters */
+    if (L <= NY_BUF) {
+        y[0] = L >= 2 ? buf[L - 2] : 0;
+        y[1] = buf[L - 1];
+    } else {
+        for (size_t e = n, got = 0; got < 2;) {
+            char c = ny_up[(unsigned char)s[--e]];
+            if (c) y[1 - got++] = c;
+        }
+    }
+    char h[3];
+    for (size_t k = 0; k < 3; k++) h[k] = k < L ? buf[k] : 0;
+    char tail = ny_edges(h, L, y[0], y[1]);
+    size_t len = tail ? L - 1 : L;   /* letters after step 2 */
+
+    size_t store = cap - 1;
+    if (max_len > 0 && (size_t)max_len < store) store = (size_t)max_len;
+    out[0] = h[0];   /* the key starts with the first letter (step 3) */
+    size_t K = 1;
+    int prev = h[0], pvow = ny_isvowel[(unsigned char)h[0]];
+    char ring[4] = {(char)prev, 0, 0, 0};
+    uint32_t win;   /* letters i, i+1, i+2 */
+    if (buffered) {
+        for (size_t k = 0; k < 3 && k < L; k++) buf[k] = h[k];
+        if (tail) buf[L - 2] = tail;
+        buf[len] = buf[len + 1] = buf[len + 2] = buf[len + 3] = 0;
+        win = NY_W3(buf[1], buf[2], buf[3]);
+        for (size_t i = 1; i < len; i++) {
+            ny_res r = ny_step(prev, pvow, win);
+            NY_EMIT(r, buf[i + 3]);
+        }
+    } else {
+        /* Letter j after steps 1-2: 0 past the end, the step-2 letter at
+         * L - 2, h[j] for the first three, else the input's next letter. */
+#define NY_LETTER(j, c) ((j) >= len ? 0 : (tail && (j) == L - 2) ? tail : (j) < 3 ? h[(j)] : (c))
+        size_t pos = 0;
+        char w[4];
+        for (size_t j = 0; j < 4; j++) {
+            char c = ny_stream(s, n, &pos);
+            w[j] = (char)NY_LETTER(j, c);
+        }
+        win = NY_W3((unsigned char)w[1], (unsigned char)w[2], (unsigned char)w[3]);
+        for (size_t i = 1; i < len; i++) {
+            ny_res r = ny_step(prev, pvow, win);
+            char c = ny_stream(s, n, &pos);
+            NY_EMIT(r, NY_LETTER(i + 3, c));
+        }
+#undef NY_LETTER
+    }
+
+    /* Step 6 on the key's last characters; never remove the first one. */
+    size_t F = K;
+    int k1 = ring[(K - 1) & 3], k2 = K > 1 ? ring[(K - 2) & 3] : 0, k3 = K > 2 ? ring[(K - 3) & 3] : 0;
+    int final_y = 0;
+    if (F > 1 && k1 == 'S') {
+        F--;
+        k1 = k2;
+        k2 = k3;
+    }
+    if (F > 2 && k2 == 'A' && k1 == 'Y') {
+        F--;
+        final_y = 1;
+    } else if (F > 1 && k1 == 'A') {
+        F--;
+    }
+    size_t outlen = F < store ? F : store;
+    if (final_y && F - 1 < outlen) out[F - 1] = 'Y';
+    out[outlen] = 0;
+    return outlen;
+}
+
+size_t nm_nysiis(const char *s, size_t n, int max_len, char *out, size_t cap) {
+    return nm_nysiis_impl(s, n, max_len, out, cap, 0);
+}

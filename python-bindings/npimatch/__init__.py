@@ -1,0 +1,45 @@
+"""npimatch: identity resolution and NPI matching, Python bindings.
+
+Vectorised over pyarrow, pandas, polars, numpy and list inputs with no
+per-row Python work; strings are read in place through the Arrow PyCapsule
+interface and results come back as Arrow data (see npimatch._io for the
+input and output rules).
+"""
+from ._npimatch import (
+    BadRowsError,
+    Column,
+    CorruptError,
+    FormatError,
+    NotFoundError,
+    NpimatchError,
+    NpimatchIOError,
+    RegistryClosedError,
+    UnsupportedError,
+    VersionError,
+    simd_level,
+)
+from .compare import jaro, jaro_winkler, levenshtein, osa
+from .normalize import (
+    double_metaphone,
+    normalize_address,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    normalize_text,
+    normalize_zip,
+    nysiis,
+    parse_date,
+    soundex,
+)
+from .registry import Registry
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BadRowsError", "Column", "CorruptError", "FormatError", "NotFoundError", "NpimatchError",
+    "NpimatchIOError", "RegistryClosedError", "UnsupportedError", "VersionError", "simd_level",
+    "jaro", "jaro_winkler", "levenshtein", "osa",
+    "double_metaphone", "normalize_address", "normalize_email", "normalize_name", "normalize_phone",
+    "normalize_text", "normalize_zip", "nysiis", "parse_date", "soundex",
+    "Registry",
+]

@@ -1,0 +1,115 @@
+"""The NPPES registry: build it from the CMS files, save and load snapshots,
+look providers up by NPI."""
+from __future__ import annotations
+
+import json
+import os
+
+from . import _npimatch as _c
+from ._io import _optional
+
+
+def _fspath(p) -> str:
+    p = os.fspath(p)
+    return os.fsdecode(p) if isinstance(p, bytes) else p
+
+
+class Registry:
+    """An in-memory NPPES registry held by the engine.
+
+    Use ``Registry.build(paths)`` on the CMS files (npidata, othername, pl,
+    deactivation list; plain or .zst) or ``Registry.load(snapshot)``. Close it
+    with ``close()`` or a ``with`` block to free its memory at once; any call
+    on a closed registry raises :class:`npimatch.RegistryClosedError`.
+    """
+
+    __slots__ = ("_h", "build_stats", "build_report")
+
+    def __init__(self, _handle, build_stats=None, build_report=""):
+        if not isinstance(_handle, _c._Registry):
+            raise TypeError("use Registry.build(...) or Registry.load(...)")
+        self._h = _handle
+        self.build_stats = build_stats or {}
+        self.build_report = build_report
+
+    @classmethod
+    def build(cls, paths, out=None, *, strict=False, threads=0):
+        """Build from NPPES files, in order (later rows replace earlier ones
+        by NPI). ``out``: also save a snapshot there. Bad rows are counted in
+        ``build_stats`` and described in ``build_report`` (file:line:col:
+        reason, never field contents); ``strict=True`` makes them fatal."""
+        if isinstance(paths, (str, bytes, os.PathLike)):
+            paths = [paths]
+        paths = tuple(_fspath(p) for p in paths)
+        outp = None if out is None else _fspath(out)
+        h, stats, report = _c._registry_build(paths, outp, bool(strict), int(threads))
+        return cls(h, stats, report)
+
+    @classmethod
+    def load(cls, path):
+        """Load a snapshot written by ``save`` or ``build(..., out=...)``."""
+        return cls(_c._registry_load(_fspath(path)))
+
+    def save(self, path):
+        """Write a snapshot atomically."""
+        self._h.save(_fspath(path))
+
+    def info(self) -> dict:
+        """Provider, taxonomy and memory counts."""
+        return self._h.info()
+
+    def __len__(self):
+        return len(self._h)
+
+    def __contains__(self, npi):
+        return self._h.find(npi) >= 0
+
+    def lookup(self, npis, *, as_="arrow"):
+        """Providers by NPI (int or 10-digit str), one row per requested NPI
+        in order; NPIs not in the registry give an all-null row.
+
+        ``as_``: "arrow" (pyarrow Table, the default when pyarrow is
+        installed), "pandas" (DataFrame) or "records" (list of dict, None for
+        absent NPIs). A single NPI gives a dict (or None)."""
+        if isinstance(npis, (int, str)):
+            (j,) = self._h.lookup_json([npis])
+            return None if j is None else json.loads(j)
+        for conv in ("to_pylist", "tolist", "to_list"):  # pyarrow, numpy/pandas, polars
+            if hasattr(npis, conv):
+                npis = getattr(npis, conv)()
+                break
+        rows = [None if j is None else json.loads(j) for j in self._h.lookup_json(npis)]
+        if as_ == "records":
+            return rows
+        if as_ == "pandas":
+            pd = _optional("pandas")
+            if pd is None:
+                raise ImportError("as_='pandas' needs pandas")
+            return pd.DataFrame.from_records([r or {} for r in rows])
+        if as_ != "arrow":
+            raise ValueError("as_ must be 'arrow', 'pandas' or 'records'")
+        pa = _optional("pyarrow")
+        if pa is None:
+            raise ImportError("as_='arrow' needs pyarrow; use as_='records' or install pyarrow")
+        return pa.Table.from_pylist([r or {} for r in rows])
+
+    def close(self):
+        """Free the registry now (idempotent)."""
+        self._h.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._h.closed
+
+    def __enter__(self):
+        if self._h.closed:
+            raise _c.RegistryClosedError("the registry is closed")
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        if self._h.closed:
+            return "<npimatch.Registry (closed)>"
+        return f"<npimatch.Registry providers={len(self._h)}>"

@@ -1,0 +1,116 @@
+/* nmpy.h - internals shared by the files of the npimatch C extension.
+ *
+ *   _npimatch.c  module init, exceptions, the chunked GIL-free run loop
+ *   strcol.c     string columns in: Arrow PyCapsules (u, U, vu, dictionary),
+ *                lists/tuples of str, scalars; read in place, never copied
+ *   column.c     result columns out: builders and the Column type, which
+ *                exports itself through the Arrow PyCapsule interface and
+ *                the buffer protocol
+ *   kernels.c    the vectorised comparators and normalizers
+ *   registry.c   the Registry type (nm_registry)
+ *
+ * Built against the Stable ABI (Py_LIMITED_API 3.11, set by CMake). */
+#ifndef NMPY_H
+#define NMPY_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "arrow_c.h"
+#include "npimatch/error.h"
+
+/* ---------- errors (_npimatch.c) ---------- */
+
+extern PyObject *nmpy_Error;          /* npimatch.NpimatchError */
+extern PyObject *nmpy_ClosedError;    /* npimatch.RegistryClosedError */
+/* Raise the exception class for an engine status code, with the engine's
+ * message (err may be NULL: nm_strerror(code) is used). Returns NULL. */
+PyObject *nmpy_raise(int code, const nm_err *err);
+
+/* ---------- chunked execution (_npimatch.c) ---------- */
+
+/* Run fn(ctx, lo, hi) over [0, n) in chunks. Large inputs run without the
+ * GIL; between chunks the GIL is taken back and pending signals are handled,
+ * so Ctrl-C stops a long call within one chunk. Returns 0, or -1 with a
+ * Python exception set (KeyboardInterrupt, or MemoryError when fn set
+ * *nomem). */
+typedef void (*nmpy_chunk_fn)(void *ctx, size_t lo, size_t hi, int *nomem);
+int nmpy_run(size_t n, nmpy_chunk_fn fn, void *ctx);
+
+/* ---------- string columns in (strcol.c) ---------- */
+
+typedef struct nmpy_str {
+    const char *p;   /* NULL: null element */
+    size_t n;
+} nmpy_str;
+
+typedef struct nmpy_strcol {
+    size_t len;                 /* elements (1 for a scalar) */
+    int scalar;                 /* broadcast element 0 against the other inputs */
+    nmpy_str *v;                /* len entries pointing into the producer's buffers */
+    struct ArrowArray *chunks;  /* moved-in Arrow arrays, released by nmpy_strcol_free */
+    size_t nchunks;
+    struct ArrowSchema schema;  /* moved-in schema (release == NULL when none) */
+    PyObject *keep;             /* str objects whose UTF-8 we point into */
+    /* Fast path: one chunk of format "u" (int32 offsets), so batch kernels
+     * can run on the Arrow buffers directly. NULL otherwise. */
+    const int32_t *off32;
+    const char *data;
+    const uint8_t *validity;    /* with bit offset `voff` */
+    int64_t voff;
+} nmpy_strcol;
+
+/* Convert `obj` (str, None, list/tuple of str|None|NaN, or an object with
+ * __arrow_c_array__ / __arrow_c_stream__ holding strings) into a column.
+ * `name` is the argument name for error messages. Returns 0 or -1 with an
+ * exception set (the column is then already freed). */
+int nmpy_strcol_from(PyObject *obj, const char *name, nmpy_strcol *out);
+void nmpy_strcol_free(nmpy_strcol *c);
+
+static inline nmpy_str nmpy_at(const nmpy_strcol *c, size_t i) {
+    return c->v[c->scalar ? 0 : i];
+}
+
+/* Common length of several inputs, scalars broadcast. Returns 0 and sets *n
+ * (1 with *all_scalar when every input is a scalar) or -1 with ValueError. */
+int nmpy_common_len(nmpy_strcol *const *cols, const char *const *names, int k, size_t *n, int *all_scalar);
+
+/* ---------- result columns out (column.c) ---------- */
+
+typedef enum nmpy_kind {
+    NMPY_F64, NMPY_I32, NMPY_DATE32, NMPY_BOOL8, NMPY_UTF8
+} nmpy_kind;
+
+/* A growable result column, filled without the GIL (plain malloc). */
+typedef struct nmpy_builder {
+    nmpy_kind kind;
+    size_t len, cap;            /* elements */
+    int64_t null_count;
+    uint8_t *validity;          /* allocated at the first null */
+    void *values;               /* double / int32 / uint8 / int64 offsets */
+    char *chars;                /* UTF8 bytes */
+    size_t nchars, capchars;
+} nmpy_builder;
+
+int nmpy_builder_init(nmpy_builder *b, nmpy_kind kind, size_t cap);   /* 0 or -1 (no memory) */
+void nmpy_builder_free(nmpy_builder *b);
+/* Append one element; return 0 or -1 when out of memory. */
+int nmpy_put_null(nmpy_builder *b);
+int nmpy_put_f64(nmpy_builder *b, double v);
+int nmpy_put_i32(nmpy_builder *b, int32_t v);
+int nmpy_put_str(nmpy_builder *b, const char *p, size_t n);
+/* Hand the builder's buffers to a new npimatch._npimatch.Column (the builder
+ * is left empty). Needs the GIL. Returns a new reference or NULL. */
+PyObject *nmpy_finish(nmpy_builder *b);
+
+extern PyTypeObject *nmpy_ColumnType;
+int nmpy_column_init_type(PyObject *module);
+
+/* ---------- kernels and registry ---------- */
+
+extern PyMethodDef nmpy_kernel_methods[];
+int nmpy_registry_init_type(PyObject *module);
+extern PyMethodDef nmpy_registry_functions[];
+
+#endif

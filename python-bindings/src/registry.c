@@ -1,0 +1,352 @@
+/* registry.c - the Registry type: an nm_registry (npimatch/registry.h) owned
+ * by a Python object. Builds, loads and saves run without the GIL; a closed
+ * registry raises RegistryClosedError from every method instead of touching
+ * freed memory. Lookups hold the GIL, so close() (which needs it too) cannot
+ * free the registry under a running lookup. */
+#include "nmpy.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "npimatch/registry.h"
+
+typedef struct {
+    PyObject_HEAD
+    nm_registry *r;
+} RegistryObject;
+
+static PyTypeObject *RegistryType;
+
+static nm_registry *live(PyObject *self) {
+    nm_registry *r = ((RegistryObject *)self)->r;
+    if (!r) PyErr_SetString(nmpy_ClosedError, "the registry is closed");
+    return r;
+}
+
+static PyObject *wrap(nm_registry *r) {
+    RegistryObject *o = PyObject_New(RegistryObject, RegistryType);
+    if (!o) {
+        nm_registry_free(r);
+        return NULL;
+    }
+    o->r = r;
+    return (PyObject *)o;
+}
+
+static void registry_dealloc(PyObject *self) {
+    PyTypeObject *tp = Py_TYPE(self);
+    nm_registry_free(((RegistryObject *)self)->r);
+    PyObject_Free(self);
+    Py_DECREF(tp);
+}
+
+/* Encode a str path with the filesystem encoding; *keep owns the bytes. */
+static const char *fs_path(PyObject *s, PyObject **keep) {
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "paths must be str");
+        return NULL;
+    }
+    *keep = PyUnicode_EncodeFSDefault(s);
+    return *keep ? PyBytes_AsString(*keep) : NULL;
+}
+
+static int save_to(nm_registry *r, PyObject *out) {
+    PyObject *keep = NULL;
+    const char *path = fs_path(out, &keep);
+    if (!path) return -1;
+    nm_err err;
+    nm_err_clear(&err);
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = nm_registry_save(r, path, &err);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(keep);
+    if (rc != 0) {
+        nmpy_raise(rc, &err);
+        return -1;
+    }
+    return 0;
+}
+
+#define SET_U64(d, k, v)                                                     \
+    do {                                                                     \
+        PyObject *x_ = PyLong_FromUnsignedLongLong(v);                       \
+        if (!x_ || PyDict_SetItemString(d, k, x_) < 0) {                     \
+            Py_XDECREF(x_);                                                  \
+            Py_DECREF(d);                                                    \
+            return NULL;                                                     \
+        }                                                                    \
+        Py_DECREF(x_);                                                       \
+    } while (0)
+
+static PyObject *stats_dict(const nm_index_stats *s) {
+    PyObject *d = PyDict_New();
+    if (!d) return NULL;
+    SET_U64(d, "rows_read", s->rows_read);
+    SET_U64(d, "rows_skipped", s->rows_skipped);
+    SET_U64(d, "fields_nulled", s->fields_nulled);
+    SET_U64(d, "bytes_read", s->bytes_read);
+    SET_U64(d, "providers_updated", s->providers_updated);
+    return d;
+}
+
+/* _registry_build(paths: tuple[str], out: str|None, strict: bool, threads: int)
+ *   -> (Registry, stats: dict, report: str)
+ * The report ("file:line:col: reason" lines and a summary; never field
+ * contents) is collected in memory rather than written to the process's
+ * stderr, which a notebook does not show. */
+static PyObject *py_registry_build(PyObject *self, PyObject *args) {
+    PyObject *paths, *out;
+    int strict = 0, threads = 0;
+    if (!PyArg_ParseTuple(args, "O!O|pi", &PyTuple_Type, &paths, &out, &strict, &threads)) return NULL;
+    Py_ssize_t np = PyTuple_Size(paths);
+    if (np == 0) {
+        PyErr_SetString(PyExc_ValueError, "no NPPES file given");
+        return NULL;
+    }
+    PyObject *keep = PyTuple_New(np);
+    const char **cpaths = calloc((size_t)np, sizeof *cpaths);
+    PyObject *res = NULL;
+    char *report = NULL;
+    size_t report_len = 0;
+    FILE *rep = NULL;
+    if (!keep || !cpaths) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < np; i++) {
+        PyObject *b = NULL;
+        cpaths[i] = fs_path(PyTuple_GetItem(paths, i), &b);
+        if (!cpaths[i]) goto done;
+        PyTuple_SetItem(keep, i, b);
+    }
+    rep = open_memstream(&report, &report_len);
+    if (!rep) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    nm_index_opts opts;
+    memset(&opts, 0, sizeof opts);
+    opts.threads = threads;
+    opts.strict = strict;
+    opts.report = rep;
+    nm_index_stats stats;
+    memset(&stats, 0, sizeof stats);
+    nm_err err;
+    nm_err_clear(&err);
+    nm_registry *r = NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = nm_registry_build(cpaths, (size_t)np, &opts, &r, &stats, &err);
+    Py_END_ALLOW_THREADS
+    fclose(rep);
+    rep = NULL;
+    if (rc != 0) {
+        nm_registry_free(r);
+        nmpy_raise(rc, &err);
+        goto done;
+    }
+    PyObject *reg = wrap(r);
+    if (!reg) goto done;
+    if (out != Py_None && save_to(r, out) < 0) {
+        Py_DECREF(reg);
+        goto done;
+    }
+    PyObject *sd = stats_dict(&stats);
+    PyObject *rs = PyUnicode_DecodeUTF8(report ? report : "", (Py_ssize_t)report_len, "replace");
+    if (sd && rs) res = PyTuple_Pack(3, reg, sd, rs);
+    Py_DECREF(reg);
+    Py_XDECREF(sd);
+    Py_XDECREF(rs);
+done:
+    if (rep) fclose(rep);
+    free(report);
+    free(cpaths);
+    Py_XDECREF(keep);
+    return res;
+}
+
+static PyObject *py_registry_load(PyObject *self, PyObject *arg) {
+    PyObject *keep = NULL;
+    const char *path = fs_path(arg, &keep);
+    if (!path) return NULL;
+    nm_err err;
+    nm_err_clear(&err);
+    nm_registry *r = NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = nm_registry_load(path, &r, &err);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(keep);
+    if (rc != 0) {
+        nm_registry_free(r);
+        return nmpy_raise(rc, &err);
+    }
+    return wrap(r);
+}
+
+static PyObject *registry_save(PyObject *self, PyObject *arg) {
+    nm_registry *r = live(self);
+    if (!r || save_to(r, arg) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *registry_info(PyObject *self, PyObject *unused) {
+    nm_registry *r = live(self);
+    if (!r) return NULL;
+    nm_registry_info in;
+    memset(&in, 0, sizeof in);
+    nm_registry_get_info(r, &in);
+    PyObject *d = PyDict_New();
+    if (!d) return NULL;
+    SET_U64(d, "providers", in.providers);
+    SET_U64(d, "individuals", in.individuals);
+    SET_U64(d, "organizations", in.organizations);
+    SET_U64(d, "deactivated", in.deactivated);
+    SET_U64(d, "with_secondary_locations", in.with_secondary_locations);
+    SET_U64(d, "secondary_locations", in.secondary_locations);
+    SET_U64(d, "taxonomies", in.taxonomies);
+    SET_U64(d, "distinct_taxonomies", in.distinct_taxonomies);
+    SET_U64(d, "other_names", in.other_names);
+    SET_U64(d, "memory_bytes", in.memory_bytes);
+    return d;
+}
+
+/* An NPI given as int (or numpy integer) or as a 10-digit string; 0 when it
+ * cannot be one (the lookup then yields None for it). */
+static int npi_of(PyObject *o, uint64_t *npi) {
+    *npi = 0;
+    if (o == Py_None) return 0;
+    if (PyUnicode_Check(o)) {
+        Py_ssize_t n;
+        const char *s = PyUnicode_AsUTF8AndSize(o, &n);
+        if (!s) return -1;
+        if (n != 10) return 0;
+        uint64_t v = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (s[i] < '0' || s[i] > '9') return 0;
+            v = v * 10 + (uint64_t)(s[i] - '0');
+        }
+        *npi = v;
+        return 0;
+    }
+    if (PyFloat_Check(o)) return 0;  /* NaN from a pandas column with gaps */
+    PyObject *i = PyNumber_Index(o);
+    if (!i) {
+        PyObject *tn = PyType_GetName(Py_TYPE(o));
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "NPIs must be int or str, got %S", tn ? tn : Py_None);
+        Py_XDECREF(tn);
+        return -1;
+    }
+    unsigned long long v = PyLong_AsUnsignedLongLong(i);
+    Py_DECREF(i);
+    if (PyErr_Occurred()) {
+        PyErr_Clear();  /* negative or huge: not an NPI */
+        return 0;
+    }
+    *npi = v;
+    return 0;
+}
+
+/* lookup_json(npis) -> list[str | None]: each provider as the engine's JSON. */
+static PyObject *registry_lookup_json(PyObject *self, PyObject *arg) {
+    nm_registry *r = live(self);
+    if (!r) return NULL;
+    PyObject *seq = PySequence_Tuple(arg);
+    if (!seq) return NULL;
+    Py_ssize_t n = PyTuple_Size(seq);
+    PyObject *out = PyList_New(n);
+    for (Py_ssize_t i = 0; out && i < n; i++) {
+        uint64_t npi;
+        if (npi_of(PyTuple_GetItem(seq, i), &npi) < 0) {
+            Py_CLEAR(out);
+            break;
+        }
+        int64_t row = npi ? nm_registry_find(r, npi) : -1;
+        PyObject *item;
+        if (row < 0) {
+            item = Py_NewRef(Py_None);
+        } else {
+            char *json = NULL;
+            size_t len = 0;
+            int rc = nm_registry_row_json(r, (size_t)row, &json, &len);
+            if (rc != 0) {
+                free(json);
+                nmpy_raise(rc, NULL);
+                Py_CLEAR(out);
+                break;
+            }
+            item = PyUnicode_DecodeUTF8(json, (Py_ssize_t)len, "replace");
+            free(json);
+            if (!item) {
+                Py_CLEAR(out);
+                break;
+            }
+        }
+        PyList_SetItem(out, i, item);
+    }
+    Py_DECREF(seq);
+    return out;
+}
+
+static PyObject *registry_find(PyObject *self, PyObject *arg) {
+    nm_registry *r = live(self);
+    if (!r) return NULL;
+    uint64_t npi;
+    if (npi_of(arg, &npi) < 0) return NULL;
+    return PyLong_FromLongLong(npi ? nm_registry_find(r, npi) : -1);
+}
+
+static PyObject *registry_close(PyObject *self, PyObject *unused) {
+    RegistryObject *o = (RegistryObject *)self;
+    nm_registry_free(o->r);
+    o->r = NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *registry_closed(PyObject *self, void *unused) {
+    return PyBool_FromLong(((RegistryObject *)self)->r == NULL);
+}
+
+static Py_ssize_t registry_len(PyObject *self) {
+    nm_registry *r = live(self);
+    return r ? (Py_ssize_t)nm_registry_count(r) : -1;
+}
+
+static PyMethodDef registry_methods[] = {
+    {"info", registry_info, METH_NOARGS, "Counts and memory of the registry as a dict."},
+    {"save", registry_save, METH_O, "save(path): write a snapshot atomically."},
+    {"find", registry_find, METH_O, "find(npi) -> row index, or -1 when absent."},
+    {"lookup_json", registry_lookup_json, METH_O, "lookup_json(npis) -> list of JSON str (None when absent)."},
+    {"close", registry_close, METH_NOARGS, "Free the registry now; later calls raise RegistryClosedError."},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef registry_getset[] = {
+    {"closed", registry_closed, NULL, "True after close()", NULL}, {NULL, NULL, NULL, NULL, NULL}};
+
+static PyType_Slot registry_slots[] = {
+    {Py_tp_dealloc, registry_dealloc},
+    {Py_tp_methods, registry_methods},
+    {Py_tp_getset, registry_getset},
+    {Py_sq_length, registry_len},
+    {Py_tp_doc, (void *)"The NPPES registry held by the engine (use npimatch.Registry)."},
+    {0, NULL}};
+
+static PyType_Spec registry_spec = {
+    .name = "npimatch._npimatch._Registry",
+    .basicsize = sizeof(RegistryObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = registry_slots,
+};
+
+int nmpy_registry_init_type(PyObject *module) {
+    RegistryType = (PyTypeObject *)PyType_FromSpec(&registry_spec);
+    if (!RegistryType) return -1;
+    Py_INCREF((PyObject *)RegistryType);
+    return PyModule_AddObject(module, "_Registry", (PyObject *)RegistryType);
+}
+
+PyMethodDef nmpy_registry_functions[] = {
+    {"_registry_build", py_registry_build, METH_VARARGS, "_registry_build(paths, out, strict, threads)"},
+    {"_registry_load", py_registry_load, METH_O, "_registry_load(path)"},
+    {NULL, NULL, 0, NULL}};

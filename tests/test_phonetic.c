@@ -1,0 +1,342 @@
+/* Phonetic codes: Soundex (American/NARA), NYSIIS (Taft 1970, 6 and
+ * unlimited) and Double Metaphone (Philips 2000), against the published
+ * test vectors of Apache Commons Codec (tests/data/, see README there) and
+ * jellyfish, plus robustness on arbitrary bytes. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "compare/phonetic.h"
+#include "npimatch.h"
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint64_t rnd(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* ---- test data files next to this source ---- */
+
+typedef struct { char *f[4]; int n; } row_t;
+
+/* Read tests/data/<name> (simple CSV: no quotes inside fields), skipping the
+ * header; calls fn for each row. Returns the row count. */
+static int each_row(const char *name, void (*fn)(const row_t *, void *), void *user) {
+    char path[1024];
+    const char *slash = strrchr(__FILE__, '/');
+    int dir = slash ? (int)(slash - __FILE__) : 1;
+    snprintf(path, sizeof path, "%.*s/data/%s", dir, slash ? __FILE__ : ".", name);
+    FILE *fp = fopen(path, "r");
+    cr_assert_not_null(fp, "cannot open %s", path);
+    char line[512];
+    int rows = 0;
+    cr_assert_not_null(fgets(line, sizeof line, fp));   /* header */
+    while (fgets(line, sizeof line, fp)) {
+        line[strcspn(line, "\r\n")] = 0;
+        row_t r = {{0}, 0};
+        char *p = line;
+        while (r.n < 4) {
+            r.f[r.n++] = p;
+            char *c = strchr(p, ',');
+            if (!c) break;
+            *c = 0;
+            p = c + 1;
+        }
+        fn(&r, user);
+        rows++;
+    }
+    fclose(fp);
+    return rows;
+}
+
+/* Encode through an exactly-sized heap copy so ASan catches any read past n. */
+static char *heap_copy(const char *s, size_t n) {
+    char *p = malloc(n ? n : 1);
+    memcpy(p, s, n);
+    return p;
+}
+
+static size_t soundex_of(const char *s, char out[5]) {
+    size_t n = strlen(s);
+    char *p = heap_copy(s, n);
+    size_t r = nm_soundex(p, n, out);
+    free(p);
+    return r;
+}
+
+static size_t nysiis_of(const char *s, int max_len, char *out, size_t cap) {
+    size_t n = strlen(s);
+    char *p = heap_copy(s, n);
+    size_t r = nm_nysiis(p, n, max_len, out, cap);
+    free(p);
+    return r;
+}
+
+static size_t dm_of(const char *s, char pri[5], char alt[5]) {
+    size_t n = strlen(s);
+    char *p = heap_copy(s, n);
+    size_t r = nm_double_metaphone(p, n, pri, alt);
+    free(p);
+    return r;
+}
+
+/* ---- Soundex ---- */
+
+static void soundex_row(const row_t *r, void *user) {
+    char out[5];
+    size_t len = soundex_of(r->f[0], out);
+    cr_expect_str_eq(out, r->f[1], "soundex(%s) = %s, expected %s", r->f[0], out, r->f[1]);
+    cr_expect_eq(len, 4);
+    (*(int *)user)++;
+}
+
+Test(soundex, commons_codec_american) {
+    int n = 0;
+    cr_assert_eq(each_row("soundex_commons.csv", soundex_row, &n), 150);
+}
+
+Test(soundex, jellyfish_vectors) {
+    /* jellyfish 1.2.1 testdata/soundex.csv, ASCII rows (jellyfish NFKD-folds
+     * accented letters and keeps a non-letter first byte; we skip non-ASCII). */
+    static const char *v[][2] = {{"Washington", "W252"}, {"Lee", "L000"}, {"Gutierrez", "G362"},
+                                 {"Pfister", "P236"},    {"Jackson", "J250"}, {"Tymczak", "T522"},
+                                 {"A", "A000"},          {"Ashcroft", "A261"}};
+    char out[5];
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        soundex_of(v[i][0], out);
+        cr_expect_str_eq(out, v[i][1], "%s", v[i][0]);
+    }
+    cr_expect_eq(soundex_of("", out), 0);
+    cr_expect_str_eq(out, "");
+}
+
+Test(soundex, nara_rules_and_edges) {
+    char out[5];
+    /* H/W do not separate equal codes, vowels do; the first letter counts. */
+    soundex_of("ASHCRAFT", out);
+    cr_expect_str_eq(out, "A261");
+    soundex_of("TYMCZAK", out);
+    cr_expect_str_eq(out, "T522");
+    soundex_of("PFISTER", out);
+    cr_expect_str_eq(out, "P236");
+    soundex_of("BOOTH-DAVIS", out);
+    cr_expect_str_eq(out, "B312");
+    soundex_of("  o'brien ", out);
+    cr_expect_str_eq(out, "O165");
+    cr_expect_eq(soundex_of("123 -'", out), 0);
+    cr_expect_str_eq(out, "");
+    /* Stops at n: "LEEX" cut to 3 bytes is "LEE". */
+    nm_soundex("LEEX", 3, out);
+    cr_expect_str_eq(out, "L000");
+}
+
+/* ---- NYSIIS ---- */
+
+static void nysiis_row(const row_t *r, void *user) {
+    int strict = strcmp(r->f[2], "strict") == 0;
+    char out[64];
+    size_t len = nysiis_of(r->f[0], strict ? 6 : 0, out, strict ? 7 : sizeof out);
+    cr_expect_str_eq(out, r->f[1], "nysiis(%s, %s) = %s, expected %s", r->f[0], r->f[2], out, r->f[1]);
+    cr_expect_eq(len, strlen(r->f[1]));
+    (*(int *)user)++;
+}
+
+Test(nysiis, commons_codec_strict_and_full) {
+    int n = 0;
+    cr_assert_eq(each_row("nysiis_commons.csv", nysiis_row, &n), 86);
+}
+
+Test(nysiis, jellyfish_untruncated) {
+    /* jellyfish 1.2.1 testdata/nysiis.csv (codes not cut to 6). Left out
+     * where jellyfish and Commons/Taft disagree: "Bosch" (jellyfish BAS keeps
+     * two S from SCH -> SSS, Taft's duplicate rule collapses them: BAS ->
+     * BA -> B, as Commons gives DEUTSCH -> DAT) and "ç" (jellyfish keeps
+     * non-ASCII letters, we skip them). */
+    static const char *v[][2] = {
+        {"Worthy", "WARTY"},     {"Ogata", "OGAT"},         {"montgomery", "MANTGANARY"},
+        {"Costales", "CASTAL"},  {"Tu", "T"},               {"martincevic", "MARTANCAFAC"},
+        {"Catherine", "CATARAN"}, {"Katherine", "CATARAN"}, {"Katerina", "CATARAN"},
+        {"Johnathan", "JANATAN"}, {"Jonathan", "JANATAN"},  {"John", "JAN"},
+        {"Teresa", "TARAS"},     {"Theresa", "TARAS"},      {"Jessica", "JASAC"},
+        {"Joshua", "JAS"},       {"Lapher", "LAFAR"},
+        {"wiyh", "WY"},          {"MacArthur", "MCARTAR"},  {"Pheenard", "FANAD"},
+        {"Schmittie", "SNATY"},  {"Knaqze", "NAGS"},        {"Knokno", "NAN"},
+        {"Knoko", "NAC"},        {"Macaw", "MC"},           {"", ""},
+        {"T", "T"},              {"S", "S"},                {"P", "P"},
+        {"K", "C"},              {"M", "M"},                {"E", "E"},
+        {"PFEISTER", "FASTAR"},  {"SARAH", "SAR"},
+    };
+    char out[64];
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        nysiis_of(v[i][0], 0, out, sizeof out);
+        cr_expect_str_eq(out, v[i][1], "nysiis(%s) = %s", v[i][0], out);
+    }
+}
+
+Test(nysiis, truncation_and_buffers) {
+    char out[16];
+    cr_expect_eq(nysiis_of("montgomery", 6, out, 7), 6);
+    cr_expect_str_eq(out, "MANTGA");
+    /* A cap smaller than asked for never overflows. */
+    memset(out, 'Z', sizeof out);
+    cr_expect_eq(nysiis_of("montgomery", 0, out, 4), 3);
+    cr_expect_str_eq(out, "MAN");
+    cr_expect_eq(out[4], 'Z');
+    cr_expect_eq(nysiis_of("montgomery", 6, out, 0), 0);
+    cr_expect_eq(out[0], 'M');   /* cap 0: nothing written */
+    /* The final AY -> Y lands inside a truncated key only when it is there. */
+    cr_expect_eq(nysiis_of("XAYS", 6, out, 7), 2);
+    cr_expect_str_eq(out, "XY");
+    /* Never empty for a name with letters (Commons gives "" for AS). */
+    nysiis_of("AS", 6, out, 7);
+    cr_expect_str_eq(out, "A");
+    cr_expect_eq(nysiis_of("-- 12", 6, out, 7), 0);
+    cr_expect_str_eq(out, "");
+    nysiis_of("o'daniel", 0, out, sizeof out);
+    cr_expect_str_eq(out, "ODANAL");
+}
+
+/* ---- Double Metaphone ---- */
+
+typedef struct { int rows, bad; } dm_stats;
+
+static void dm_row(const row_t *r, void *user) {
+    dm_stats *st = user;
+    char p[5], a[5];
+    dm_of(r->f[0], p, a);
+    st->rows++;
+    if (strcmp(p, r->f[1]) || strcmp(a, r->f[2])) {
+        st->bad++;
+        cr_log_error("double_metaphone(%s) = %s/%s, expected %s/%s", r->f[0], p, a, r->f[1], r->f[2]);
+    }
+}
+
+Test(double_metaphone, commons_codec_surnames) {
+    dm_stats st = {0, 0};
+    cr_assert_eq(each_row("dmetaphone_surnames.csv", dm_row, &st), 1221);
+    cr_expect_eq(st.bad, 0, "%d of %d surnames differ", st.bad, st.rows);
+}
+
+static void dm_case(const row_t *r, void *user) {
+    char p[5], a[5];
+    dm_of(r->f[0], p, a);
+    const char *got = strcmp(r->f[2], "primary") == 0 ? p : a;
+    size_t max = (size_t)atoi(r->f[3]);
+    /* Codes grow left to right, so the max-3 code is the 4-code's prefix. */
+    char cut[5];
+    snprintf(cut, sizeof cut, "%.*s", (int)max, got);
+    cr_expect_str_eq(cut, r->f[1], "%s %s(%s) = %s", r->f[2], r->f[0], r->f[3], cut);
+    (*(int *)user)++;
+}
+
+Test(double_metaphone, commons_codec_cases) {
+    int n = 0;
+    cr_assert_eq(each_row("dmetaphone_cases.csv", dm_case, &n), 38);
+}
+
+Test(double_metaphone, philips_examples_and_edges) {
+    char p[5], a[5];
+    /* Smith and Schmidt meet through the alternate (Philips 2000). */
+    dm_of("SMITH", p, a);
+    cr_expect_str_eq(p, "SM0");
+    cr_expect_str_eq(a, "XMT");
+    dm_of("SCHMIDT", p, a);
+    cr_expect_str_eq(p, "XMT");
+    cr_expect_str_eq(a, "SMT");
+    /* Case-folded; leading/trailing punctuation ignored. */
+    dm_of("  'catherine'", p, a);
+    char p2[5], a2[5];
+    dm_of("KATHRYN", p2, a2);
+    cr_expect_str_eq(p, p2);
+    cr_expect_eq(dm_of("", p, a), 0);
+    cr_expect_str_eq(p, "");
+    cr_expect_str_eq(a, "");
+    cr_expect_eq(dm_of(" -. ", p, a), 0);
+    cr_expect_str_eq(p, "");
+    /* n bounds the input: "JOSE" cut to 3 is "JOS". */
+    nm_double_metaphone("JOSEPH", 3, p, a);
+    dm_of("JOS", p2, a2);
+    cr_expect_str_eq(p, p2);
+    cr_expect_str_eq(a, a2);
+}
+
+/* ---- robustness on arbitrary bytes ---- */
+
+
+static int all_in(const char *s, const char *set) {
+    for (; *s; s++)
+        if (!strchr(set, *s)) return 0;
+    return 1;
+}
+
+Test(phonetic, random_bytes_never_overflow) {
+    static const char alpha[] = "AEIOUYBCDFGHJKLMNPQRSTVWXZ aeiouy'-.,SCHGHPHCZWITZ";
+    for (int it = 0; it < 20000; it++) {
+        size_t n = rnd() % (it % 100 == 0 ? 400 : 24);
+        char *s = malloc(n ? n : 1);
+        int mode = it % 3;
+        for (size_t i = 0; i < n; i++)
+            s[i] = mode == 0 ? (char)rnd() : alpha[rnd() % (sizeof alpha - 1)];
+        char sx[6] = {0, 0, 0, 0, 0, 'Z'};
+        size_t l = nm_soundex(s, n, sx);
+        cr_assert(l == 0 || l == 4);
+        cr_assert_eq(strlen(sx), l);
+        cr_assert_eq(sx[5], 'Z');
+        if (l) cr_assert(sx[0] >= 'A' && sx[0] <= 'Z' && all_in(sx + 1, "0123456"));
+
+        char ny[8];
+        memset(ny, 'Z', sizeof ny);
+        l = nm_nysiis(s, n, 6, ny, 7);
+        cr_assert(l <= 6 && strlen(ny) == l && ny[7] == 'Z');
+        cr_assert(all_in(ny, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"));
+        char *full = malloc(n + 1);
+        size_t lf = nm_nysiis(s, n, 0, full, n + 1);
+        cr_assert_eq(strlen(full), lf);
+        cr_assert(lf <= n);
+        /* The 6-code is the full code's prefix unless the final-letter rules
+         * act inside the first 6 characters. */
+        if (lf >= 9) cr_assert_eq(strncmp(full, ny, 6), 0);
+        free(full);
+
+        char p[6], a[6];
+        p[5] = a[5] = 'Z';
+        l = nm_double_metaphone(s, n, p, a);
+        cr_assert(l <= 4 && strlen(p) == l && strlen(a) <= 4 && p[5] == 'Z' && a[5] == 'Z');
+        cr_assert(all_in(p, "0AFHJKLMNPRSTX") && all_in(a, "0AFHJKLMNPRSTX"));
+        free(s);
+    }
+}
+
+/* The streamed path (names longer than the stack buffer) equals the
+ * buffered one on every input both can take. */
+Test(nysiis, streamed_path_equals_buffered) {
+    static const char alpha[] = "AEIOUBCDFGHJKLMNPQRSTVWXYZ SCHPHKNEVWH";
+    char s[80], a[96], b[96];
+    for (int it = 0; it < 20000; it++) {
+        size_t n = rnd() % 70;
+        for (size_t i = 0; i < n; i++) s[i] = alpha[rnd() % (sizeof alpha - 1)];
+        int max_len = it % 2 ? 6 : 0;
+        size_t la = nm_nysiis_impl(s, n, max_len, a, sizeof a, 0);
+        size_t lb = nm_nysiis_impl(s, n, max_len, b, sizeof b, 1);
+        cr_assert_eq(la, lb, "%.*s", (int)n, s);
+        cr_assert_str_eq(a, b, "%.*s", (int)n, s);
+    }
+}
+
+Test(nysiis, long_names) {
+    /* "BOSCH" -> B, A, S (SCH -> SSS collapses): 30 copies give "BAS" x 30,
+     * then the final S and A go: 150 letters, streamed. */
+    char s[256], want[128], out[256];
+    for (int copies = 10; copies <= 40; copies += 30) {   /* 50 letters buffered, 200 streamed */
+        size_t n = 0, k = 0;
+        for (int c = 0; c < copies; c++) memcpy(s + n, "BOSCH", 5), n += 5;
+        for (int c = 0; c < copies; c++) memcpy(want + k, "BAS", 3), k += 3;
+        want[k - 2] = 0;   /* ...BAS -> ...BA -> ...B */
+        cr_expect_eq(nm_nysiis(s, n, 0, out, sizeof out), k - 2);
+        cr_expect_str_eq(out, want);
+        nm_nysiis(s, n, 6, out, 7);
+        cr_expect_str_eq(out, "BASBAS");
+    }
+}
