@@ -308,7 +308,9 @@ static void random_body(void) {
     char q[80];
     size_t lens[128];
     long pairs = 0;
-    while (pairs < 1000000) {
+    /* The scalar level only runs the reference against itself: fewer pairs. */
+    long target = nm_simd_active() == NM_SIMD_SCALAR ? 150000 : 1000000;
+    while (pairs < target) {
         int a = (int)(rnd() % 5);
         int alpha = a == 4 ? 0 : 2 + 2 * a; /* 2, 4, 6, 8 letters or bytes */
         size_t maxl = (rnd() & 3) == 0 ? 66 : 17;
@@ -321,6 +323,34 @@ static void random_body(void) {
 }
 
 Test(jaro_batch, random_pairs_bit_identical, .timeout = 120) { run_all_levels(random_body); }
+
+static int cmp_size(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Blocks sorted by ascending length, as an engine would keep them: long runs
+ * of candidates <= 8 bytes (the 8-bit lanes on AVX-512), then <= 16, then
+ * longer; queries up to 40 bytes (8-bit lanes need <= 32). ~0.5M pairs per
+ * level. */
+static void sorted_body(void) {
+    char q[80];
+    size_t lens[300];
+    long pairs = 0;
+    long target = nm_simd_active() == NM_SIMD_SCALAR ? 100000 : 500000;
+    while (pairs < target) {
+        int a = (int)(rnd() % 4);
+        int alpha = a == 3 ? 0 : 2 + 2 * a;
+        size_t lq = rnd() % 41, n = 64 + rnd() % 236;
+        rand_str(q, lq, alpha);
+        for (size_t i = 0; i < n; i++) lens[i] = rnd() % 4 ? rnd() % 9 : rnd() % 20;
+        qsort(lens, n, sizeof *lens, cmp_size);
+        check_batch(q, lq, lens, n, alpha);
+        pairs += (long)n;
+    }
+}
+
+Test(jaro_batch, sorted_short_blocks_bit_identical, .timeout = 120) { run_all_levels(sorted_body); }
 
 Test(jaro_batch, long_query_falls_back) {
     char q[300];

@@ -32,12 +32,9 @@
 #include <string.h>
 #include "compare/jaro_internal.h"
 
-/* Bitmaps on the stack cover strings up to this many bytes each; longer
- * strings (never seen in names or addresses) use a heap bitmap. */
-#define JARO_STACK_BITS 16384
-
-static inline int bit_get(const uint64_t *bm, size_t i) { return (int)((bm[i >> 6] >> (i & 63)) & 1); }
-static inline void bit_set(uint64_t *bm, size_t i) { bm[i >> 6] |= (uint64_t)1 << (i & 63); }
+/* Flag arrays on the stack cover strings up to this many bytes each; longer
+ * strings (never seen in names or addresses) use a heap array. */
+#define JARO_STACK_LEN 2048
 
 static uint32_t common_prefix4(const char *a, size_t la, const char *b, size_t lb) {
     size_t n = la < lb ? la : lb, l = 0;
@@ -53,17 +50,16 @@ void nm_jaro_parts_of(const char *a, size_t la, const char *b, size_t lb, nm_jar
     if (la == 0 || lb == 0) return;
     out->prefix = common_prefix4(a, la, b, lb);
 
-    uint64_t stack_fa[JARO_STACK_BITS / 64], stack_fb[JARO_STACK_BITS / 64];
-    uint64_t *fa = stack_fa, *fb = stack_fb, *heap = NULL;
-    size_t wa = (la + 63) / 64, wb = (lb + 63) / 64;
-    if (la > JARO_STACK_BITS || lb > JARO_STACK_BITS) {
-        heap = calloc(wa + wb, sizeof(uint64_t));
+    uint8_t stack_fa[JARO_STACK_LEN], stack_fb[JARO_STACK_LEN];
+    uint8_t *fa = stack_fa, *fb = stack_fb, *heap = NULL;
+    if (la > JARO_STACK_LEN || lb > JARO_STACK_LEN) {
+        heap = calloc(la + lb, 1);
         if (!heap) return; /* documented: the pair then scores 0 (m = 0) */
         fa = heap;
-        fb = heap + wa;
+        fb = heap + la;
     } else {
-        memset(fa, 0, wa * sizeof(uint64_t));
-        memset(fb, 0, wb * sizeof(uint64_t));
+        memset(fa, 0, la);
+        memset(fb, 0, lb);
     }
 
     size_t mx = la > lb ? la : lb;
@@ -73,9 +69,8 @@ void nm_jaro_parts_of(const char *a, size_t la, const char *b, size_t lb, nm_jar
     for (size_t i = 0; i < la; i++) {
         size_t lo = i > r ? i - r : 0, hi = i + r + 1 < lb ? i + r + 1 : lb;
         for (size_t j = lo; j < hi; j++) {
-            if (!bit_get(fb, j) && a[i] == b[j]) {
-                bit_set(fa, i);
-                bit_set(fb, j);
+            if (a[i] == b[j] && !fb[j]) {
+                fa[i] = fb[j] = 1;
                 m++;
                 break;
             }
@@ -85,12 +80,12 @@ void nm_jaro_parts_of(const char *a, size_t la, const char *b, size_t lb, nm_jar
     uint32_t t = 0;
     size_t j = 0;
     for (size_t i = 0; i < la && m; i++) {
-        if (!bit_get(fa, i)) continue;
-        while (!bit_get(fb, j)) j++;
+        if (!fa[i]) continue;
+        while (!fb[j]) j++;
         if (a[i] != b[j]) t++;
         j++;
     }
-    free(heap);
+    if (heap) free(heap);
     out->m = m;
     out->t_half = t / 2;
 }

@@ -113,9 +113,55 @@ static inline void jv_core16(const jv_core16_ctx *c, const void *pmv, uint32_t l
     *t_out = (jv_v16)tcnt;
 }
 
-/* Scores or levels of 32 lanes straight from the lane vectors: the exact
- * num / den of nm_jv_numden in two halves of 16 32-bit lanes, then the
- * division nm_jw_from_parts performs or the exact threshold tests. */
+/* Scores or levels of 16 lanes held as 32-bit integers: the exact num / den
+ * of nm_jv_numden, then the division nm_jw_from_parts performs (into
+ * sa[0..16)) or the exact threshold tests of nm_jw_at_least (lv[0..16)). */
+static inline void jv_finish_x16(__m512i la, __m512i lb, __m512i m, __m512i th, __m512i l, const nm_jv_out *o,
+                                 double *sa, uint8_t *lv) {
+    __m512i p = _mm512_mullo_epi32(la, lb);
+    __m512i d = _mm512_mullo_epi32(p, m);
+    __m512i n = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_mullo_epi32(m, m), _mm512_add_epi32(la, lb)),
+                                 _mm512_mullo_epi32(_mm512_sub_epi32(m, th), p));
+    __m512i n10 = _mm512_mullo_epi32(n, _mm512_set1_epi32(10));
+    __mmask16 boost = _mm512_cmpgt_epi32_mask(n10, _mm512_mullo_epi32(d, _mm512_set1_epi32(21)));
+    __m512i boosted = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_sub_epi32(_mm512_set1_epi32(10), l), n),
+                                       _mm512_mullo_epi32(_mm512_mullo_epi32(l, _mm512_set1_epi32(3)), d));
+    __m512i num = _mm512_mask_blend_epi32(boost, n10, boosted);
+    __mmask16 mz = _mm512_testn_epi32_mask(m, m);
+    __m512i den = _mm512_mask_blend_epi32(mz, _mm512_mullo_epi32(d, _mm512_set1_epi32(30)), _mm512_set1_epi32(1));
+    if (o->jw) {
+        __m512d lo = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_castsi512_si256(num)),
+                                   _mm512_cvtepi32_pd(_mm512_castsi512_si256(den)));
+        __m512d hi = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(num, 1)),
+                                   _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(den, 1)));
+        _mm512_store_pd(sa, lo);
+        _mm512_store_pd(sa + 8, hi);
+    } else {
+        __m512i lvl = _mm512_set1_epi32(o->nthr), num100 = _mm512_mullo_epi32(num, _mm512_set1_epi32(100));
+        for (int t = o->nthr - 1; t >= 0; t--) {
+            __mmask16 ge = _mm512_mask_cmpge_epi32_mask((__mmask16)~mz, num100,
+                                                        _mm512_mullo_epi32(den, _mm512_set1_epi32(o->thr[t])));
+            if (o->thr[t] == 0) ge |= mz;
+            lvl = _mm512_mask_mov_epi32(lvl, ge, _mm512_set1_epi32(t));
+        }
+        _mm_store_si128((__m128i *)lv, _mm512_cvtepi32_epi8(lvl));
+    }
+}
+
+/* Write a group's scores or levels to the batch outputs. */
+static inline void jv_emit(const double *sa, const uint8_t *lv, const uint32_t *ix, size_t k, size_t nl,
+                           const nm_jv_out *o) {
+    int full_run = k == nl && ix[k - 1] - ix[0] == k - 1;
+    if (o->jw) {
+        if (full_run) memcpy(o->jw + ix[0], sa, nl * sizeof(double));
+        else for (size_t z = 0; z < k; z++) o->jw[ix[z]] = sa[z];
+    } else {
+        if (full_run) memcpy(o->level + ix[0], lv, nl);
+        else for (size_t z = 0; z < k; z++) o->level[ix[z]] = lv[z];
+    }
+}
+
+/* 32 lanes of 16 bits, in two halves of 16. */
 static inline void jv_finish16(uint32_t lq, jv_v16 lenv, jv_v16 mv, jv_v16 thv, jv_v16 prev, const uint32_t *ix,
                                size_t k, const nm_jv_out *o) {
     double sa[32] __attribute__((aligned(64)));
@@ -124,45 +170,10 @@ static inline void jv_finish16(uint32_t lq, jv_v16 lenv, jv_v16 mv, jv_v16 thv, 
     for (int h = 0; h < 2; h++) {
 #define JV_HALF(v) _mm512_cvtepu16_epi32(h ? _mm512_extracti64x4_epi64((__m512i)(v), 1) \
                                            : _mm512_castsi512_si256((__m512i)(v)))
-        __m512i lb = JV_HALF(lenv), m = JV_HALF(mv), th = JV_HALF(thv), l = JV_HALF(prev);
+        jv_finish_x16(la, JV_HALF(lenv), JV_HALF(mv), JV_HALF(thv), JV_HALF(prev), o, sa + 16 * h, lv + 16 * h);
 #undef JV_HALF
-        __m512i p = _mm512_mullo_epi32(la, lb);
-        __m512i d = _mm512_mullo_epi32(p, m);
-        __m512i n = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_mullo_epi32(m, m), _mm512_add_epi32(la, lb)),
-                                     _mm512_mullo_epi32(_mm512_sub_epi32(m, th), p));
-        __m512i n10 = _mm512_mullo_epi32(n, _mm512_set1_epi32(10));
-        __mmask16 boost = _mm512_cmpgt_epi32_mask(n10, _mm512_mullo_epi32(d, _mm512_set1_epi32(21)));
-        __m512i boosted = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_sub_epi32(_mm512_set1_epi32(10), l), n),
-                                           _mm512_mullo_epi32(_mm512_mullo_epi32(l, _mm512_set1_epi32(3)), d));
-        __m512i num = _mm512_mask_blend_epi32(boost, n10, boosted);
-        __mmask16 mz = _mm512_testn_epi32_mask(m, m);
-        __m512i den = _mm512_mask_blend_epi32(mz, _mm512_mullo_epi32(d, _mm512_set1_epi32(30)), _mm512_set1_epi32(1));
-        if (o->jw) {
-            __m512d lo = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_castsi512_si256(num)),
-                                       _mm512_cvtepi32_pd(_mm512_castsi512_si256(den)));
-            __m512d hi = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(num, 1)),
-                                       _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(den, 1)));
-            _mm512_store_pd(sa + 16 * h, lo);
-            _mm512_store_pd(sa + 16 * h + 8, hi);
-        } else {
-            __m512i lvl = _mm512_set1_epi32(o->nthr), num100 = _mm512_mullo_epi32(num, _mm512_set1_epi32(100));
-            for (int t = o->nthr - 1; t >= 0; t--) {
-                __mmask16 ge = _mm512_mask_cmpge_epi32_mask(
-                    (__mmask16)~mz, num100, _mm512_mullo_epi32(den, _mm512_set1_epi32(o->thr[t])));
-                if (o->thr[t] == 0) ge |= mz;
-                lvl = _mm512_mask_mov_epi32(lvl, ge, _mm512_set1_epi32(t));
-            }
-            _mm_store_si128((__m128i *)(lv + 16 * h), _mm512_cvtepi32_epi8(lvl));
-        }
     }
-    int full_run = k == 32 && ix[31] - ix[0] == 31;
-    if (o->jw) {
-        if (full_run) memcpy(o->jw + ix[0], sa, sizeof sa);
-        else for (size_t z = 0; z < k; z++) o->jw[ix[z]] = sa[z];
-    } else {
-        if (full_run) memcpy(o->level + ix[0], lv, sizeof lv);
-        else for (size_t z = 0; z < k; z++) o->level[ix[z]] = lv[z];
-    }
+    jv_emit(sa, lv, ix, k, 32, o);
 }
 
 #define JV_VB 64
@@ -192,6 +203,200 @@ static inline void jv_finish16(uint32_t lq, jv_v16 lenv, jv_v16 mv, jv_v16 thv, 
 #define JV_T uint64_t
 #define JV_S int64_t
 #include "compare/jaro_simd_tmpl.h"
+
+/* Common prefix (<= 4) of every lane at once: bit i of PM[q[i]] for i < 4,
+ * gathered into one 4-bit value per lane (rows past lq are zero), whose
+ * count of trailing ones a 16-entry vpshufb table gives. Works for 8- and
+ * 16-bit lanes (the value sits in the low byte). */
+static inline __m512i jv_prefix4(const __m512i *pm, __m512i lenmask) {
+    const __m512i tz1 = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 0, 2, 0, 1, 0, 3, 0, 1, 0, 2, 0, 1, 0, 4));
+    __m512i p = _mm512_and_si512(pm[0], _mm512_set1_epi8(1));
+    p = _mm512_ternarylogic_epi64(p, pm[1], _mm512_set1_epi8(2), 0xF8); /* p | (b & c) */
+    p = _mm512_ternarylogic_epi64(p, pm[2], _mm512_set1_epi8(4), 0xF8);
+    p = _mm512_ternarylogic_epi64(p, pm[3], _mm512_set1_epi8(8), 0xF8);
+    return _mm512_shuffle_epi8(tz1, _mm512_and_si512(p, lenmask));
+}
+
+/* The parts of a full run group, from lanes of lw = 8 or 16 bits. */
+static void jv_store_parts(nm_jaro_parts *out, uint32_t lq, __m512i lenv, __m512i m, __m512i th, __m512i pre,
+                           int lw) {
+    uint8_t a[4][64];
+    _mm512_storeu_si512(a[0], lenv);
+    _mm512_storeu_si512(a[1], m);
+    _mm512_storeu_si512(a[2], th);
+    _mm512_storeu_si512(a[3], pre);
+    size_t nl = lw == 8 ? 64 : 32;
+    for (size_t z = 0; z < nl; z++) {
+        uint32_t v[4];
+        for (int f = 0; f < 4; f++) v[f] = lw == 8 ? a[f][z] : (uint32_t)(a[f][2 * z] | a[f][2 * z + 1] << 8);
+        out[z] = (nm_jaro_parts){.la = lq, .lb = v[0], .m = v[1], .t_half = v[2], .prefix = v[3]};
+    }
+}
+
+/* ---------------- 8-bit lanes: 64 candidates of <= 8 bytes ----------------
+ * For runs of short names (a block sorted by length puts them together) the
+ * same algorithm runs on 64 byte lanes: twice the pairs per instruction.
+ * AVX-512BW has byte adds, compares and masks but no byte shifts, so the
+ * window comes from one vpshufb of a per-query table tab[j][r] (r <= 15
+ * because lq <= 32 and lc <= 8), the length mask from a 9-entry table, and
+ * the slots are filled by 64-bit gathers (8 candidates per gather). */
+static inline __m512i jv_bytes_of_u32(__m512i a, __m512i b, __m512i c, __m512i d) {
+    __m512i r = _mm512_castsi128_si512(_mm512_cvtepi32_epi8(a));
+    r = _mm512_inserti32x4(r, _mm512_cvtepi32_epi8(b), 1);
+    r = _mm512_inserti32x4(r, _mm512_cvtepi32_epi8(c), 2);
+    return _mm512_inserti32x4(r, _mm512_cvtepi32_epi8(d), 3);
+}
+
+size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
+                         const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o) {
+    if (lq > 32 || cnt < 64) return 0;
+    const uint8_t *b8 = (const uint8_t *)bytes, *e8 = (const uint8_t *)end;
+    __m512i tab[32], pm[32];
+    pm[0] = pm[1] = pm[2] = pm[3] = _mm512_setzero_si512(); /* rows past lq < 4 stay 0 */
+    __mmask64 hits[32];
+    /* tab[j][r] = bits [j - r, j + r] of a byte, for r = 0..15 in every
+     * 128-bit lane (vpshufb looks up within lanes). */
+    for (uint32_t j = 0; j < lq; j++) {
+        uint8_t t[16];
+        for (int r = 0; r < 16; r++) {
+            int hi = (int)j + r, lo = (int)j - r;
+            unsigned m = hi >= 7 ? 0xFFu : (2u << hi) - 1;
+            if (lo > 0) m &= lo >= 8 ? 0u : ~((1u << lo) - 1);
+            t[r] = (uint8_t)m;
+        }
+        tab[j] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)t));
+    }
+    const __m512i lenmask_tab = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 3, 7, 15, 31, 63, 127, -1, 0, 0, 0, 0, 0, 0, 0));
+    const __m512i one = _mm512_set1_epi8(1), zero = _mm512_setzero_si512(), eight = _mm512_set1_epi32(8);
+    const __m512i lqv = _mm512_set1_epi8((char)lq), seven_f = _mm512_set1_epi8(0x7F);
+    size_t g = 0;
+    for (; g + 64 <= cnt; g += 64) {
+        const uint32_t *of = offsets + base + g;
+        __m512i o0 = _mm512_loadu_si512(of), o1 = _mm512_loadu_si512(of + 16);
+        __m512i o2 = _mm512_loadu_si512(of + 32), o3 = _mm512_loadu_si512(of + 48);
+        __m512i l0 = _mm512_sub_epi32(_mm512_loadu_si512(of + 1), o0);
+        __m512i l1 = _mm512_sub_epi32(_mm512_loadu_si512(of + 17), o1);
+        __m512i l2 = _mm512_sub_epi32(_mm512_loadu_si512(of + 33), o2);
+        __m512i l3 = _mm512_sub_epi32(_mm512_loadu_si512(of + 49), o3);
+        if (_mm512_cmpgt_epu32_mask(l0, eight) | _mm512_cmpgt_epu32_mask(l1, eight) |
+            _mm512_cmpgt_epu32_mask(l2, eight) | _mm512_cmpgt_epu32_mask(l3, eight))
+            break;
+        __m512i lenv = jv_bytes_of_u32(l0, l1, l2, l3);
+        /* Slots: 8 bytes per candidate, 8 candidates per vector. Near the
+         * batch's end, masked byte loads instead (no read past `end`). */
+        __m512i s[8];
+        if ((size_t)(e8 - (b8 + of[63])) >= 8) {
+            for (int z = 0; z < 8; z++)
+                s[z] = _mm512_i64gather_epi64(
+                    _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(of + 8 * z))), b8, 1);
+        } else {
+            uint64_t tmp[64];
+            for (int c = 0; c < 64; c++) {
+                uint64_t a = (uint64_t)(e8 - (b8 + of[c]));
+                __m128i v = _mm_maskz_loadu_epi8((__mmask16)_bzhi_u32(0xFFu, a < 8 ? (uint32_t)a : 8u), b8 + of[c]);
+                tmp[c] = (uint64_t)_mm_cvtsi128_si64(v);
+            }
+            for (int z = 0; z < 8; z++) s[z] = _mm512_loadu_si512(tmp + 8 * z);
+        }
+        uint64_t *row = (uint64_t *)pm;
+        for (uint32_t j = 0; j < lq; j++, row += 8) {
+            __m512i c = _mm512_set1_epi8((char)q[j]);
+            for (int z = 0; z < 8; z++) row[z] = _mm512_cmpeq_epi8_mask(s[z], c);
+        }
+        /* r = max(floor(max(lc, lq) / 2) - 1, 0); bytes past the length start
+         * out taken. */
+        __m512i half = _mm512_and_si512(_mm512_srli_epi16(_mm512_max_epu8(lenv, lqv), 1), seven_f);
+        __m512i rv = _mm512_subs_epu8(half, one);
+        __m512i lenmask = _mm512_shuffle_epi8(lenmask_tab, lenv);
+        __m512i matched = _mm512_andnot_si512(lenmask, _mm512_set1_epi8(-1)), mcnt = zero, tcnt = zero, pre = zero;
+        for (uint32_t j = 0; j < lq; j++) {
+            __m512i w = _mm512_shuffle_epi8(tab[j], rv);
+            __m512i x = _mm512_ternarylogic_epi64(pm[j], w, matched, 0x40);
+            matched = _mm512_ternarylogic_epi64(matched, x, _mm512_sub_epi8(zero, x), 0xF8);
+            __mmask64 h = _mm512_test_epi8_mask(x, x);
+            hits[j] = h;
+            mcnt = _mm512_mask_add_epi8(mcnt, h, mcnt, one);
+        }
+        __m512i rest = _mm512_and_si512(matched, lenmask);
+        for (uint32_t j = 0; j < lq; j++) {
+            __m512i low = _mm512_and_si512(rest, _mm512_sub_epi8(zero, rest));
+            __mmask64 miss = _mm512_mask_testn_epi8_mask(hits[j], pm[j], low);
+            tcnt = _mm512_mask_add_epi8(tcnt, miss, tcnt, one);
+            rest = _mm512_mask_sub_epi8(rest, hits[j], rest, low);
+        }
+        pre = jv_prefix4(pm, lenmask);
+        __m512i th = _mm512_and_si512(_mm512_srli_epi16(tcnt, 1), seven_f);
+
+        if (o->parts) {
+            jv_store_parts(o->parts + base + g, lq, lenv, mcnt, th, pre, 8);
+            continue;
+        }
+        double sa[64] __attribute__((aligned(64)));
+        uint8_t lv[64] __attribute__((aligned(64)));
+        const __m512i la = _mm512_set1_epi32((int)lq);
+#define JV_QUARTER(v, h) _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32((v), h))
+#define JV_FIN_Q(h)                                                                                          \
+    jv_finish_x16(la, JV_QUARTER(lenv, h), JV_QUARTER(mcnt, h), JV_QUARTER(th, h), JV_QUARTER(pre, h), o, \
+                  sa + 16 * (h), lv + 16 * (h))
+        JV_FIN_Q(0);
+        JV_FIN_Q(1);
+        JV_FIN_Q(2);
+        JV_FIN_Q(3);
+#undef JV_FIN_Q
+#undef JV_QUARTER
+        if (o->jw) memcpy(o->jw + base + g, sa, sizeof sa);
+        else memcpy(o->level + base + g, lv, sizeof lv);
+    }
+    return g;
+}
+
+/* Runs of candidates <= 16 bytes in 16-bit lanes: the template's run mode,
+ * specialized with intrinsics end to end (lengths packed straight into
+ * lanes, no per-lane arrays), for the common name block. */
+size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
+                          const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o) {
+    if (lq > NM_JV_MAX_QUERY || cnt < 32) return 0;
+    const uint8_t *b8 = (const uint8_t *)bytes, *e8 = (const uint8_t *)end;
+    jv_core16_ctx core;
+    jv_core16_prep(&core, lq);
+    __m512i pm[NM_JV_MAX_QUERY];
+    pm[0] = pm[1] = pm[2] = pm[3] = _mm512_setzero_si512(); /* rows past lq < 4 stay 0 */
+    const __m512i one = _mm512_set1_epi16(1), ones = _mm512_set1_epi16(-1), sixteen = _mm512_set1_epi32(16);
+    const __m512i lqv = _mm512_set1_epi16((short)lq), la = _mm512_set1_epi32((int)lq);
+    size_t g = 0;
+    for (; g + 32 <= cnt; g += 32) {
+        const uint32_t *of = offsets + base + g;
+        __m512i l0 = _mm512_sub_epi32(_mm512_loadu_si512(of + 1), _mm512_loadu_si512(of));
+        __m512i l1 = _mm512_sub_epi32(_mm512_loadu_si512(of + 17), _mm512_loadu_si512(of + 16));
+        if (_mm512_cmpgt_epu32_mask(l0, sixteen) | _mm512_cmpgt_epu32_mask(l1, sixteen)) break;
+        __m512i lenv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(l0)),
+                                          _mm512_cvtepi32_epi16(l1), 1);
+        int fast = (size_t)(e8 - (b8 + of[31])) >= 16;
+        jv_pm_build(b8, of, fast, e8, 16, q, lq, pm);
+        /* r = max(floor(max(lc, lq) / 2) - 1, 0); positions past the length
+         * start out taken (lenmask = bits below lc). */
+        __m512i rv = _mm512_subs_epu16(_mm512_srli_epi16(_mm512_max_epu16(lenv, lqv), 1), one);
+        __m512i lenmask = _mm512_andnot_si512(_mm512_sllv_epi16(ones, lenv), ones);
+        jv_v16 mv, tv;
+        jv_core16(&core, pm, lq, (jv_v16)rv, (jv_v16)lenmask, &mv, &tv);
+        __m512i mcnt = (__m512i)mv, th = _mm512_srli_epi16((__m512i)tv, 1);
+        /* 16-bit lanes: the high byte of each lane must not feed vpshufb. */
+        __m512i pre = jv_prefix4(pm, _mm512_and_si512(lenmask, _mm512_set1_epi16(0x0F)));
+        if (o->parts) {
+            jv_store_parts(o->parts + base + g, lq, lenv, mcnt, th, pre, 16);
+            continue;
+        }
+        double sa[32] __attribute__((aligned(64)));
+        uint8_t lv[32] __attribute__((aligned(64)));
+#define JV_HALF(v, h) _mm512_cvtepu16_epi32(h ? _mm512_extracti64x4_epi64((v), 1) : _mm512_castsi512_si256(v))
+        jv_finish_x16(la, JV_HALF(lenv, 0), JV_HALF(mcnt, 0), JV_HALF(th, 0), JV_HALF(pre, 0), o, sa, lv);
+        jv_finish_x16(la, JV_HALF(lenv, 1), JV_HALF(mcnt, 1), JV_HALF(th, 1), JV_HALF(pre, 1), o, sa + 16, lv + 16);
+#undef JV_HALF
+        if (o->jw) memcpy(o->jw + base + g, sa, sizeof sa);
+        else memcpy(o->level + base + g, lv, sizeof lv);
+    }
+    return g;
+}
 
 size_t nm_jv_lanes_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
                           const uint32_t *offsets, const uint32_t *idx, size_t base, size_t cnt, int lw,

@@ -47,8 +47,15 @@ static void run_batch(const char *q, size_t lq, const char *bytes, const uint32_
     size_t s = 0;
     while (s < n) {
         /* Runs of consecutive short candidates (the usual name block) go
-         * straight to the 16-bit lanes, with no per-candidate sorting. */
-        s += kern((const uint8_t *)q, (uint32_t)lq, bytes, end, offsets, NULL, s, n - s, 16, o);
+         * straight to the lanes with no per-candidate sorting: 64 byte lanes
+         * while candidates are <= 8 bytes (blocks sorted by ascending length
+         * keep them together), then 16-bit lanes while they are <= 16. */
+        if (lvl == NM_SIMD_AVX512) {
+            s += nm_jv_run8_avx512((const uint8_t *)q, (uint32_t)lq, bytes, end, offsets, s, n - s, o);
+            s += nm_jv_run16_avx512((const uint8_t *)q, (uint32_t)lq, bytes, end, offsets, s, n - s, o);
+        } else {
+            s += kern((const uint8_t *)q, (uint32_t)lq, bytes, end, offsets, NULL, s, n - s, 16, o);
+        }
         if (s >= n) break;
         /* Otherwise sort the next chunk into lane classes. */
         size_t e = n - s < JV_CHUNK ? n : s + JV_CHUNK;
@@ -81,6 +88,7 @@ void nm_jw_batch(const char *q, size_t lq, const char *bytes, const uint32_t *of
 
 void nm_jw_level_batch(const char *q, size_t lq, const char *bytes, const uint32_t *offsets, size_t n,
                        const uint8_t *thresholds_pct, int nthr, uint8_t *out) {
-    nm_jv_out o = {.level = out, .thr = thresholds_pct, .nthr = nthr < 0 ? 0 : nthr};
+    /* Levels are bytes: at most 255 thresholds take part. */
+    nm_jv_out o = {.level = out, .thr = thresholds_pct, .nthr = nthr < 0 ? 0 : nthr > 255 ? 255 : nthr};
     run_batch(q, lq, bytes, offsets, n, &o);
 }

@@ -58,4 +58,14 @@ typedef size_t nm_jv_kernel_fn(const uint8_t *q, uint32_t lq, const char *bytes,
 nm_jv_kernel_fn nm_jv_lanes_avx2;
 nm_jv_kernel_fn nm_jv_lanes_avx512;
 
+/* AVX-512 only: the run base .. base+cnt-1 in groups of 64 candidates of at
+ * most 8 bytes in 8-bit lanes (lq <= 32), stopping before the first group
+ * that is short or holds a longer candidate. Returns the number done. */
+size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
+                         const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o);
+/* AVX-512 only: the same for groups of 32 candidates of at most 16 bytes in
+ * 16-bit lanes (lq <= NM_JV_MAX_QUERY). */
+size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
+                          const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o);
+
 #endif

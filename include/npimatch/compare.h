@@ -64,7 +64,8 @@ NM_API void nm_jaro_parts_batch(const char *q, size_t lq, const char *bytes, con
                                 size_t n, nm_jaro_parts *out);
 /* Same, returning for each candidate the index of the first threshold (in
  * percent, descending) that JW reaches, or nthr when none: with {92, 88, 70}
- * a JW of 0.90 gives 1. Thresholds are decided exactly (nm_jw_at_least). */
+ * a JW of 0.90 gives 1. Thresholds are decided exactly (nm_jw_at_least).
+ * At most 255 thresholds are used (levels are bytes). */
 NM_API void nm_jw_level_batch(const char *q, size_t lq, const char *bytes, const uint32_t *offsets,
                               size_t n, const uint8_t *thresholds_pct, int nthr, uint8_t *out);
 
