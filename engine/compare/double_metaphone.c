@@ -29,25 +29,32 @@
 
 #define DM_INLINE static inline __attribute__((always_inline))
 
-/* The codes under construction. The character arrays live outside the
- * struct (8 bytes each: room for a 2-character add at length 4) so that,
- * once everything is inlined, the lengths stay in registers. */
+/* The codes under construction, held in registers: character k of a code
+ * is byte k of pv/av (bits 8k..8k+7). Appends are ORed in unconditionally
+ * and the lengths cap at DM_LEN; bytes past the length are masked off at
+ * the end. Keeping the codes out of memory avoids store-to-load forwarding
+ * stalls when they are copied out. */
 typedef struct dm_code {
-    char *p, *a;
+    uint64_t pv, av;
     int pl, al;
 } dm_code;
 
-/* Append the n <= 2 characters of src, writing unconditionally and keeping
- * at most DM_LEN: no branches on the code's length. */
-DM_INLINE void dm_put(char *dst, int *len, const char *src, int n) {
-    if (n > 0) dst[*len] = src[0];
-    if (n > 1) dst[*len + 1] = src[1];
+/* Append the n <= 2 characters of src without branches on the length. */
+DM_INLINE void dm_put(uint64_t *v, int *len, const char *src, int n) {
+    if (n > 0) *v |= (uint64_t)(unsigned char)src[0] << (8 * *len);
+    if (n > 1) *v |= (uint64_t)(unsigned char)src[1] << (8 * *len + 8);
     *len = *len + n < DM_LEN ? *len + n : DM_LEN;
 }
 /* Add `main` to the primary and `alt` to the alternate code. */
 #define dm_add2(o, main, alt) \
-    (dm_put((o)->p, &(o)->pl, (main), (int)sizeof(main) - 1), dm_put((o)->a, &(o)->al, (alt), (int)sizeof(alt) - 1))
+    (dm_put(&(o)->pv, &(o)->pl, (main), (int)sizeof(main) - 1), dm_put(&(o)->av, &(o)->al, (alt), (int)sizeof(alt) - 1))
 #define dm_add(o, both) dm_add2(o, both, both)
+
+/* Write a code of length len (<= DM_LEN) held in v, NUL-terminated. */
+static inline void dm_store(char out[DM_LEN + 1], uint64_t v, int len) {
+    for (int k = 0; k < DM_LEN; k++) out[k] = k < len ? (char)(v >> (8 * k)) : 0;
+    out[DM_LEN] = 0;
+}
 
 /* Fast path. Most letters get a fixed code in most contexts: dm_fast[c] is
  * that code (1: none, for the vowels after the first letter and the word
@@ -88,7 +95,15 @@ DM_INLINE int dm_in(char c, const char *set) {
     return k < 64 && ((dm_mask(set) >> k) & 1);
 }
 /* The word has `lit` at position pos (pos may be up to DM_PRE before it). */
-#define AT(pos, lit) (memcmp(w + (pos), (lit), sizeof(lit) - 1) == 0)
+#define AT(pos, lit) dm_at(w + (pos), (lit), (int)sizeof(lit) - 1)
+/* Byte compares rather than memcmp: the word was just written byte by byte,
+ * and a wider load spanning several of those stores cannot be forwarded
+ * from the store buffer (a stall of a dozen cycles per test). */
+DM_INLINE int dm_at(const char *p, const char *lit, int n) {
+    for (int k = 0; k < n; k++)
+        if (p[k] != lit[k]) return 0;
+    return 1;
+}
 #define CH(pos) (w[(pos)])
 
 DM_INLINE int dm_germanic_start(const char *w) {
@@ -315,8 +330,7 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
     size_t b = 0, e = n;
     while (b < e && (unsigned)((s[b] | 0x20) - 'a') >= 26) b++;
     while (e > b && (unsigned)((s[e - 1] | 0x20) - 'a') >= 26) e--;
-    char pbuf[8], abuf[8];
-    dm_code o = {.p = pbuf, .a = abuf, .pl = 0, .al = 0};
+    dm_code o = {0, 0, 0, 0};
     if (b == e) {
         primary[0] = alternate[0] = 0;
         return 0;
@@ -358,10 +372,11 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
         unsigned k = (unsigned)(unsigned char)nx - 'A';
         int guarded = (int)((k < 26 ? g >> k : 0) & 1) | (int)((g >> 31) & (i == last));
         if (sc && !guarded) {
-            /* Written always, counted only for a real code (sc > 1). */
+            /* Branch-free: ORs in zero when there is no code (sc == 1). */
             int add = sc > 1;
-            o.p[o.pl] = sc;
-            o.a[o.al] = sc;
+            uint64_t ch = (uint64_t)(unsigned char)sc & (uint64_t)-(int64_t)add;
+            o.pv |= ch << (8 * o.pl);
+            o.av |= ch << (8 * o.al);
             o.pl = o.pl + add < DM_LEN ? o.pl + add : DM_LEN;
             o.al = o.al + add < DM_LEN ? o.al + add : DM_LEN;
             i += 1 + (CH(i + 1) == c);
@@ -476,9 +491,7 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
             break;
         }
     }
-    o.p[o.pl] = 0;
-    o.a[o.al] = 0;
-    memcpy(primary, pbuf, DM_LEN + 1);
-    memcpy(alternate, abuf, DM_LEN + 1);
+    dm_store(primary, o.pv, o.pl);
+    dm_store(alternate, o.av, o.al);
     return (size_t)o.pl;
 }
