@@ -22,6 +22,10 @@ Test(text, case_accents_and_punctuation) {
     cr_assert_str_eq(txt("Æbelø Øster", 0), "AEBELO OSTER");
     cr_assert_str_eq(txt("Łukasz Żółć Dvořák", 0), "LUKASZ ZOLC DVORAK");
     cr_assert_str_eq(txt("Œuvre", 0), "OEUVRE");
+    cr_assert_str_eq(txt("Nguyễn Văn Đức", 0), "NGUYEN VAN DUC");
+    cr_assert_str_eq(txt("Trương Thị Hường", 0), "TRUONG THI HUONG");
+    cr_assert_str_eq(txt("Ștefan Țiriac", 0), "STEFAN TIRIAC");
+    cr_assert_str_eq(txt("李 Smith", 0), "SMITH");                     /* other scripts separate */
     cr_assert_str_eq(txt("M.D.", 0), "MD");
     cr_assert_str_eq(txt("O\xe2\x80\x99Neil", 0), "ONEIL");        /* typographic apostrophe */
     cr_assert_str_eq(txt("Jose\xcc\x81", 0), "JOSE");              /* decomposed accent (NFD) */
@@ -92,8 +96,10 @@ Test(name, full_name_forms) {
     NAME_EQ(full("SMITH, MD"), "", "", "", "SMITH", "", "MD");
     /* a credential that is also a surname stays a surname without a comma */
     NAME_EQ(full("Anh Do"), "", "ANH", "", "DO", "", "");
-    /* a lone O between given name and surname is a middle initial */
-    NAME_EQ(full("JOHN O BRIEN"), "", "JOHN", "O", "BRIEN", "", "");
+    /* a lone O joins a known O' surname, else it is a middle initial */
+    NAME_EQ(full("JOHN O BRIEN"), "", "JOHN", "", "OBRIEN", "", "");
+    NAME_EQ(full("Sean P O Connor MD"), "", "SEAN", "P", "OCONNOR", "", "MD");
+    NAME_EQ(full("MARY O SMITH"), "", "MARY", "O", "SMITH", "", "");
     nm_person_name p;
     cr_assert_eq(nm_parse_full_name("", 0, &p), NM_E_ARG);
     cr_assert_eq(nm_parse_full_name(" ,.; ", 5, &p), NM_E_ARG);

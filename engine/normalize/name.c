@@ -137,6 +137,18 @@ static const char *const k_strip_particles[] = {"AL", "BEN", "BIN", "DA", "DAL",
                                                 "EL", "LA", "LAS", "LE", "LES", "LO", "LOS", "TEN", "TER", "VAN",
                                                 "VANDEN", "VANDER", "VON", "Y"};
 
+/* Surnames commonly written O'X (Irish), sorted: in "JOHN O BRIEN" the lone
+ * O is the apostrophe-split prefix, not a middle initial, when the next
+ * word is one of these. */
+static const char *const k_o_roots[] = {
+    "BANNON", "BOYLE", "BRIAN", "BRIEN", "BRYAN", "BYRNE", "CALLAGHAN", "CONNELL", "CONNER", "CONNOR",
+    "DAY", "DELL", "DONNELL", "DONOGHUE", "DONOVAN", "DOWD", "DWYER", "FALLON", "FARRELL", "FLAHERTY",
+    "FLYNN", "GARA", "GORMAN", "GRADY", "HAGAN", "HALLORAN", "HARA", "HARE", "HEARN", "HERN", "KANE",
+    "KEEFE", "KELLY", "LEARY", "LOUGHLIN", "MAHONEY", "MAHONY", "MALLEY", "MARA", "MEARA", "NEAL",
+    "NEIL", "NEILL", "QUINN", "REGAN", "REILLY", "RILEY", "ROURKE", "SHAUGHNESSY", "SHEA", "SULLIVAN",
+    "TOOLE",
+};
+
 static int tok_in(nm_tok t, const char *const *tab, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (nm_tok_eq(t, tab[i])) return 1;
@@ -431,9 +443,11 @@ int nm_parse_full_name(const char *s, size_t n, nm_person_name *out) {
         } else {
             size_t k = m - 1;
             /* particles before the last word belong to the surname; the
-             * first word always stays the given name. O is not taken:
-             * "JOHN O BRIEN" keeps O as a middle initial. */
+             * first word always stays the given name. A lone O joins only
+             * a known O' surname ("JOHN O BRIEN"): elsewhere it is a
+             * middle initial ("MARY O SMITH"). */
             while (k > 1 && is_particle(v[k - 1])) k--;
+            if (k == m - 1 && k > 1 && nm_tok_eq(v[k - 1], "O") && tok_in(v[k], k_o_roots, NELEM(k_o_roots))) k--;
             join_words(v, 0, 1, 0, out->first, sizeof out->first);
             join_words(v, 1, k, 0, out->middle, sizeof out->middle);
             join_words(v, k, m, 1, out->last, sizeof out->last);

@@ -4,8 +4,10 @@
  *
  * Folding covers the Unicode blocks that occur in US provider and patient
  * data: Latin-1 Supplement (U+00C0-U+00FF) and Latin Extended-A
- * (U+0100-U+017F). Letters lose their diacritics (E-acute -> E, N-tilde -> N,
- * L-stroke -> L); ligatures and sharp s spell out (AE, OE, IJ, SS, TH).
+ * (U+0100-U+017F), plus the Vietnamese letters of Latin Extended Additional
+ * and Romanian comma-below S/T. Letters lose their diacritics (E-acute -> E,
+ * N-tilde -> N, L-stroke -> L); ligatures and sharp s spell out (AE, OE, IJ,
+ * SS, TH).
  * Combining marks (U+0300-U+036F, decomposed input) are dropped so NFD and NFC
  * spellings fold alike. Typographic apostrophes and dashes count as their
  * ASCII forms. Bytes that are not valid UTF-8 are read as Windows-1252, the
@@ -54,6 +56,15 @@ static size_t fold_cp(uint32_t cp, char f[5]) {
     } else if (cp >= 0x80 && cp < 0xA0) {
         s = cp1252_tab[cp - 0x80];
         if (!*s) s = " ";
+    } else if (cp >= 0x1EA0 && cp <= 0x1EF9) {
+        /* Latin Extended Additional, Vietnamese letters (NGUYỄN -> NGUYEN) */
+        s = cp < 0x1EB8 ? "A" : cp < 0x1EC8 ? "E" : cp < 0x1ECC ? "I" : cp < 0x1EE4 ? "O" : cp < 0x1EF2 ? "U" : "Y";
+    } else if (cp == 0x1A0 || cp == 0x1A1) {
+        s = "O"; /* Vietnamese O-horn */
+    } else if (cp == 0x1AF || cp == 0x1B0) {
+        s = "U"; /* Vietnamese U-horn */
+    } else if (cp >= 0x218 && cp <= 0x21B) {
+        s = cp < 0x21A ? "S" : "T"; /* Romanian S and T with comma below */
     } else if ((cp >= 0x300 && cp < 0x370) || cp == 0xAD || cp == 0x200B) {
         return 0;
     } else {
@@ -172,7 +183,12 @@ size_t nm_fold_text(const char *in, size_t n, unsigned flags, char *out, size_t 
     while (i < n && !st.full) {
         unsigned char c = s[i];
         if (c < 0x80) {
-            feed(&st, c);
+            /* fast path: a letter or digit continuing a word */
+            if (ascii_class[c] == C_WORD && !st.pend && st.o + 2 <= cap) {
+                out[st.o++] = (char)((c >= 'a' && c <= 'z') ? c - 32 : c);
+            } else {
+                feed(&st, c);
+            }
             i++;
             continue;
         }
