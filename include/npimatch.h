@@ -5,6 +5,7 @@
  *   npimatch/registry.h   NPPES ingest, the columnar registry, snapshots
  *   npimatch/compare.h    string, phonetic, date and geographic comparators
  *   npimatch/normalize.h  name, address, phone, ZIP, email and date normalizers
+ *   npimatch/model.h      the linkage model: JSON schema, scoring, explanations, training
  *
  * Conventions: public symbols start with nm_; functions return 0 or a
  * negative NM_E_* code; objects are opaque, made by nm_X_create/open/load and
@@ -23,6 +24,10 @@
 #endif
 #if __has_include("npimatch/normalize.h")
 #include "npimatch/normalize.h"
+#endif
+
+#if __has_include("npimatch/model.h")
+#include "npimatch/model.h"
 #endif
 
 #define NM_VERSION_STRING "0.1.0"

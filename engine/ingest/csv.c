@@ -349,7 +349,7 @@ int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err) {
          * the count (a count runs at memory speed, several times the scan). */
         if (k > 1) {
             const int np = (k - 1) * k;
-#pragma omp parallel for num_threads(threads) schedule(static)
+#pragma omp parallel for num_threads(k) schedule(static)
             for (int j = 0; j < np; j++) {
                 const int i = j / k, part = j % k;
                 const size_t len = bounds[i + 1] - bounds[i];
@@ -365,7 +365,7 @@ int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err) {
             if (i < k - 1)
                 for (int part = 0; part < k; part++) ln += lfs[i * k + part];
         }
-#pragma omp parallel for num_threads(threads) schedule(static) if (k > 1)
+#pragma omp parallel for num_threads(k) schedule(static) if (k > 1)
         for (int i = 0; i < k; i++) {
             int r = cons->chunk_begin ? cons->chunk_begin(cons->user, i) : 0;
             if (!r) r = scan(&ck[i]);
