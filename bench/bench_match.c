@@ -149,7 +149,7 @@ int main(int argc, char **argv) {
             nm_input_opts io = {NULL, 0, threads};
             if (nm_input_read(&in, hcps, m, &io, &e)) return 1;
             nm_cands c;
-            nm_cands_init(&c, mt->ref.n);
+            nm_cands_init(&c, mt->nref);
             uint64_t found = 0, total = 0;
             tl = strchr(truth.data, '\n') + 1;
             for (size_t q = 0; q < in.t.n && *tl; q++, tl = strchr(tl, '\n') + 1) {

@@ -46,10 +46,12 @@ Test(index, null_keys_never_block) {
     cr_assert_eq(nm_matcher_create(REG, MODEL, &o, &mt, &e), 0);
     int ph = rule_index(MODEL, "phone");
     const nm_blocking_rule *r = nm_model_blocking_rule(MODEL, (size_t)ph);
+    nm_rtable ref;
+    cr_assert_eq(nm_rtable_from_registry(&ref, REG, mt->m, 1, &e), 0);
     uint64_t k0[NM_KEYS_MAX], k1[NM_KEYS_MAX], k2[NM_KEYS_MAX];
-    cr_assert_eq(nm_block_keys(&mt->ref, 1, r, (unsigned)ph, k1), 0, "no phone, no key");
-    cr_assert_eq(nm_block_keys(&mt->ref, 0, r, (unsigned)ph, k0), 1);
-    cr_assert_eq(nm_block_keys(&mt->ref, 2, r, (unsigned)ph, k2), 1);
+    cr_assert_eq(nm_block_keys(&ref, 1, r, (unsigned)ph, k1), 0, "no phone, no key");
+    cr_assert_eq(nm_block_keys(&ref, 0, r, (unsigned)ph, k0), 1);
+    cr_assert_eq(nm_block_keys(&ref, 2, r, (unsigned)ph, k2), 1);
     cr_assert_eq(k0[0], k2[0], "phones typed two ways normalize to one key");
     /* Every indexed row of the phone rule has a phone: the two above. */
     cr_assert_eq(mt->ix.r[ph].nrows, 2);
@@ -57,6 +59,7 @@ Test(index, null_keys_never_block) {
     const uint32_t *rows;
     cr_assert_eq(nm_index_lookup(&mt->ix, (size_t)ph, k0[0], &rows), 2);
     cr_assert(rows[0] < rows[1], "rows ascending within a block");
+    nm_rtable_free(&ref);
     nm_matcher_free(mt);
 }
 
@@ -87,7 +90,7 @@ Test(index, candidates_found_once_with_the_first_rule) {
     nm_input in;
     cr_assert_eq(nm_input_read_memory(&in, csv, strlen(csv), mt->m, NULL, &e), 0, "%s", e.msg);
     nm_cands c;
-    cr_assert_eq(nm_cands_init(&c, mt->ref.n), 0);
+    cr_assert_eq(nm_cands_init(&c, mt->nref), 0);
     uint64_t per_rule[NM_MATCH_MAX_RULES] = {0};
     cr_assert_eq(nm_cands_find(&c, &mt->ix, &in.t, 0, 2000, per_rule, NULL), 0);
     int found = 0, n0 = 0, n2 = 0;

@@ -2,6 +2,7 @@
 #include "compare/compare_pairs.h"
 #include <stdlib.h>
 #include <string.h>
+#include "common/error_internal.h"
 #include "npimatch/compare.h"
 #include "npimatch/normalize.h"
 
@@ -49,14 +50,13 @@ void nm_cmp_scratch_free(nm_cmp_scratch *s) {
     NM_VEC_FREE(&s->cstart[1]);
     NM_VEC_FREE(&s->jw[0]);
     NM_VEC_FREE(&s->jw[1]);
+    NM_VEC_FREE(&s->vv);
+    NM_VEC_FREE(&s->vc);
+    NM_VEC_FREE(&s->fst);
 }
 
-/* One side of a value tuple: a value of one field, or none. */
-typedef struct val {
-    const char *p;
-    uint32_t len;
-    const nm_vcodes *codes;
-} val;
+/* One side of a value tuple: a value of one field, or none (len 0). */
+typedef nm_vview val;
 
 static inline val get_val(const nm_rtable *t, size_t f, uint32_t v) {
     const nm_rcol *c = &t->col[f];
@@ -162,21 +162,19 @@ static uint8_t level_of(const nm_comparison *cmp, const uint8_t *jwpos, const va
 }
 
 /* Pack every candidate's values of field f and run the JW kernel for each
- * query value: out[qi * npacked + j]. */
-static int jw_batch(const nm_rtable *qt, size_t q, const nm_rtable *ref, size_t f, const uint32_t *rows, size_t n,
-                    const uint8_t *thr, int nthr, nm_cmp_scratch *s, int slot) {
-    const nm_rcol *c = &ref->col[f];
+ * query value: jw[slot][qi * npacked + j]. */
+static int jw_batch(const nm_rtable *qt, size_t q, size_t f, size_t nf1, size_t n, const uint8_t *thr, int nthr,
+                    nm_cmp_scratch *s, int slot) {
     s->packed.len = 0;
     s->offs.n = 0;
-    uint32_t *cst;
     if (NM_VEC_RESERVE(&s->cstart[slot], n + 1) || NM_VEC_PUSH(&s->offs, 0u)) return NM_E_NOMEM;
-    cst = s->cstart[slot].v;
+    uint32_t *cst = s->cstart[slot].v;
     for (size_t i = 0; i < n; i++) {
         cst[i] = (uint32_t)(s->offs.n - 1);
-        for (uint32_t v = c->roff.v[rows[i]]; v < c->roff.v[rows[i] + 1]; v++) {
-            uint32_t len = c->voff.v[v + 1] - c->voff.v[v];
-            if (nm_buf_append(&s->packed, c->bytes.data + c->voff.v[v], len) ||
-                NM_VEC_PUSH(&s->offs, (uint32_t)s->packed.len))
+        const uint32_t *fs = s->fst.v + i * nf1;
+        for (uint32_t v = fs[f]; v < fs[f + 1]; v++) {
+            const nm_vview *x = &s->vv.v[v];
+            if (nm_buf_append(&s->packed, x->p, x->len) || NM_VEC_PUSH(&s->offs, (uint32_t)s->packed.len))
                 return NM_E_NOMEM;
         }
     }
@@ -193,9 +191,26 @@ static int jw_batch(const nm_rtable *qt, size_t q, const nm_rtable *ref, size_t 
     return 0;
 }
 
-int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable *qt, size_t q, const nm_rtable *ref,
+/* Decode every candidate's record from the row store into s->vv / s->fst. */
+static int gather(const nm_rrows *ref, const uint32_t *rows, size_t n, nm_cmp_scratch *s) {
+    size_t nf1 = ref->nfields + 1, total = 0;
+    for (size_t i = 0; i < n; i++) total += nm_rrows_nvalues(ref, rows[i]);
+    if (NM_VEC_RESERVE(&s->vv, total + 1) || NM_VEC_RESERVE(&s->vc, total + 1) || NM_VEC_RESERVE(&s->fst, n * nf1))
+        return NM_E_NOMEM;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t *fs = s->fst.v + i * nf1;
+        size_t k = nm_rrows_decode(ref, rows[i], s->vv.v + at, s->vc.v + at, fs);
+        for (size_t f = 0; f < nf1; f++) fs[f] += (uint32_t)at;
+        at += k;
+    }
+    return 0;
+}
+
+int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable *qt, size_t q, const nm_rrows *ref,
                      const uint32_t *rows, size_t n, nm_cmp_scratch *s, uint8_t *vectors) {
-    size_t ncomp = plan->ncomp;
+    size_t ncomp = plan->ncomp, nf1 = ref->nfields + 1;
+    NM_TRY(gather(ref, rows, n, s));
     for (size_t c = 0; c < ncomp; c++) {
         const nm_comparison *cmp = nm_model_comparison(m, c);
         int nf = cmp->n_fields;
@@ -210,16 +225,17 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
         const uint32_t *cst[2] = {NULL, NULL};
         for (int k = 0; k < nf; k++) {
             if (!plan->c[c].nthr[k] || !qn[k]) continue;
-            if (jw_batch(qt, q, ref, f[k], rows, n, plan->c[c].thr[k], plan->c[c].nthr[k], s, k)) return NM_E_NOMEM;
+            NM_TRY(jw_batch(qt, q, f[k], nf1, n, plan->c[c].thr[k], plan->c[c].nthr[k], s, k));
             np[k] = (uint32_t)(s->offs.n - 1);
             cst[k] = s->cstart[k].v;
         }
+        uint8_t first_ok = plan->c[c].best;
         for (size_t i = 0; i < n; i++) {
-            uint32_t r = rows[i];
+            const uint32_t *fs = s->fst.v + i * nf1;
             uint32_t rb[2], rn[2];
             for (int k = 0; k < nf; k++) {
-                rb[k] = nm_rt_first(ref, f[k], r);
-                rn[k] = nm_rt_count(ref, f[k], r);
+                rb[k] = fs[f[k]];
+                rn[k] = fs[f[k] + 1] - rb[k];
             }
             /* Tuples: value i of field 0 with value i of field 1. */
             uint32_t qt_n = nf > 1 ? NM_MAXU(qn[0], qn[1]) : qn[0];
@@ -228,12 +244,11 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
             if (!qt_n || !rt_n) {
                 val a[2] = {{0}}, b[2] = {{0}};
                 uint8_t jwl[2] = {255, 255};
-                best = level_of(cmp, plan->c[c].jwpos, a, b, jwl);
-                vectors[i * ncomp + c] = best;
+                vectors[i * ncomp + c] = level_of(cmp, plan->c[c].jwpos, a, b, jwl);
                 continue;
             }
             uint8_t null_seen = NM_NO_LEVEL;
-            for (uint32_t x = 0; x < qt_n && best != plan->c[c].best; x++) {
+            for (uint32_t x = 0; x < qt_n && best != first_ok; x++) {
                 val a[2] = {{0}};
                 for (int k = 0; k < nf; k++)
                     if (x < qn[k]) a[k] = get_val(qt, f[k], qb[k] + x);
@@ -241,7 +256,7 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
                     val b[2] = {{0}};
                     uint8_t jwl[2] = {255, 255};
                     for (int k = 0; k < nf; k++) {
-                        if (y < rn[k]) b[k] = get_val(ref, f[k], rb[k] + y);
+                        if (y < rn[k]) b[k] = s->vv.v[rb[k] + y];
                         if (cst[k] && x < qn[k] && y < rn[k]) jwl[k] = s->jw[k].v[(size_t)x * np[k] + cst[k][i] + y];
                     }
                     uint8_t l = level_of(cmp, plan->c[c].jwpos, a, b, jwl);
@@ -250,7 +265,7 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
                         continue;
                     }
                     if (l < best) best = l;
-                    if (best == plan->c[c].best) break;
+                    if (best == first_ok) break;
                 }
             }
             vectors[i * ncomp + c] = best != NM_NO_LEVEL ? best : null_seen;

@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "table/records.h"
+#include "table/rows.h"
 
 /* Per-comparison plan, made once per model. */
 typedef struct nm_cmp_plan {
@@ -35,12 +35,15 @@ typedef struct nm_cmp_scratch {
     NM_VEC(uint32_t) offs;
     NM_VEC(uint32_t) cstart[2];  /* per field slot: candidate -> first packed value */
     NM_VEC(uint8_t) jw[2];       /* [query value * npacked + packed value] */
+    NM_VEC(nm_vview) vv;         /* candidates' values, decoded from the row store */
+    NM_VEC(nm_vcodes) vc;
+    NM_VEC(uint32_t) fst;        /* candidate i, field f: first value at fst[i * (nfields + 1) + f] */
 } nm_cmp_scratch;
 void nm_cmp_scratch_free(nm_cmp_scratch *s);
 
-/* Fill vectors[i * ncomp + c] for candidates rows[0..n) of table `ref`
- * against record q of table `qt` (same model). 0 or NM_E_NOMEM. */
-int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable *qt, size_t q, const nm_rtable *ref,
+/* Fill vectors[i * ncomp + c] for candidates rows[0..n) of the row store
+ * `ref` against record q of table `qt` (same model). 0 or NM_E_NOMEM. */
+int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable *qt, size_t q, const nm_rrows *ref,
                      const uint32_t *rows, size_t n, nm_cmp_scratch *s, uint8_t *vectors);
 
 #endif

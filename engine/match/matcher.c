@@ -17,6 +17,11 @@ static double now_s(void) {
 
 int nm_matcher_create(const nm_registry *r, const nm_model *m, const nm_match_opts *o, nm_matcher **out,
                       nm_err *err) {
+    return nm_matcher_create_ex(r, m, o, 0, out, err);
+}
+
+int nm_matcher_create_ex(const nm_registry *r, const nm_model *m, const nm_match_opts *o, int keep_columns,
+                         nm_matcher **out, nm_err *err) {
     *out = NULL;
     size_t nf = nm_model_field_count(m), nc = nm_model_comparison_count(m);
     int known = 0;
@@ -69,6 +74,9 @@ int nm_matcher_create(const nm_registry *r, const nm_model *m, const nm_match_op
     size_t nr = nm_model_blocking_rule_count(m);
     for (size_t i = 0; i < nr; i++) rules[i] = nm_model_blocking_rule(m, i);
     if (!rc) rc = nm_index_build(&mt->ix, &mt->ref, rules, nr, mt->threads, err);
+    if (!rc && nm_rrows_build(&mt->rows, &mt->ref, mt->threads)) rc = nm_err_set(err, NM_E_NOMEM, "matcher: out of memory");
+    mt->nref = mt->ref.n;
+    if (!keep_columns) nm_rtable_free(&mt->ref);
     mt->seconds_index = now_s() - t0;
     if (rc) {
         nm_matcher_free(mt);
@@ -81,6 +89,7 @@ int nm_matcher_create(const nm_registry *r, const nm_model *m, const nm_match_op
 void nm_matcher_free(nm_matcher *mt) {
     if (!mt) return;
     nm_rtable_free(&mt->ref);
+    nm_rrows_free(&mt->rows);
     nm_model_free(mt->own);
     nm_index_free(&mt->ix);
     for (size_t f = 0; f < NM_MAX_FIELDS; f++) nm_tf_free(&mt->tf[f]);
@@ -89,7 +98,7 @@ void nm_matcher_free(nm_matcher *mt) {
 
 int nm_mworker_init(nm_mworker *w, const nm_matcher *mt) {
     memset(w, 0, sizeof *w);
-    return nm_cands_init(&w->cands, mt->ref.n);
+    return nm_cands_init(&w->cands, mt->nref);
 }
 
 void nm_mworker_free(nm_mworker *w) {
@@ -125,7 +134,7 @@ int nm_score_query(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, siz
     w->w.n = n;
     w->st.pairs += n;
     if (!n) return 0;
-    NM_TRY(nm_compare_pairs(mt->m, &mt->plan, qt, q, &mt->ref, w->cands.rows.v, n, &w->cs, w->vec.v));
+    NM_TRY(nm_compare_pairs(mt->m, &mt->plan, qt, q, &mt->rows, w->cands.rows.v, n, &w->cs, w->vec.v));
     nm_query_tf(mt, w, qt, q);
     double prior = nm_model_prior_weight(mt->m);
     for (size_t i = 0; i < n; i++) {

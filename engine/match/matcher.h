@@ -14,7 +14,9 @@ struct nm_matcher {
     const nm_registry *reg;
     const nm_model *m;                   /* own: the model with the registry's prior */
     nm_model *own;
-    nm_rtable ref;                       /* registry side, row i = registry row i */
+    nm_rtable ref;                       /* registry side, columnar (freed after build unless kept for training) */
+    nm_rrows rows;                       /* registry side, row store: what the compare stage reads */
+    size_t nref;                         /* registry rows */
     nm_index ix;                         /* one per matching blocking rule */
     nm_tf tf[NM_MAX_FIELDS];
     int16_t tf_field[NM_MAX_COMPARISONS];/* field whose frequency a comparison's TF reads, -1 none */
@@ -35,6 +37,11 @@ typedef struct nm_mworker {
     double tw[NM_MAX_COMPARISONS * NM_MAX_LEVELS];   /* weights with this query's TF terms */
     nm_match_stats st;
 } nm_mworker;
+
+/* nm_matcher_create, keeping the columnar registry table (training builds
+ * more indexes from it). */
+int nm_matcher_create_ex(const nm_registry *r, const nm_model *m, const nm_match_opts *o, int keep_columns,
+                         nm_matcher **out, nm_err *err);
 
 int nm_mworker_init(nm_mworker *w, const nm_matcher *mt);
 void nm_mworker_free(nm_mworker *w);

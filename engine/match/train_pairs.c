@@ -25,7 +25,7 @@ static int add_pairs(tctx *t, size_t q, const uint32_t *rows, size_t n, nm_patte
     size_t nc = t->mt->plan.ncomp;
     if (!n) return 0;
     if (NM_VEC_RESERVE(&t->vec, n * nc)) return NM_E_NOMEM;
-    NM_TRY(nm_compare_pairs(t->mt->m, &t->mt->plan, &t->in->t, q, &t->mt->ref, rows, n, &t->cs, t->vec.v));
+    NM_TRY(nm_compare_pairs(t->mt->m, &t->mt->plan, &t->in->t, q, &t->mt->rows, rows, n, &t->cs, t->vec.v));
     for (size_t i = 0; i < n; i++) NM_TRY(nm_patterns_add(out, t->vec.v + i * nc, 1));
     return 0;
 }
@@ -103,7 +103,7 @@ static int supervised(tctx *t, nm_model *out, nm_err *err) {
         if (q < 0 || r < 0 || in->reason.v[q] != NM_R_COUNT) continue;
         uint32_t rr = (uint32_t)r;
         if (NM_VEC_RESERVE(&vecs, vecs.n + nc) || NM_VEC_PUSH(&lab, 1)) { rc = NM_E_NOMEM; break; }
-        rc = nm_compare_pairs(t->mt->m, &t->mt->plan, &in->t, (size_t)q, &t->mt->ref, &rr, 1, &t->cs, vecs.v + vecs.n);
+        rc = nm_compare_pairs(t->mt->m, &t->mt->plan, &in->t, (size_t)q, &t->mt->rows, &rr, 1, &t->cs, vecs.v + vecs.n);
         vecs.n += nc;
         t->rep->labelled++;
     }
@@ -115,7 +115,7 @@ static int supervised(tctx *t, nm_model *out, nm_err *err) {
         uint32_t q = t->usable.v[nm_rng_below(&g, (uint32_t)t->usable.n)];
         uint32_t r = t->active.v[nm_rng_below(&g, (uint32_t)t->active.n)];
         if (NM_VEC_RESERVE(&vecs, vecs.n + nc) || NM_VEC_PUSH(&lab, 0)) { rc = NM_E_NOMEM; break; }
-        rc = nm_compare_pairs(t->mt->m, &t->mt->plan, &in->t, q, &t->mt->ref, &r, 1, &t->cs, vecs.v + vecs.n);
+        rc = nm_compare_pairs(t->mt->m, &t->mt->plan, &in->t, q, &t->mt->rows, &r, 1, &t->cs, vecs.v + vecs.n);
         vecs.n += nc;
     }
     t->rep->random_pairs = n;
@@ -134,10 +134,10 @@ int nm_train_against_registry(const nm_matcher *mt, const nm_input *in, nm_model
     memset(&t, 0, sizeof t);
     memset(rep, 0, sizeof *rep);
     t.mt = mt, t.in = in, t.o = o, t.rep = rep;
-    int rc = nm_cands_init(&t.cands, mt->ref.n);
+    int rc = nm_cands_init(&t.cands, mt->nref);
     for (size_t q = 0; !rc && q < in->t.n; q++)
         if (in->reason.v[q] == NM_R_COUNT && NM_VEC_PUSH(&t.usable, (uint32_t)q)) rc = NM_E_NOMEM;
-    for (size_t r = 0; !rc && r < mt->ref.n; r++)
+    for (size_t r = 0; !rc && r < mt->nref; r++)
         if (mt->reg->entity[r] && NM_VEC_PUSH(&t.active, (uint32_t)r)) rc = NM_E_NOMEM;
     if (rc) nm_err_set(err, rc, "train: out of memory");
     size_t ntr = nm_model_training_rule_count(out);
