@@ -87,6 +87,13 @@ static int nick_match(const val *a, const val *b) {
     return nm_nickname_match(nm_nicknames_default(), a->p, a->len, b->p, b->len);
 }
 
+static inline int same(const val *a, const val *b) {
+    if (a->len != b->len) return 0;
+    for (uint32_t i = 0; i < a->len; i++)
+        if (a->p[i] != b->p[i]) return 0;
+    return 1;
+}
+
 static int codes_equal(const char *x, const char *y, size_t n) { return x[0] && !memcmp(x, y, n); }
 
 /* Does predicate lv hold on one field's values a, b? jwl: the JW level
@@ -94,8 +101,8 @@ static int codes_equal(const char *x, const char *y, size_t n) { return x[0] && 
 static int holds(const nm_level *lv, const val *a, const val *b, uint8_t jwl, uint8_t jwpos) {
     if (!a->len || !b->len) return 0;
     switch (lv->predicate) {
-    case NM_PRED_EXACT: return a->len == b->len && !memcmp(a->p, b->p, a->len);
-    case NM_PRED_NICKNAME: return (a->len == b->len && !memcmp(a->p, b->p, a->len)) || nick_match(a, b);
+    case NM_PRED_EXACT: return same(a, b);
+    case NM_PRED_NICKNAME: return same(a, b) || nick_match(a, b);
     case NM_PRED_JW: return jwl <= jwpos;
     case NM_PRED_JARO: {
         nm_jaro_parts jp;
@@ -198,7 +205,9 @@ static int gather(const nm_rrows *ref, const uint32_t *rows, size_t n, nm_cmp_sc
     if (NM_VEC_RESERVE(&s->vv, total + 1) || NM_VEC_RESERVE(&s->vc, total + 1) || NM_VEC_RESERVE(&s->fst, n * nf1))
         return NM_E_NOMEM;
     size_t at = 0;
+    for (size_t i = 0; i < n && i < 8; i++) nm_rrows_prefetch(ref, rows[i]);
     for (size_t i = 0; i < n; i++) {
+        if (i + 8 < n) nm_rrows_prefetch(ref, rows[i + 8]);
         uint32_t *fs = s->fst.v + i * nf1;
         size_t k = nm_rrows_decode(ref, rows[i], s->vv.v + at, s->vc.v + at, fs);
         for (size_t f = 0; f < nf1; f++) fs[f] += (uint32_t)at;

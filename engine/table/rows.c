@@ -30,7 +30,8 @@ int nm_rrows_build(nm_rrows *rr, const nm_rtable *t, int threads) {
     rr->nfields = t->nfields;
     for (size_t f = 0; f < t->nfields; f++) rr->needs[f] = t->col[f].needs;
     rr->off = malloc((t->n + 1) * sizeof *rr->off);
-    if (!rr->off) return NM_E_NOMEM;
+    rr->nvals = malloc((t->n + 1) * sizeof *rr->nvals);
+    if (!rr->off || !rr->nvals) return NM_E_NOMEM;
     size_t nch = (t->n + CHUNK - 1) / CHUNK;
     nm_buf *parts = calloc(nch ? nch : 1, sizeof *parts);
     if (!parts) return NM_E_NOMEM;
@@ -41,6 +42,9 @@ int nm_rrows_build(nm_rrows *rr, const nm_rtable *t, int threads) {
         size_t lo = k * CHUNK, hi = NM_MIN(t->n, lo + CHUNK);
         for (size_t r = lo; r < hi; r++) {
             rr->off[r] = parts[k].len;
+            size_t nv = 0;
+            for (size_t f = 0; f < t->nfields; f++) nv += NM_MIN(255u, t->col[f].roff.v[r + 1] - t->col[f].roff.v[r]);
+            rr->nvals[r] = (uint16_t)NM_MIN(nv, 65535u);
             if (put_record(&parts[k], t, r)) {
 #pragma omp atomic write
                 rc = NM_E_NOMEM;
@@ -67,19 +71,9 @@ int nm_rrows_build(nm_rrows *rr, const nm_rtable *t, int threads) {
 
 void nm_rrows_free(nm_rrows *rr) {
     free(rr->off);
+    free(rr->nvals);
     nm_buf_free(&rr->blob);
     memset(rr, 0, sizeof *rr);
-}
-
-size_t nm_rrows_nvalues(const nm_rrows *rr, size_t r) {
-    const uint8_t *p = (const uint8_t *)rr->blob.data + rr->off[r];
-    size_t n = 0;
-    for (size_t f = 0; f < rr->nfields; f++) {
-        uint8_t k = *p++;
-        n += k;
-        for (uint8_t i = 0; i < k; i++) p += 1 + *p + (rr->needs[f] ? sizeof(nm_vcodes) : 0);
-    }
-    return n;
 }
 
 size_t nm_rrows_decode(const nm_rrows *rr, size_t r, nm_vview *v, nm_vcodes *codes, uint32_t *fstart) {

@@ -15,6 +15,7 @@
 typedef struct nm_rrows {
     size_t n, nfields;
     uint64_t *off;               /* n + 1 */
+    uint16_t *nvals;             /* values per record (sizes the decode buffers without touching the record) */
     nm_buf blob;
     uint8_t needs[NM_MAX_FIELDS];
 } nm_rrows;
@@ -34,7 +35,15 @@ void nm_rrows_free(nm_rrows *rr);
  * entries). v and codes need room for every value of the record
  * (nm_rrows_nvalues). Returns the number of values. */
 size_t nm_rrows_decode(const nm_rrows *rr, size_t r, nm_vview *v, nm_vcodes *codes, uint32_t *fstart);
-/* Number of values of record r (an upper bound for the buffers above). */
-size_t nm_rrows_nvalues(const nm_rrows *rr, size_t r);
+/* Number of values of record r (the room the buffers above need). */
+static inline size_t nm_rrows_nvalues(const nm_rrows *rr, size_t r) { return rr->nvals[r]; }
+/* Ask the cache for record r's first bytes ahead of its decode. */
+static inline void nm_rrows_prefetch(const nm_rrows *rr, size_t r) {
+    const char *p = rr->blob.data + rr->off[r];
+    __builtin_prefetch(p);
+    __builtin_prefetch(p + 64);
+    __builtin_prefetch(p + 128);
+    __builtin_prefetch(p + 192);
+}
 
 #endif
