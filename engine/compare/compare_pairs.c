@@ -7,7 +7,8 @@
 #include "npimatch/normalize.h"
 
 #define QMAX 4
-#define NM_MAXU(a, b) ((a) > (b) ? (a) : (b))   /* query values compared per field (inputs have one or two) */
+#define NM_MAXU(a, b) ((a) > (b) ? (a) : (b))
+#define NM_MINU(a, b) ((a) < (b) ? (a) : (b))   /* query values compared per field (inputs have one or two) */
 
 void nm_cmp_plan_make(const nm_model *m, nm_cmp_plan *p) {
     memset(p, 0, sizeof *p);
@@ -94,6 +95,38 @@ static inline int same(const val *a, const val *b) {
     return 1;
 }
 
+/* Token-set Jaccard >= pct/100, decided in integers: distinct
+ * space-separated tokens, |A n B| * 100 >= pct * |A u B|. The sets are
+ * small (names, street lines), so pairwise comparison beats hashing. */
+#define TOK_MAX 32
+static int split_tokens(const val *x, uint16_t *at, uint8_t *len) {
+    int n = 0;
+    for (uint32_t i = 0; i < x->len && n < TOK_MAX;) {
+        while (i < x->len && x->p[i] == ' ') i++;
+        uint32_t b = i;
+        while (i < x->len && x->p[i] != ' ') i++;
+        if (i == b) break;
+        int dup = 0;
+        for (int k = 0; k < n && !dup; k++) dup = len[k] == i - b && !memcmp(x->p + at[k], x->p + b, i - b);
+        if (!dup) at[n] = (uint16_t)b, len[n++] = (uint8_t)NM_MINU(i - b, 255u);
+    }
+    return n;
+}
+
+static int token_jaccard_at_least(const val *a, const val *b, int pct) {
+    uint16_t aa[TOK_MAX], ba[TOK_MAX];
+    uint8_t al[TOK_MAX], bl[TOK_MAX];
+    int na = split_tokens(a, aa, al), nb = split_tokens(b, ba, bl), inter = 0;
+    if (!na && !nb) return 0;
+    for (int i = 0; i < na; i++)
+        for (int j = 0; j < nb; j++)
+            if (al[i] == bl[j] && !memcmp(a->p + aa[i], b->p + ba[j], al[i])) {
+                inter++;
+                break;
+            }
+    return inter * 100 >= pct * (na + nb - inter);
+}
+
 static int codes_equal(const char *x, const char *y, size_t n) { return x[0] && !memcmp(x, y, n); }
 
 /* Does predicate lv hold on one field's values a, b? jwl: the JW level
@@ -132,7 +165,7 @@ static int holds(const nm_level *lv, const val *a, const val *b, uint8_t jwl, ui
     case NM_PRED_ZIP3: return a->len >= 3 && b->len >= 3 && !memcmp(a->p, b->p, 3);
     case NM_PRED_DISTANCE_KM: return 0;   /* needs a ZIP centroid table; none is loaded */
     case NM_PRED_TOKEN_JACCARD:
-        return nm_token_jaccard(a->p, a->len, b->p, b->len) * 100 >= lv->param - 1e-9;
+        return token_jaccard_at_least(a, b, lv->param);
     case NM_PRED_INITIAL: return a->p[0] == b->p[0] && (a->len == 1 || b->len == 1);
     case NM_PRED_ELSE: return 1;
     default: return 0;
