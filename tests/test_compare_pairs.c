@@ -79,3 +79,61 @@ Test(compare_pairs, levels_best_over_values_and_simd_identical) {
     nm_rtable_free(&ref);
     nm_model_free(m);
 }
+
+/* The one-pass "within one edit" shortcut agrees with the DP distances on
+ * many random short strings over a small alphabet (where edits collide). */
+Test(compare_pairs, one_edit_shortcut_matches_dp) {
+    static const char MODEL2[] =
+        "{\"npimatch_model_version\": 1, \"name\": \"t\", \"probability_two_random_records_match\": 0.01,"
+        " \"fields\": [{\"name\": \"a\", \"type\": \"identifier\"}, {\"name\": \"b\", \"type\": \"identifier\"}],"
+        " \"comparisons\": ["
+        "  {\"name\": \"a\", \"fields\": [\"a\"], \"levels\": [{\"label\": \"null\", \"predicate\": \"null\"},"
+        "   {\"label\": \"osa1\", \"predicate\": \"osa<=1\", \"m\": 0.8, \"u\": 0.01}, {\"label\": \"else\", \"predicate\": \"else\", \"m\": 0.2, \"u\": 0.99}]},"
+        "  {\"name\": \"b\", \"fields\": [\"b\"], \"levels\": [{\"label\": \"null\", \"predicate\": \"null\"},"
+        "   {\"label\": \"lev1\", \"predicate\": \"levenshtein<=1\", \"m\": 0.8, \"u\": 0.01}, {\"label\": \"else\", \"predicate\": \"else\", \"m\": 0.2, \"u\": 0.99}]}"
+        " ], \"blocking_rules\": [{\"name\": \"a\", \"keys\": \"a\"}]}";
+    nm_model *m;
+    nm_err e;
+    cr_assert_eq(nm_model_parse(MODEL2, sizeof MODEL2 - 1, "t.json", &m, &e), 0, "%s", e.msg);
+    nm_cmp_plan plan;
+    nm_cmp_plan_make(m, &plan);
+    uint64_t x = 12345;
+    for (int it = 0; it < 3000; it++) {
+        char sa[8], sb[8];
+        int la, lb;
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        la = 1 + (int)(x >> 60) % 5;
+        lb = la + (int)((x >> 50) % 3) - 1;
+        if (lb < 1) lb = 1;
+        for (int i = 0; i < 7; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            sa[i] = (char)('1' + (x >> 61) % 3);
+            sb[i] = (char)('1' + (x >> 58) % 3);
+        }
+        if (it % 3 == 0) memcpy(sb, sa, 7);   /* near-equal pairs too */
+        if (it % 3 == 0 && la > 1) sb[(x >> 40) % (unsigned)la] = '1';
+        nm_rtable q, ref;
+        nm_rtable_init(&q, m);
+        nm_rtable_init(&ref, m);
+        nm_rtable_add(&q, 0, sa, (size_t)la, 0);
+        nm_rtable_add(&q, 1, sa, (size_t)la, 0);
+        nm_rtable_end_record(&q);
+        nm_rtable_add(&ref, 0, sb, (size_t)lb, 0);
+        nm_rtable_add(&ref, 1, sb, (size_t)lb, 0);
+        nm_rtable_end_record(&ref);
+        nm_rrows rr;
+        nm_rrows_build(&rr, &ref, 1);
+        nm_cmp_scratch s = {0};
+        uint8_t v[2];
+        uint32_t row = 0;
+        cr_assert_eq(nm_compare_pairs(m, &plan, &q, 0, &rr, &row, 1, &s, v), 0);
+        int osa = nm_osa_distance(sa, (size_t)la, sb, (size_t)lb, -1) <= 1, lev = nm_levenshtein(sa, (size_t)la, sb, (size_t)lb, -1) <= 1;
+        cr_assert_eq(v[0] == 1, osa, "osa %.*s %.*s", la, sa, lb, sb);
+        cr_assert_eq(v[1] == 1, lev, "lev %.*s %.*s", la, sa, lb, sb);
+        nm_cmp_scratch_free(&s);
+        nm_rrows_free(&rr);
+        nm_rtable_free(&q);
+        nm_rtable_free(&ref);
+    }
+    nm_model_free(m);
+}

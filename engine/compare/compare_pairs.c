@@ -127,6 +127,23 @@ static int token_jaccard_at_least(const val *a, const val *b, int pct) {
     return inter * 100 >= pct * (na + nb - inter);
 }
 
+/* Edit distance <= 1 in one pass (the common "one typo" level of NPIs,
+ * phones, licences): equal, one substitution, one insertion/deletion, or
+ * (OSA) one adjacent transposition. Same answer as the DP with max 1. */
+static int within_one_edit(const val *a, const val *b, int transpose) {
+    const val *s = a->len <= b->len ? a : b, *l = a->len <= b->len ? b : a;
+    uint32_t ns = s->len, nl = l->len, i = 0;
+    if (nl - ns > 1) return 0;
+    while (i < ns && s->p[i] == l->p[i]) i++;
+    if (i == ns) return 1;   /* equal, or l has one extra character at the end */
+    if (ns == nl) {
+        if (!memcmp(s->p + i + 1, l->p + i + 1, ns - i - 1)) return 1;   /* substitution */
+        return transpose && i + 1 < ns && s->p[i] == l->p[i + 1] && s->p[i + 1] == l->p[i] &&
+               !memcmp(s->p + i + 2, l->p + i + 2, ns - i - 2);
+    }
+    return !memcmp(s->p + i, l->p + i + 1, ns - i);   /* one character inserted in l */
+}
+
 static int codes_equal(const char *x, const char *y, size_t n) { return x[0] && !memcmp(x, y, n); }
 
 /* Does predicate lv hold on one field's values a, b? jwl: the JW level
@@ -142,8 +159,12 @@ static int holds(const nm_level *lv, const val *a, const val *b, uint8_t jwl, ui
         nm_jaro_parts_of(a->p, a->len, b->p, b->len, &jp);
         return nm_jaro_at_least(&jp, (unsigned)lv->param);
     }
-    case NM_PRED_LEVENSHTEIN: return nm_levenshtein(a->p, a->len, b->p, b->len, lv->param) <= lv->param;
-    case NM_PRED_OSA: return nm_osa_distance(a->p, a->len, b->p, b->len, lv->param) <= lv->param;
+    case NM_PRED_LEVENSHTEIN:
+        if (lv->param == 1) return within_one_edit(a, b, 0);
+        return nm_levenshtein(a->p, a->len, b->p, b->len, lv->param) <= lv->param;
+    case NM_PRED_OSA:
+        if (lv->param == 1) return within_one_edit(a, b, 1);
+        return nm_osa_distance(a->p, a->len, b->p, b->len, lv->param) <= lv->param;
     case NM_PRED_SOUNDEX: return a->codes && b->codes && codes_equal(a->codes->soundex, b->codes->soundex, 4);
     case NM_PRED_NYSIIS: return a->codes && b->codes && codes_equal(a->codes->nysiis, b->codes->nysiis, 6);
     case NM_PRED_DMETAPHONE: {
