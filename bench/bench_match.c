@@ -65,6 +65,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--threads-list")) tlist = argv[i + 1];
         else if (!strcmp(argv[i], "--dir")) dir = argv[i + 1];
     }
+    setvbuf(stdout, NULL, _IOLBF, 0);
     mkdir(dir, 0755);
     char nppes[512], reg[512], hcps[512], outp[512];
     snprintf(nppes, sizeof nppes, "%s/nppes.csv", dir);
