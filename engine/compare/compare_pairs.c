@@ -52,7 +52,6 @@ void nm_cmp_scratch_free(nm_cmp_scratch *s) {
     NM_VEC_FREE(&s->jw[0]);
     NM_VEC_FREE(&s->jw[1]);
     NM_VEC_FREE(&s->vv);
-    NM_VEC_FREE(&s->vc);
     NM_VEC_FREE(&s->fst);
 }
 
@@ -76,12 +75,12 @@ static inline uint32_t ymd_of(const val *v) {
 }
 
 static int nick_match(const val *a, const val *b) {
-    if (a->codes && b->codes && a->codes->nick[0] && b->codes->nick[0]) {
-        for (int i = 0; i < NM_NICK_MAX && a->codes->nick[i]; i++)
-            for (int j = 0; j < NM_NICK_MAX && b->codes->nick[j]; j++)
-                if (a->codes->nick[i] == b->codes->nick[j]) return 1;
+    if (a->codes && b->codes && nm_vcodes_nick(a->codes, 0) && nm_vcodes_nick(b->codes, 0)) {
+        for (int i = 0; i < NM_NICK_MAX && nm_vcodes_nick(a->codes, i); i++)
+            for (int j = 0; j < NM_NICK_MAX && nm_vcodes_nick(b->codes, j); j++)
+                if (nm_vcodes_nick(a->codes, i) == nm_vcodes_nick(b->codes, j)) return 1;
         /* Only a name in more groups than we keep needs the full table. */
-        if (!a->codes->nick[NM_NICK_MAX - 1] && !b->codes->nick[NM_NICK_MAX - 1]) return 0;
+        if (!nm_vcodes_nick(a->codes, NM_NICK_MAX - 1) && !nm_vcodes_nick(b->codes, NM_NICK_MAX - 1)) return 0;
     } else if (a->codes && b->codes) {
         return 0;   /* a name in no group is only equivalent to itself (exact, tested before) */
     }
@@ -252,18 +251,20 @@ static int jw_batch(const nm_rtable *qt, size_t q, size_t f, size_t nf1, size_t 
     return 0;
 }
 
-/* Decode every candidate's record from the row store into s->vv / s->fst. */
+/* Decode every candidate's record from the row store into s->vv / s->fst.
+ * Two-stage prefetch: the offset of the candidate 16 ahead, the record of
+ * the one 8 ahead (candidates are random rows: each is a cache miss). */
 static int gather(const nm_rrows *ref, const uint32_t *rows, size_t n, nm_cmp_scratch *s) {
-    size_t nf1 = ref->nfields + 1, total = 0;
-    for (size_t i = 0; i < n; i++) total += nm_rrows_nvalues(ref, rows[i]);
-    if (NM_VEC_RESERVE(&s->vv, total + 1) || NM_VEC_RESERVE(&s->vc, total + 1) || NM_VEC_RESERVE(&s->fst, n * nf1))
-        return NM_E_NOMEM;
-    size_t at = 0;
+    size_t nf1 = ref->nfields + 1, at = 0;
+    if (NM_VEC_RESERVE(&s->fst, n * nf1)) return NM_E_NOMEM;
+    for (size_t i = 0; i < n && i < 16; i++) __builtin_prefetch(&ref->off[rows[i]]);
     for (size_t i = 0; i < n && i < 8; i++) nm_rrows_prefetch(ref, rows[i]);
     for (size_t i = 0; i < n; i++) {
+        if (i + 16 < n) __builtin_prefetch(&ref->off[rows[i + 16]]);
         if (i + 8 < n) nm_rrows_prefetch(ref, rows[i + 8]);
+        if (NM_VEC_RESERVE(&s->vv, at + nm_rrows_nvalues(ref, rows[i]) + 1)) return NM_E_NOMEM;
         uint32_t *fs = s->fst.v + i * nf1;
-        size_t k = nm_rrows_decode(ref, rows[i], s->vv.v + at, s->vc.v + at, fs);
+        size_t k = nm_rrows_decode(ref, rows[i], s->vv.v + at, fs);
         for (size_t f = 0; f < nf1; f++) fs[f] += (uint32_t)at;
         at += k;
     }

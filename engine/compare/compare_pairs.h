@@ -36,7 +36,6 @@ typedef struct nm_cmp_scratch {
     NM_VEC(uint32_t) cstart[2];  /* per field slot: candidate -> first packed value */
     NM_VEC(uint8_t) jw[2];       /* [query value * npacked + packed value] */
     NM_VEC(nm_vview) vv;         /* candidates' values, decoded from the row store */
-    NM_VEC(nm_vcodes) vc;
     NM_VEC(uint32_t) fst;        /* candidate i, field f: first value at fst[i * (nfields + 1) + f] */
 } nm_cmp_scratch;
 void nm_cmp_scratch_free(nm_cmp_scratch *s);

@@ -41,10 +41,10 @@ static size_t term_atoms(const nm_rtable *t, size_t r, const nm_key_term *k, ato
             /* Names in a nickname group block by the group id (BOB and ROBERT
              * share a key); other names by themselves. A tag byte keeps the
              * two kinds of atom apart. */
-            if (vc && vc->nick[0]) {
-                for (int i = 0; i < NM_NICK_MAX && vc->nick[i] && n < ATOMS_MAX; i++) {
+            if (vc && nm_vcodes_nick(vc, 0)) {
+                for (int i = 0; i < NM_NICK_MAX && nm_vcodes_nick(vc, i) && n < ATOMS_MAX; i++) {
                     scratch[sp] = '\1';
-                    memcpy(scratch + sp + 1, &vc->nick[i], 4);
+                    memcpy(scratch + sp + 1, vc->nick[i], 4);
                     out[n++] = (atom){scratch + sp, 5};
                     sp += 5;
                 }

@@ -206,7 +206,8 @@ static void derive(const nm_rcol *c, const char *v, size_t n, nm_vcodes *out) {
     if (c->needs & NM_NEED_NICKNAME) {
         uint32_t ids[NM_NICK_MAX];
         size_t k = nm_nickname_groups(nm_nicknames_default(), v, n, ids, NM_NICK_MAX);
-        for (size_t i = 0; i < k; i++) out->nick[i] = ids[i] + 1;
+        for (size_t i = 0; i < k; i++)
+            for (int b = 0; b < 4; b++) out->nick[i][b] = (uint8_t)((ids[i] + 1) >> (8 * b));
     }
 }
 

@@ -31,13 +31,21 @@ enum {
     NM_NEED_NICKNAME = 8
 };
 
-/* Derived codes of one value; unused members stay zero. */
+/* Derived codes of one value; unused members stay zero. Bytes only
+ * (alignment 1), so the row store can hand out pointers into its records. */
 typedef struct nm_vcodes {
     char soundex[4];
     char nysiis[6];
-    char dm1[4], dm2[4];       /* Double Metaphone primary, alternate (NUL-padded) */
-    uint32_t nick[NM_NICK_MAX];/* nickname group ids + 1 (0 = none) */
+    char dm1[4], dm2[4];            /* Double Metaphone primary, alternate (NUL-padded) */
+    uint8_t nick[NM_NICK_MAX][4];   /* nickname group ids + 1, little-endian (0 = none) */
 } nm_vcodes;
+
+_Static_assert(_Alignof(nm_vcodes) == 1, "row store points at unaligned codes");
+
+static inline uint32_t nm_vcodes_nick(const nm_vcodes *c, int i) {
+    const uint8_t *b = c->nick[i];
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
 
 typedef struct nm_rcol {
     NM_VEC(uint32_t) roff;     /* n_records + 1 */

@@ -6,6 +6,10 @@
 #include "common/error_internal.h"
 
 static int put_record(nm_buf *b, const nm_rtable *t, size_t r) {
+    size_t nv = 0;
+    for (size_t f = 0; f < t->nfields; f++) nv += NM_MIN(255u, t->col[f].roff.v[r + 1] - t->col[f].roff.v[r]);
+    uint8_t hdr[2] = {(uint8_t)nv, (uint8_t)(nv >> 8)};   /* <= 128 fields x 255 values < 65536 */
+    NM_TRY(nm_buf_append(b, hdr, 2));
     for (size_t f = 0; f < t->nfields; f++) {
         const nm_rcol *c = &t->col[f];
         uint32_t v0 = c->roff.v[r], v1 = c->roff.v[r + 1];
@@ -30,8 +34,7 @@ int nm_rrows_build(nm_rrows *rr, const nm_rtable *t, int threads) {
     rr->nfields = t->nfields;
     for (size_t f = 0; f < t->nfields; f++) rr->needs[f] = t->col[f].needs;
     rr->off = malloc((t->n + 1) * sizeof *rr->off);
-    rr->nvals = malloc((t->n + 1) * sizeof *rr->nvals);
-    if (!rr->off || !rr->nvals) return NM_E_NOMEM;
+    if (!rr->off) return NM_E_NOMEM;
     size_t nch = (t->n + CHUNK - 1) / CHUNK;
     nm_buf *parts = calloc(nch ? nch : 1, sizeof *parts);
     if (!parts) return NM_E_NOMEM;
@@ -42,9 +45,6 @@ int nm_rrows_build(nm_rrows *rr, const nm_rtable *t, int threads) {
         size_t lo = k * CHUNK, hi = NM_MIN(t->n, lo + CHUNK);
         for (size_t r = lo; r < hi; r++) {
             rr->off[r] = parts[k].len;
-            size_t nv = 0;
-            for (size_t f = 0; f < t->nfields; f++) nv += NM_MIN(255u, t->col[f].roff.v[r + 1] - t->col[f].roff.v[r]);
-            rr->nvals[r] = (uint16_t)NM_MIN(nv, 65535u);
             if (put_record(&parts[k], t, r)) {
 #pragma omp atomic write
                 rc = NM_E_NOMEM;
@@ -71,29 +71,24 @@ int nm_rrows_build(nm_rrows *rr, const nm_rtable *t, int threads) {
 
 void nm_rrows_free(nm_rrows *rr) {
     free(rr->off);
-    free(rr->nvals);
     nm_buf_free(&rr->blob);
     memset(rr, 0, sizeof *rr);
 }
 
-size_t nm_rrows_decode(const nm_rrows *rr, size_t r, nm_vview *v, nm_vcodes *codes, uint32_t *fstart) {
-    const uint8_t *p = (const uint8_t *)rr->blob.data + rr->off[r];
+size_t nm_rrows_decode(const nm_rrows *rr, size_t r, nm_vview *v, uint32_t *fstart) {
+    const uint8_t *p = (const uint8_t *)rr->blob.data + rr->off[r] + 2;
     size_t n = 0;
     for (size_t f = 0; f < rr->nfields; f++) {
         fstart[f] = (uint32_t)n;
         uint8_t k = *p++;
+        size_t cl = rr->needs[f] ? sizeof(nm_vcodes) : 0;
         for (uint8_t i = 0; i < k; i++, n++) {
             uint8_t len = *p++;
             v[n].p = (const char *)p;
             v[n].len = len;
             p += len;
-            if (rr->needs[f]) {
-                memcpy(&codes[n], p, sizeof(nm_vcodes));
-                v[n].codes = &codes[n];
-                p += sizeof(nm_vcodes);
-            } else {
-                v[n].codes = NULL;
-            }
+            v[n].codes = cl ? (const nm_vcodes *)p : NULL;
+            p += cl;
         }
     }
     fstart[rr->nfields] = (uint32_t)n;
