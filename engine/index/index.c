@@ -20,6 +20,9 @@ static void note_top(uint32_t *top, uint32_t size) {
 static int build_rule(nm_rule_index *ri, const nm_rtable *t, unsigned rix) {
     NM_VEC(nm_keyrow) pairs = {0};
     uint64_t keys[NM_KEYS_MAX];
+    /* Most rules give one or two keys per record: reserve once rather than
+     * doubling (each doubling of a huge array copies it and faults new pages). */
+    if (NM_VEC_RESERVE(&pairs, t->n + t->n / 2 + 16)) goto nomem;
     for (size_t r = 0; r < t->n; r++) {
         size_t nk = nm_block_keys(t, r, ri->rule, rix, keys);
         if (NM_VEC_RESERVE(&pairs, pairs.n + nk)) goto nomem;

@@ -115,6 +115,21 @@ static int add_row(nm_rtable *t, const nm_registry *r, size_t row, const uint8_t
     return nm_rtable_end_record(t);
 }
 
+/* After the first window, size the table for all n rows from what that
+ * window used (+10%), so the big arrays are not grown by doubling. */
+static int reserve_like(nm_rtable *t, size_t n) {
+    double scale = (double)n / (double)(t->n ? t->n : 1) * 1.1;
+    for (size_t f = 0; f < t->nfields; f++) {
+        nm_rcol *c = &t->col[f];
+        size_t nv = (size_t)((double)(c->voff.n) * scale) + 16;
+        if (NM_VEC_RESERVE(&c->roff, n + 2) || NM_VEC_RESERVE(&c->voff, nv) ||
+            nm_buf_reserve(&c->bytes, (size_t)((double)c->bytes.len * scale) + 16) ||
+            (c->needs && NM_VEC_RESERVE(&c->codes, nv)))
+            return NM_E_NOMEM;
+    }
+    return 0;
+}
+
 #define CHUNK_ROWS 16384
 #define WINDOW 16
 
@@ -141,6 +156,7 @@ int nm_rtable_from_registry(nm_rtable *t, const nm_registry *r, const nm_model *
             free(dm);
         }
         for (size_t k = 0; k < nw && !rc; k++) rc = prc[k] ? prc[k] : nm_rtable_append(t, &part[k]);
+        if (!rc && w == 0 && nchunks > nw) rc = reserve_like(t, n);
     }
     for (size_t k = 0; k < made; k++) nm_rtable_free(&part[k]);
     if (rc) {
