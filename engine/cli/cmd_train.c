@@ -65,7 +65,7 @@ int nm_cmd_train(int argc, char **argv) {
     nm_train_report rep;
     int rc = nm_model_load(model, &m, &err);
     if (!rc) rc = nm_registry_load(reg, &r, &err);
-    if (!rc) rc = nm_matcher_create_ex(r, m, &mo, 1, &mt, &err);
+    if (!rc) rc = nm_matcher_create(r, m, &mo, &mt, &err);
     nm_input_opts io = {maps, nmap, mt ? mt->threads : 0};
     if (!rc && !(rc = nm_input_read(&in, input, m, &io, &err))) have_in = 1;
     if (have_in) nm_diag_print(&in.diag, (const char *const[]){input}, stderr);

@@ -54,11 +54,13 @@ int nm_matcher_create_ex(const nm_registry *r, const nm_model *m, const nm_match
     nm_cmp_plan_make(m, &mt->plan);
 
     double t0 = now_s();
-    int rc = nm_rtable_from_registry(&mt->ref, r, m, mt->threads, err);
+    int rc = nm_rrows_from_registry(&mt->rows, r, m, mt->threads, err);
     if (rc) {
-        free(mt);
+        nm_matcher_free(mt);
         return rc;
     }
+    mt->nref = mt->rows.n;
+    if (keep_columns) rc = nm_rtable_from_registry(&mt->ref, r, m, mt->threads, err);
     /* Term frequencies of the fields TF levels read. */
     for (size_t c = 0; c < nc; c++) {
         const nm_comparison *cmp = nm_model_comparison(m, c);
@@ -66,17 +68,18 @@ int nm_matcher_create_ex(const nm_registry *r, const nm_model *m, const nm_match
         for (int l = 0; l < cmp->n_levels; l++)
             if (cmp->levels[l].tf) mt->tf_field[c] = (int16_t)cmp->fields[cmp->levels[l].field == NM_ALL_FIELDS ? 0 : cmp->levels[l].field];
         if (mt->tf_field[c] >= 0 && !mt->tf[mt->tf_field[c]].hash && !rc)
-            rc = nm_tf_build(&mt->tf[mt->tf_field[c]], &mt->ref, (size_t)mt->tf_field[c]);
+            rc = nm_tf_build(&mt->tf[mt->tf_field[c]], &mt->rows, (size_t)mt->tf_field[c]);
     }
     mt->seconds_table = now_s() - t0;
     t0 = now_s();
     const nm_blocking_rule *rules[NM_MATCH_MAX_RULES];
     size_t nr = nm_model_blocking_rule_count(m);
     for (size_t i = 0; i < nr; i++) rules[i] = nm_model_blocking_rule(m, i);
-    if (!rc) rc = nm_index_build(&mt->ix, &mt->ref, rules, nr, mt->threads, err);
-    if (!rc && nm_rrows_build(&mt->rows, &mt->ref, mt->threads)) rc = nm_err_set(err, NM_E_NOMEM, "matcher: out of memory");
-    mt->nref = mt->ref.n;
-    if (!keep_columns) nm_rtable_free(&mt->ref);
+    if (!rc) rc = nm_index_build(&mt->ix, &mt->rows, rules, nr, mt->threads, err);
+    mt->bytes_table = keep_columns ? nm_rtable_bytes(&mt->ref) : 0;
+    mt->bytes_rows = mt->rows.blob.cap + (mt->nref + 1) * sizeof *mt->rows.off;
+    mt->bytes_index = nm_index_bytes(&mt->ix);
+    for (size_t f = 0; f < NM_MAX_FIELDS; f++) mt->bytes_tf += mt->tf[f].n * 12;
     mt->seconds_index = now_s() - t0;
     if (rc) {
         nm_matcher_free(mt);

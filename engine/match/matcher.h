@@ -25,6 +25,7 @@ struct nm_matcher {
     uint32_t block_cap;
     double match_p, gap;
     double seconds_table, seconds_index;
+    size_t bytes_table, bytes_rows, bytes_index, bytes_tf;   /* for the summary */
 };
 
 /* Per-thread state: candidates, vectors, weights, compare scratch. */

@@ -16,6 +16,7 @@
 #include "common/error_internal.h"
 #include <omp.h>
 #include "registry/registry_internal.h"
+#include "table/rows.h"
 #include "table/tables.h"
 
 enum src {
@@ -162,6 +163,51 @@ int nm_rtable_from_registry(nm_rtable *t, const nm_registry *r, const nm_model *
     if (rc) {
         nm_rtable_free(t);
         return nm_err_set(err, rc, "registry table: out of memory");
+    }
+    return 0;
+}
+
+int nm_rrows_from_registry(nm_rrows *rr, const nm_registry *r, const nm_model *m, int threads, nm_err *err) {
+    uint8_t src[NM_MAX_FIELDS];
+    size_t nf = nm_model_field_count(m);
+    for (size_t f = 0; f < nf; f++) src[f] = source_of(nm_model_field(m, f)->name);
+    size_t n = r->n, nchunks = (n + CHUNK_ROWS - 1) / CHUNK_ROWS;
+    nm_rtable part[WINDOW];
+    nm_buf bytes[WINDOW];
+    uint64_t *offs = malloc((size_t)WINDOW * CHUNK_ROWS * sizeof *offs);
+    memset(bytes, 0, sizeof bytes);
+    int rc = offs ? 0 : NM_E_NOMEM;
+    size_t made = 0;
+    for (; !rc && made < WINDOW; made++)
+        if ((rc = nm_rtable_init(&part[made], m))) break;
+    if (!rc) rc = nm_rrows_begin(rr, &part[0], n);
+    for (size_t w = 0; w < nchunks && !rc; w += WINDOW) {
+        size_t nw = NM_MIN(WINDOW, nchunks - w);
+        int prc[WINDOW] = {0};
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
+        for (size_t k = 0; k < nw; k++) {
+            nm_reg_main *dm = malloc(sizeof *dm);
+            if (!dm) { prc[k] = NM_E_NOMEM; continue; }
+            nm_rtable_reset(&part[k]);
+            bytes[k].len = 0;
+            size_t lo = (w + k) * CHUNK_ROWS, hi = NM_MIN(n, lo + CHUNK_ROWS);
+            for (size_t row = lo; row < hi && !prc[k]; row++) prc[k] = add_row(&part[k], r, row, src, dm);
+            if (!prc[k]) prc[k] = nm_rrows_put(&bytes[k], offs + k * CHUNK_ROWS, &part[k]);
+            free(dm);
+        }
+        for (size_t k = 0; k < nw && !rc; k++) {
+            rc = prc[k];
+            if (!rc && w == 0 && k == 0 && nchunks > 1)   /* size the blob once from the first chunk (+10%) */
+                rc = nm_buf_reserve(&rr->blob, (size_t)((double)bytes[0].len * (double)n / (double)part[0].n * 1.1));
+            if (!rc) rc = nm_rrows_append(rr, &bytes[k], offs + k * CHUNK_ROWS, part[k].n);
+        }
+    }
+    for (size_t k = 0; k < made; k++) nm_rtable_free(&part[k]);
+    for (size_t k = 0; k < WINDOW; k++) nm_buf_free(&bytes[k]);
+    free(offs);
+    if (rc) {
+        nm_rrows_free(rr);
+        return nm_err_set(err, rc, "registry rows: out of memory");
     }
     return 0;
 }

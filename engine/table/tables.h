@@ -13,10 +13,15 @@
 #include "common/diag.h"
 #include "npimatch/registry.h"
 #include "table/records.h"
+#include "table/rows.h"
 
 /* Build the registry table for model m (row i = registry row i). Fields the
  * preset does not know stay empty. threads <= 0: OpenMP default. */
 int nm_rtable_from_registry(nm_rtable *t, const nm_registry *r, const nm_model *m, int threads, nm_err *err);
+/* The registry's row store for model m built directly, chunk by chunk (the
+ * columnar table of a chunk is discarded once its rows are appended), so
+ * the whole registry never exists twice in memory. */
+int nm_rrows_from_registry(nm_rrows *rr, const nm_registry *r, const nm_model *m, int threads, nm_err *err);
 /* 1 when the HCP preset can fill a model field of this name from NPPES. */
 int nm_registry_has_field(const char *field);
 
@@ -27,7 +32,7 @@ typedef struct nm_tf {
     size_t n;
     uint64_t total;       /* values counted */
 } nm_tf;
-int nm_tf_build(nm_tf *tf, const nm_rtable *t, size_t f);
+int nm_tf_build(nm_tf *tf, const nm_rrows *t, size_t f);
 /* Relative frequency of a normalized value (0 when unseen or empty). */
 double nm_tf_lookup(const nm_tf *tf, const char *v, size_t n);
 void nm_tf_free(nm_tf *tf);
