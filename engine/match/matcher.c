@@ -61,15 +61,24 @@ int nm_matcher_create_ex(const nm_registry *r, const nm_model *m, const nm_match
     }
     mt->nref = mt->rows.n;
     if (keep_columns) rc = nm_rtable_from_registry(&mt->ref, r, m, mt->threads, err);
-    /* Term frequencies of the fields TF levels read. */
+    /* Term frequencies of the fields TF levels read, one field per thread. */
+    int tff[NM_MAX_FIELDS], ntf = 0;
+    uint8_t seen[NM_MAX_FIELDS] = {0};
     for (size_t c = 0; c < nc; c++) {
         const nm_comparison *cmp = nm_model_comparison(m, c);
         mt->tf_field[c] = -1;
         for (int l = 0; l < cmp->n_levels; l++)
             if (cmp->levels[l].tf) mt->tf_field[c] = (int16_t)cmp->fields[cmp->levels[l].field == NM_ALL_FIELDS ? 0 : cmp->levels[l].field];
-        if (mt->tf_field[c] >= 0 && !mt->tf[mt->tf_field[c]].hash && !rc)
-            rc = nm_tf_build(&mt->tf[mt->tf_field[c]], &mt->rows, (size_t)mt->tf_field[c]);
+        if (mt->tf_field[c] >= 0 && !seen[mt->tf_field[c]]) seen[mt->tf_field[c]] = 1, tff[ntf++] = mt->tf_field[c];
     }
+    int tfrc = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(mt->threads)
+    for (int i = 0; i < ntf; i++)
+        if (nm_tf_build(&mt->tf[tff[i]], &mt->rows, (size_t)tff[i])) {
+#pragma omp atomic write
+            tfrc = NM_E_NOMEM;
+        }
+    if (!rc && tfrc) rc = nm_err_set(err, tfrc, "matcher: out of memory");
     mt->seconds_table = now_s() - t0;
     t0 = now_s();
     const nm_blocking_rule *rules[NM_MATCH_MAX_RULES];
