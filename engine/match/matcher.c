@@ -17,11 +17,6 @@ static double now_s(void) {
 
 int nm_matcher_create(const nm_registry *r, const nm_model *m, const nm_match_opts *o, nm_matcher **out,
                       nm_err *err) {
-    return nm_matcher_create_ex(r, m, o, 0, out, err);
-}
-
-int nm_matcher_create_ex(const nm_registry *r, const nm_model *m, const nm_match_opts *o, int keep_columns,
-                         nm_matcher **out, nm_err *err) {
     *out = NULL;
     size_t nf = nm_model_field_count(m), nc = nm_model_comparison_count(m);
     int known = 0;
@@ -60,7 +55,6 @@ int nm_matcher_create_ex(const nm_registry *r, const nm_model *m, const nm_match
         return rc;
     }
     mt->nref = mt->rows.n;
-    if (keep_columns) rc = nm_rtable_from_registry(&mt->ref, r, m, mt->threads, err);
     /* Term frequencies of the fields TF levels read, one field per thread. */
     int tff[NM_MAX_FIELDS], ntf = 0;
     uint8_t seen[NM_MAX_FIELDS] = {0};
@@ -85,7 +79,6 @@ int nm_matcher_create_ex(const nm_registry *r, const nm_model *m, const nm_match
     size_t nr = nm_model_blocking_rule_count(m);
     for (size_t i = 0; i < nr; i++) rules[i] = nm_model_blocking_rule(m, i);
     if (!rc) rc = nm_index_build(&mt->ix, &mt->rows, rules, nr, mt->threads, err);
-    mt->bytes_table = keep_columns ? nm_rtable_bytes(&mt->ref) : 0;
     mt->bytes_rows = mt->rows.blob.cap + (mt->nref + 1) * sizeof *mt->rows.off;
     mt->bytes_index = nm_index_bytes(&mt->ix);
     for (size_t f = 0; f < NM_MAX_FIELDS; f++) mt->bytes_tf += mt->tf[f].n * 12;
@@ -100,7 +93,6 @@ int nm_matcher_create_ex(const nm_registry *r, const nm_model *m, const nm_match
 
 void nm_matcher_free(nm_matcher *mt) {
     if (!mt) return;
-    nm_rtable_free(&mt->ref);
     nm_rrows_free(&mt->rows);
     nm_model_free(mt->own);
     nm_index_free(&mt->ix);

@@ -1,8 +1,8 @@
 /* Building record tables (records.h) from the two sides of a linkage, and
  * the registry's term frequencies.
  *
- *  registry_table.c  registry -> table through the HCP preset (model field
- *                    names mapped to NPPES columns)
+ *  registry_table.c  registry -> row store through the HCP preset (model
+ *                    field names mapped to NPPES columns)
  *  input_table.c     CSV -> table through column names (model "column",
  *                    --map field=column, a full `name` column parsed)
  *  tf.c              per-field value frequencies (Splink's term-frequency
@@ -15,10 +15,8 @@
 #include "table/records.h"
 #include "table/rows.h"
 
-/* Build the registry table for model m (row i = registry row i). Fields the
- * preset does not know stay empty. threads <= 0: OpenMP default. */
-int nm_rtable_from_registry(nm_rtable *t, const nm_registry *r, const nm_model *m, int threads, nm_err *err);
-/* The registry's row store for model m built directly, chunk by chunk (the
+/* The registry's row store for model m (row i = registry row i; fields the
+ * preset does not know stay empty), built chunk by chunk (the
  * columnar table of a chunk is discarded once its rows are appended), so
  * the whole registry never exists twice in memory. */
 int nm_rrows_from_registry(nm_rrows *rr, const nm_registry *r, const nm_model *m, int threads, nm_err *err);
