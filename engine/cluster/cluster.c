@@ -1,0 +1,240 @@
+/* Veto-constrained clustering of scored pairs (see cluster.h for the rule). */
+#define _GNU_SOURCE   /* qsort_r */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cluster/cluster.h"
+#include "common/error_internal.h"
+
+static int key_cmp(const nm_key *x, const nm_key *y) {
+    uint32_t m = x->len < y->len ? x->len : y->len;
+    int c = m ? memcmp(x->p, y->p, m) : 0;
+    if (c) return c;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+static int idx_cmp(const void *a, const void *b, void *ctx) {
+    const nm_key *keys = ctx;
+    return key_cmp(&keys[*(const uint32_t *)a], &keys[*(const uint32_t *)b]);
+}
+
+int nm_keys_rank(const nm_key *keys, size_t n, uint32_t *rank, nm_err *err) {
+    if (n > UINT32_MAX - 1) return nm_err_set(err, NM_E_ARG, "clustering: too many records (%zu)", n);
+    uint32_t *ord = malloc((n ? n : 1) * sizeof *ord);
+    if (!ord) return nm_err_set(err, NM_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) ord[i] = (uint32_t)i;
+    qsort_r(ord, n, sizeof *ord, idx_cmp, (void *)keys);
+    for (size_t r = 0; r < n; r++) {
+        if (r && !key_cmp(&keys[ord[r - 1]], &keys[ord[r]])) {
+            int rc = nm_err_set(err, NM_E_ARG, "clustering: records %u and %u have the same key",
+                                NM_MIN(ord[r - 1], ord[r]), NM_MAX(ord[r - 1], ord[r]));
+            free(ord);
+            return rc;
+        }
+        rank[ord[r]] = (uint32_t)r;
+    }
+    free(ord);
+    return NM_OK;
+}
+
+/* A candidate link in processing order. */
+typedef struct link {
+    double weight;
+    uint32_t lo, hi;        /* key ranks of the two ends, lo < hi */
+    uint32_t edge;          /* index in the caller's edge array */
+} link;
+
+static int link_cmp(const void *a, const void *b) {
+    const link *x = a, *y = b;
+    if (x->weight != y->weight) return x->weight > y->weight ? -1 : 1;   /* strongest first */
+    if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
+    if (x->hi != y->hi) return x->hi < y->hi ? -1 : 1;
+    return (x->edge > y->edge) - (x->edge < y->edge);   /* duplicate pair: same outcome either way */
+}
+
+typedef struct uf {
+    uint32_t *parent, *size;
+    /* Veto partner lists, one singly linked list per root: entry e holds the
+     * record on the other side of a veto pair of some member. */
+    uint32_t *head, *tail, *count;
+    uint32_t *vnext, *vpartner;
+} uf;
+
+static uint32_t uf_find(uf *u, uint32_t x) {
+    while (u->parent[x] != x) {
+        u->parent[x] = u->parent[u->parent[x]];   /* path halving */
+        x = u->parent[x];
+    }
+    return x;
+}
+
+#define NIL UINT32_MAX
+
+static void veto_push(uf *u, uint32_t rec, uint32_t partner, uint32_t e) {
+    u->vpartner[e] = partner;
+    u->vnext[e] = NIL;
+    if (u->head[rec] == NIL) u->head[rec] = e;
+    else u->vnext[u->tail[rec]] = e;
+    u->tail[rec] = e;
+    u->count[rec]++;
+}
+
+/* 1 when some veto pair has one end in root ra and the other in root rb. */
+static int vetoed(uf *u, uint32_t ra, uint32_t rb) {
+    if (u->count[ra] > u->count[rb]) {
+        uint32_t t = ra;
+        ra = rb;
+        rb = t;
+    }
+    for (uint32_t e = u->head[ra]; e != NIL; e = u->vnext[e])
+        if (uf_find(u, u->vpartner[e]) == rb) return 1;
+    return 0;
+}
+
+static void uf_union(uf *u, uint32_t ra, uint32_t rb) {
+    if (u->size[ra] < u->size[rb]) {
+        uint32_t t = ra;
+        ra = rb;
+        rb = t;
+    }
+    u->parent[rb] = ra;
+    u->size[ra] += u->size[rb];
+    if (u->head[rb] != NIL) {
+        if (u->head[ra] == NIL) u->head[ra] = u->head[rb];
+        else u->vnext[u->tail[ra]] = u->head[rb];
+        u->tail[ra] = u->tail[rb];
+        u->count[ra] += u->count[rb];
+    }
+}
+
+void nm_cluster_result_free(nm_cluster_result *res) {
+    if (!res) return;
+    free(res->cluster);
+    free(res->rank);
+    free(res->strength);
+    free(res->strength_weight);
+    free(res->edge_state);
+    memset(res, 0, sizeof *res);
+}
+
+int nm_cluster(const nm_key *keys, size_t n, const nm_cluster_edge *edges, size_t n_edges,
+               const uint32_t (*vetoes)[2], size_t n_vetoes, double link_probability,
+               nm_cluster_result *res, nm_err *err) {
+    memset(res, 0, sizeof *res);
+    if (n_edges > UINT32_MAX / 2 || n_vetoes > UINT32_MAX / 4)
+        return nm_err_set(err, NM_E_ARG, "clustering: too many edges");
+    for (size_t i = 0; i < n_edges; i++) {
+        const nm_cluster_edge *e = &edges[i];
+        if (e->a >= n || e->b >= n || e->a == e->b)
+            return nm_err_set(err, NM_E_ARG, "clustering: edge %zu joins records %u and %u of %zu", i, e->a, e->b, n);
+        if (isnan(e->weight) || isnan(e->probability))
+            return nm_err_set(err, NM_E_ARG, "clustering: edge %zu has no weight (NaN)", i);
+    }
+    for (size_t i = 0; i < n_vetoes; i++)
+        if (vetoes[i][0] >= n || vetoes[i][1] >= n || vetoes[i][0] == vetoes[i][1])
+            return nm_err_set(err, NM_E_ARG, "clustering: veto %zu names records %u and %u of %zu", i,
+                              vetoes[i][0], vetoes[i][1], n);
+
+    size_t nn = n ? n : 1, ne = n_edges ? n_edges : 1;
+    res->n = n;
+    res->cluster = malloc(nn * sizeof *res->cluster);
+    res->rank = malloc(nn * sizeof *res->rank);
+    res->strength = malloc(nn * sizeof *res->strength);
+    res->strength_weight = malloc(nn * sizeof *res->strength_weight);
+    res->edge_state = calloc(ne, 1);
+    size_t nv = 2 * (n_vetoes + n_edges);   /* upper bound of veto list entries */
+    uf u = {0};
+    u.parent = malloc(nn * sizeof(uint32_t));
+    u.size = malloc(nn * sizeof(uint32_t));
+    u.head = malloc(nn * sizeof(uint32_t));
+    u.tail = malloc(nn * sizeof(uint32_t));
+    u.count = calloc(nn, sizeof(uint32_t));
+    u.vnext = malloc((nv ? nv : 1) * sizeof(uint32_t));
+    u.vpartner = malloc((nv ? nv : 1) * sizeof(uint32_t));
+    link *links = malloc(ne * sizeof *links);
+    uint32_t *first = malloc(nn * sizeof *first);
+    int rc = NM_OK;
+    if (!res->cluster || !res->rank || !res->strength || !res->strength_weight || !res->edge_state || !u.parent ||
+        !u.size || !u.head || !u.tail || !u.count || !u.vnext || !u.vpartner || !links || !first) {
+        rc = nm_err_set(err, NM_E_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = nm_keys_rank(keys, n, res->rank, err))) goto done;
+
+    for (size_t i = 0; i < n; i++) {
+        u.parent[i] = (uint32_t)i;
+        u.size[i] = 1;
+        u.head[i] = u.tail[i] = NIL;
+        res->strength[i] = 1.0;
+        res->strength_weight[i] = INFINITY;
+    }
+    uint32_t ve = 0;
+    for (size_t i = 0; i < n_vetoes; i++) {
+        veto_push(&u, vetoes[i][0], vetoes[i][1], ve++);
+        veto_push(&u, vetoes[i][1], vetoes[i][0], ve++);
+    }
+    size_t nl = 0;
+    for (size_t i = 0; i < n_edges; i++) {
+        const nm_cluster_edge *e = &edges[i];
+        if (e->different) {
+            res->edge_state[i] = NM_EDGE_VETO;
+            veto_push(&u, e->a, e->b, ve++);
+            veto_push(&u, e->b, e->a, ve++);
+        } else if (e->probability >= link_probability) {
+            uint32_t ra = res->rank[e->a], rb = res->rank[e->b];
+            links[nl++] = (link){e->weight, NM_MIN(ra, rb), NM_MAX(ra, rb), (uint32_t)i};
+        } else {
+            res->edge_state[i] = NM_EDGE_BELOW;
+        }
+    }
+    qsort(links, nl, sizeof *links, link_cmp);
+    for (size_t k = 0; k < nl; k++) {
+        const nm_cluster_edge *e = &edges[links[k].edge];
+        uint32_t ra = uf_find(&u, e->a), rb = uf_find(&u, e->b);
+        if (ra == rb) {
+            res->edge_state[links[k].edge] = NM_EDGE_LINKED;
+        } else if (vetoed(&u, ra, rb)) {
+            res->edge_state[links[k].edge] = NM_EDGE_REFUSED;
+            res->n_refused++;
+        } else {
+            uf_union(&u, ra, rb);
+            res->edge_state[links[k].edge] = NM_EDGE_LINKED;
+        }
+    }
+    /* A record's strength: its best link inside its cluster. Links only ever
+     * join, so every LINKED edge ends inside one final cluster. */
+    for (size_t k = 0; k < nl; k++) {
+        const nm_cluster_edge *e = &edges[links[k].edge];
+        if (res->edge_state[links[k].edge] != NM_EDGE_LINKED) continue;
+        uint32_t ends[2] = {e->a, e->b};
+        for (int s = 0; s < 2; s++) {
+            uint32_t x = ends[s];
+            if (isinf(res->strength_weight[x]) || e->weight > res->strength_weight[x]) {
+                res->strength_weight[x] = e->weight;
+                res->strength[x] = e->probability;
+            }
+        }
+    }
+    /* Number clusters in the key order of their smallest member. */
+    for (size_t i = 0; i < n; i++) first[res->rank[i]] = (uint32_t)i;   /* first: rank -> record */
+    for (size_t i = 0; i < n; i++) u.tail[i] = NIL;                    /* reused: root -> cluster id */
+    uint32_t nc = 0;
+    for (size_t r = 0; r < n; r++) {
+        uint32_t root = uf_find(&u, first[r]);
+        if (u.tail[root] == NIL) u.tail[root] = nc++;
+        res->cluster[first[r]] = u.tail[root];
+    }
+    res->n_clusters = nc;
+done:
+    free(u.parent);
+    free(u.size);
+    free(u.head);
+    free(u.tail);
+    free(u.count);
+    free(u.vnext);
+    free(u.vpartner);
+    free(links);
+    free(first);
+    if (rc) nm_cluster_result_free(res);
+    return rc;
+}
