@@ -20,7 +20,7 @@ static nm_cluster_edge V(uint32_t a, uint32_t b, double w) { return (nm_cluster_
 static nm_key *make_keys(size_t n, char (*store)[16]) {
     nm_key *k = malloc(n * sizeof *k);
     for (size_t i = 0; i < n; i++) {
-        snprintf(store[i], 16, "k%05zu", i);
+        snprintf(store[i], 16, "k%05u", (unsigned)i);
         k[i] = (nm_key){store[i], (uint32_t)strlen(store[i])};
     }
     return k;

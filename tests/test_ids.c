@@ -383,7 +383,7 @@ static void assign(nm_idtab *tab, tonight *t, uint32_t gen, nm_cluster_result *c
 
 static nm_idtab copy_tab(const nm_idtab *t) {
     nm_idtab c = {malloc((t->n + 1) * sizeof *t->v), t->n, t->n};
-    memcpy(c.v, t->v, t->n * sizeof *t->v);
+    if (t->n) memcpy(c.v, t->v, t->n * sizeof *t->v);
     return c;
 }
 
@@ -477,7 +477,7 @@ static void mutate(sim *s, uint8_t *deleted, uint32_t gen) {
         size_t r = s->nrec++;
         snprintf(s->key[r], sizeof s->key[r], "s%05llu", (unsigned long long)(rnd() % 100000));
         for (size_t q = 0; q < r; q++)   /* keys must stay unique */
-            if (!strcmp(s->key[q], s->key[r])) snprintf(s->key[r], sizeof s->key[r], "t%05zu", r);
+            if (!strcmp(s->key[q], s->key[r])) snprintf(s->key[r], sizeof s->key[r], "t%05u", (unsigned)r);
         s->alive[r] = 1;
         s->first_seen[r] = gen;
         s->id[r] = NONE;
