@@ -158,6 +158,7 @@ int nm_ids_assign(nm_idtab *tab, const nm_ids_input *in, nm_ids_output *out, nm_
     double *best = NULL, *splitw = NULL;
     uint32_t *drank = NULL, *dorder = NULL;
     struct idw { uint32_t id; double w; } *parts = NULL;
+    uint32_t *wstart = NULL, *wlist = NULL, *wfill = NULL;
     uint32_t *corder = NULL;
     out->id = malloc(nn * sizeof *out->id);
     out->change = malloc(nn);
@@ -259,7 +260,10 @@ int nm_ids_assign(nm_idtab *tab, const nm_ids_input *in, nm_ids_output *out, nm_
     cmembers = malloc(nn * sizeof *cmembers);
     corder = malloc((nclusters + 1) * sizeof *corder);
     parts = malloc(nn * sizeof *parts);
-    if (!cstart || !cmembers || !corder || !parts) goto nomem;
+    wstart = calloc(nclusters + 2, sizeof *wstart);
+    wlist = malloc((nold + 1) * sizeof *wlist);
+    wfill = malloc((nclusters + 1) * sizeof *wfill);
+    if (!cstart || !cmembers || !corder || !parts || !wstart || !wlist || !wfill) goto nomem;
     for (size_t i = 0; i < n; i++) cstart[in->cluster[i] + 1]++;
     for (size_t c = 0; c < nclusters; c++) cstart[c + 1] += cstart[c];
     {
@@ -368,6 +372,14 @@ int nm_ids_assign(nm_idtab *tab, const nm_ids_input *in, nm_ids_output *out, nm_
         else out->change[i] = NM_CHANGE_MOVED;
     }
 
+    /* The IDs each cluster wins, in ID order (a counting sort by winner). */
+    for (size_t k = 0; k < nold; k++)
+        if (olds[k].winner != NM_ID_NONE) wstart[olds[k].winner + 1]++;
+    for (size_t c = 0; c < nclusters; c++) wstart[c + 1] += wstart[c];
+    memcpy(wfill, wstart, nclusters * sizeof *wfill);
+    for (size_t k = 0; k < nold; k++)
+        if (olds[k].winner != NM_ID_NONE) wlist[wfill[olds[k].winner]++] = (uint32_t)k;
+
 #define EMIT(...) (out->events[out->n_events++] = (nm_id_event){__VA_ARGS__})
     for (size_t k = 0; k < nclusters; k++) {
         uint32_t c = corder[k], q = chosen[c];
@@ -395,9 +407,9 @@ int nm_ids_assign(nm_idtab *tab, const nm_ids_input *in, nm_ids_output *out, nm_
                 s1 = e1;
             }
         }
-        for (size_t j = 0; j < nold; j++) {
-            const oldid *o = &olds[j];
-            if (o->winner == c && o->id != q) EMIT(NM_EV_MERGED_INTO, 0, o->id, q, NM_ID_NONE, o->cross);
+        for (uint32_t j = wstart[c]; j < wstart[c + 1]; j++) {
+            const oldid *o = &olds[wlist[j]];
+            if (o->id != q) EMIT(NM_EV_MERGED_INTO, 0, o->id, q, NM_ID_NONE, o->cross);
         }
         for (size_t m = 0; m < nm; m++) {
             uint32_t i = mem[m];
@@ -422,6 +434,9 @@ fail:
     nm_ids_output_free(out);
 done:
     free(corder);
+    free(wstart);
+    free(wlist);
+    free(wfill);
     free(parts);
     free(rank);
     free(order);
