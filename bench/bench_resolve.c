@@ -75,7 +75,7 @@ int main(int argc, char **argv) {
 
     nm_idtab tab = {0};
     nm_ids_input in = {.gen = 1, .n = n, .keys = keys, .first_seen = fs, .prev = prev, .cluster = cr.cluster,
-                       .n_edges = ne, .edges = e, .edge_state = cr.edge_state};
+                       .rank = cr.rank, .n_edges = ne, .edges = e, .edge_state = cr.edge_state};
     nm_ids_output o;
     t0 = now();
     if (nm_ids_assign(&tab, &in, &o, &err)) return fprintf(stderr, "%s\n", err.msg), 1;

@@ -376,7 +376,7 @@ static void assign(nm_idtab *tab, tonight *t, uint32_t gen, nm_cluster_result *c
     nm_err err = {0};
     cr_assert_eq(nm_cluster(t->keys, t->n, t->edges, t->ne, NULL, 0, THR, cr, &err), 0, "%s", err.msg);
     nm_ids_input in = {.gen = gen, .n = t->n, .keys = t->keys, .first_seen = t->fs, .prev = t->prev,
-                       .cluster = cr->cluster, .n_edges = t->ne, .edges = t->edges, .edge_state = cr->edge_state,
+                       .cluster = cr->cluster, .rank = gen % 2 ? cr->rank : NULL, .n_edges = t->ne, .edges = t->edges, .edge_state = cr->edge_state,
                        .n_deleted = t->nd, .deleted_keys = t->dkeys, .deleted_prev = t->dprev};
     cr_assert_eq(nm_ids_assign(tab, &in, o, &err), 0, "%s", err.msg);
 }

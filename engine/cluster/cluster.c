@@ -13,25 +13,54 @@ static int key_cmp(const nm_key *x, const nm_key *y) {
     return (x->len > y->len) - (x->len < y->len);
 }
 
-static int idx_cmp(const void *a, const void *b, void *ctx) {
-    const nm_key *keys = ctx;
-    return key_cmp(&keys[*(const uint32_t *)a], &keys[*(const uint32_t *)b]);
+/* Ranking sorts (8-byte prefix, index) pairs: the prefix is the 8 bytes
+ * after the keys' longest common prefix (record keys share their source and
+ * often an ID prefix), big-endian and zero-padded, so most comparisons are
+ * one integer compare; equal prefixes fall back to the full bytes. A strictly
+ * smaller prefix always means a smaller key (a padded 0 is below any byte
+ * except a real 0, and that case compares equal). */
+typedef struct ranked {
+    uint64_t pre;
+    uint32_t idx;
+} ranked;
+
+typedef struct rank_ctx {
+    const nm_key *keys;
+} rank_ctx;
+
+static int ranked_cmp(const void *a, const void *b, void *ctx) {
+    const ranked *x = a, *y = b;
+    if (x->pre != y->pre) return x->pre < y->pre ? -1 : 1;
+    const nm_key *keys = ((const rank_ctx *)ctx)->keys;
+    return key_cmp(&keys[x->idx], &keys[y->idx]);
 }
 
 int nm_keys_rank(const nm_key *keys, size_t n, uint32_t *rank, nm_err *err) {
     if (n > UINT32_MAX - 1) return nm_err_set(err, NM_E_ARG, "clustering: too many records (%zu)", n);
-    uint32_t *ord = malloc((n ? n : 1) * sizeof *ord);
+    ranked *ord = malloc((n ? n : 1) * sizeof *ord);
     if (!ord) return nm_err_set(err, NM_E_NOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) ord[i] = (uint32_t)i;
-    qsort_r(ord, n, sizeof *ord, idx_cmp, (void *)keys);
+    size_t lcp = n ? keys[0].len : 0;
+    for (size_t i = 1; i < n && lcp; i++) {
+        size_t m = NM_MIN(lcp, (size_t)keys[i].len), j = 0;
+        while (j < m && keys[i].p[j] == keys[0].p[j]) j++;
+        lcp = j;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t pre = 0;
+        for (size_t j = 0; j < 8; j++)
+            pre = pre << 8 | (lcp + j < keys[i].len ? (unsigned char)keys[i].p[lcp + j] : 0u);
+        ord[i] = (ranked){pre, (uint32_t)i};
+    }
+    rank_ctx ctx = {keys};
+    qsort_r(ord, n, sizeof *ord, ranked_cmp, &ctx);
     for (size_t r = 0; r < n; r++) {
-        if (r && !key_cmp(&keys[ord[r - 1]], &keys[ord[r]])) {
+        if (r && !ranked_cmp(&ord[r - 1], &ord[r], &ctx)) {
             int rc = nm_err_set(err, NM_E_ARG, "clustering: records %u and %u have the same key",
-                                NM_MIN(ord[r - 1], ord[r]), NM_MAX(ord[r - 1], ord[r]));
+                                NM_MIN(ord[r - 1].idx, ord[r].idx), NM_MAX(ord[r - 1].idx, ord[r].idx));
             free(ord);
             return rc;
         }
-        rank[ord[r]] = (uint32_t)r;
+        rank[ord[r].idx] = (uint32_t)r;
     }
     free(ord);
     return NM_OK;

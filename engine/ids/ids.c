@@ -184,8 +184,16 @@ int nm_ids_assign(nm_idtab *tab, const nm_ids_input *in, nm_ids_output *out, nm_
             goto fail;
         }
     }
-    if ((rc = nm_keys_rank(in->keys, n, rank, err))) goto fail;
-    for (size_t i = 0; i < n; i++) order[rank[i]] = (uint32_t)i;
+    if (in->rank) memcpy(rank, in->rank, n * sizeof *rank);
+    else if ((rc = nm_keys_rank(in->keys, n, rank, err))) goto fail;
+    for (size_t i = 0; i < n; i++) order[i] = NM_ID_NONE;
+    for (size_t i = 0; i < n; i++) {
+        if (rank[i] >= n || order[rank[i]] != NM_ID_NONE) {
+            rc = nm_err_set(err, NM_E_ARG, "ids: the key ranks are not a permutation (record %zu)", i);
+            goto fail;
+        }
+        order[rank[i]] = (uint32_t)i;
+    }
 
     size_t nseen = 0;
     for (size_t i = 0; i < n; i++) {

@@ -100,6 +100,8 @@ typedef struct nm_ids_input {
     const uint32_t *first_seen; /* [n] generation each record first appeared */
     const uint32_t *prev;       /* [n] live ID before tonight, NM_ID_NONE for new records */
     const uint32_t *cluster;    /* [n] tonight's cluster ids (nm_cluster_result.cluster) */
+    const uint32_t *rank;       /* optional [n]: key ranks (nm_cluster_result.rank) to
+                                   save ranking the keys again; NULL: computed */
     size_t n_edges;             /* optional (0): the clustered edges, for audit weights */
     const nm_cluster_edge *edges;
     const uint8_t *edge_state;  /* [n_edges] NM_EDGE_* (nm_cluster_result.edge_state) */
