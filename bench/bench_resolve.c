@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include "cluster/cluster.h"
+#include "gen/gen.h"
 #include "ids/ids.h"
 #include "state/state.h"
 
@@ -21,12 +22,7 @@ static double now(void) {
 }
 
 static uint64_t rng = 99;
-static uint64_t rnd(void) {
-    uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+static uint64_t rnd(void) { return nm_splitmix64(&rng); }
 
 static double prob(double w) { return 1.0 / (1.0 + pow(2.0, -w)); }
 

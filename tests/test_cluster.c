@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cluster/cluster.h"
+#include "gen/gen.h"
 
 #define THR 0.95
 
@@ -147,12 +148,7 @@ Test(cluster, bad_input_is_refused) {
 /* ---- random graphs ---------------------------------------------------- */
 
 static uint64_t rng_state;
-static uint64_t rnd(void) {   /* splitmix64 */
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+static uint64_t rnd(void) { return nm_splitmix64(&rng_state); }
 
 typedef struct graph {
     size_t n, ne;

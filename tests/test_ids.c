@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cluster/cluster.h"
+#include "gen/gen.h"
 #include "ids/ids.h"
 
 /* Hand-made nights below list only the fields they use; the rest are zero. */
@@ -247,6 +248,39 @@ Test(ids, rule4_ties_go_to_the_part_with_the_oldest_record) {
     free(t2.v);
 }
 
+Test(ids, rule5_ids_depend_only_on_the_sequence_of_nights) {
+    /* The same night given in two row orders, on two fresh tables. */
+    const char *k1[] = {"m", "b", "x", "a", "q"}, *k2[] = {"q", "a", "x", "b", "m"};
+    uint32_t c1[] = {0, 1, 2, 1, 0}, c2[] = {2, 0, 1, 0, 2}, p0[] = {NONE, NONE, NONE, NONE, NONE};
+    nm_idtab t1 = {0}, t2 = {0};
+    nm_ids_output o1, o2;
+    run_night(&(night){&t1, 1, 5, k1, c1, p0}, &o1);
+    run_night(&(night){&t2, 1, 5, k2, c2, p0}, &o2);
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 5; j++)
+            if (!strcmp(k1[i], k2[j])) cr_assert_eq(o1.id[i], o2.id[j], "record %s", k1[i]);
+    /* Issue order follows the persons' smallest keys: {a,b} < {m,q} < {x}. */
+    cr_assert_eq(o1.id[3], 0);
+    cr_assert_eq(o1.id[0], 1);
+    cr_assert_eq(o1.id[2], 2);
+    nm_ids_output_free(&o1);
+    nm_ids_output_free(&o2);
+    /* Never reused: merge everything (two IDs retire), then split it again:
+     * the new ID comes after every ID ever issued. */
+    const char *k[] = {"a", "b", "m", "q", "x"};
+    uint32_t all[5] = {0}, prev[] = {0, 0, 1, 1, 2};
+    run_night(&(night){&t1, 2, 5, k, all, prev}, &o1);
+    cr_assert_eq(o1.n_retired, 2);
+    nm_ids_output_free(&o1);
+    uint32_t parts[] = {0, 0, 0, 1, 1}, prev2[] = {0, 0, 0, 0, 0};
+    run_night(&(night){&t1, 3, 5, k, parts, prev2}, &o1);
+    cr_assert_eq(o1.id[4], 3, "the counter continues: IDs 1 and 2 are not reused");
+    cr_assert_eq(t1.n, 4);
+    nm_ids_output_free(&o1);
+    free(t1.v);
+    free(t2.v);
+}
+
 Test(ids, moved_and_deleted_records) {
     nm_idtab t = {0};
     uint32_t A, D;
@@ -312,12 +346,7 @@ Test(ids, an_incomplete_person_is_refused_and_the_table_untouched) {
 #define THR 0.95
 
 static uint64_t rng_state;
-static uint64_t rnd(void) {   /* splitmix64 */
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+static uint64_t rnd(void) { return nm_splitmix64(&rng_state); }
 
 typedef struct sim_edge {
     uint32_t a, b;           /* universe record numbers */
