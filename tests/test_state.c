@@ -99,9 +99,14 @@ static int apply_night(nm_state *st, int night, nm_err *err) {
         nm_cluster_result_free(&cr);
         return rc;
     }
-    nm_state_records nr = {0};
+    /* Tonight's table: every affected record is a change (its ID may have
+     * moved even if its fields did not); deleted records go. */
+    nm_state_records ch = {0}, nr = {0};
     for (size_t i = 0; i < n; i++)   /* keys are already in order */
-        nm_records_push(&nr, keys[i].p, keys[i].len, fs[i], o.id[i], (float)cr.strength[i]);
+        nm_records_push(&ch, keys[i].p, keys[i].len, fs[i], o.id[i], (float)cr.strength[i]);
+    rc = nm_records_apply(old, &ch, dkeys, nd, &nr, err);
+    nm_records_free(&ch);
+    if (rc) return rc;
     nm_state_set_records(st, &nr);
     rc = nm_state_audit_add(st, o.events, o.n_events, keys, dkeys, err);
     char fields[32];
@@ -240,6 +245,53 @@ Test(state, round_trip_and_generations) {
     cr_assert_eq(t->v[1].successor, 0);
     cr_assert_eq(t->v[2].status, NM_ID_EMPTY);     /* {6}, deleted on night 2 */
     nm_state_close(st);
+}
+
+static nm_key K(const char *s) { return (nm_key){s, (uint32_t)strlen(s)}; }
+
+Test(state, records_apply_and_members_by_person) {
+    nm_state_records old = {0}, ch = {0}, out = {0};
+    const char *ok[] = {"a", "c", "e", "g"};
+    for (int i = 0; i < 4; i++) nm_records_push(&old, ok[i], 1, 1, (uint32_t)(i % 2), 0.5f);
+    nm_records_push(&ch, "b", 1, 2, 1, 0.9f);   /* new */
+    nm_records_push(&ch, "e", 1, 1, 2, 0.8f);   /* moved */
+    nm_records_push(&ch, "h", 1, 2, 2, 0.7f);   /* new, last */
+    nm_key del[] = {K("g"), K("a"), K("zz")};   /* any order; unknown keys are ignored */
+    nm_err err = {0};
+    cr_assert_eq(nm_records_apply(&old, &ch, del, 3, &out, &err), 0, "%s", err.msg);
+    const char *want[] = {"b", "c", "e", "h"};
+    uint32_t want_p[] = {1, 1, 2, 2};
+    cr_assert_eq(out.n, 4);
+    for (size_t i = 0; i < 4; i++) {
+        nm_key k = nm_records_key(&out, i);
+        cr_assert(k.len == 1 && k.p[0] == want[i][0]);
+        cr_assert_eq(out.person.v[i], want_p[i]);
+    }
+    cr_assert_float_eq(out.confidence.v[2], 0.8f, 1e-6);
+
+    uint32_t *start, *rows;
+    cr_assert_eq(nm_records_by_person(&out, 3, &start, &rows, &err), 0);
+    cr_assert_eq(start[0], 0);
+    cr_assert_eq(start[1], 0, "ID 0 has no member any more");
+    cr_assert_eq(start[2], 2);
+    cr_assert_eq(start[3], 4);
+    cr_assert_eq(rows[0], 0);
+    cr_assert_eq(rows[1], 1);
+    cr_assert_eq(rows[2], 2);
+    cr_assert_eq(rows[3], 3);
+    free(start);
+    free(rows);
+    cr_assert_eq(nm_records_by_person(&out, 2, &start, &rows, &err), NM_E_ARG);
+    nm_records_free(&out);
+
+    /* A key both changed and deleted, and unsorted changes, are refused. */
+    nm_key del2[] = {K("h")};
+    cr_assert_eq(nm_records_apply(&old, &ch, del2, 1, &out, &err), NM_E_ARG);
+    cr_assert_eq(out.n, 0);
+    nm_records_push(&ch, "d", 1, 2, 2, 0.7f);
+    cr_assert_eq(nm_records_apply(&old, &ch, NULL, 0, &out, &err), NM_E_ARG);
+    nm_records_free(&old);
+    nm_records_free(&ch);
 }
 
 /* ---- lock ---------------------------------------------------------------------- */

@@ -84,6 +84,17 @@ static inline nm_key nm_records_key(const nm_state_records *r, size_t i) {
 /* Index of the record with this key, or -1 (binary search). */
 int64_t nm_records_find(const nm_state_records *r, const char *key, size_t len);
 void nm_records_free(nm_state_records *r);
+/* Tonight's record table: `old` with the rows of `changes` (sorted by key,
+ * unique) inserted or replacing the row of the same key, and the rows whose
+ * keys are in `deleted` (any order) removed. out must be empty; it is filled
+ * sorted. Returns 0, NM_E_ARG (changes not sorted, a key both changed and
+ * deleted), NM_E_NOMEM. */
+int nm_records_apply(const nm_state_records *old, const nm_state_records *changes, const nm_key *deleted,
+                     size_t n_deleted, nm_state_records *out, nm_err *err);
+/* Members of each ID: rows of ID i are rows[start[i] .. start[i+1]), in key
+ * order. start has n_ids + 1 entries, rows r->n; both malloc'ed, caller frees.
+ * Returns 0, NM_E_ARG (a row holds an ID >= n_ids), NM_E_NOMEM. */
+int nm_records_by_person(const nm_state_records *r, size_t n_ids, uint32_t **start, uint32_t **rows, nm_err *err);
 /* Append "source\0record_id" to b. 0 or NM_E_NOMEM / NM_E_ARG (NUL in source). */
 int nm_record_key_make(nm_buf *b, const char *src, size_t src_len, const char *id, size_t id_len);
 
