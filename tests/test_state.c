@@ -495,7 +495,7 @@ Test(state, sigkill_in_the_middle_of_a_large_write) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             big[i] = x;
         }
-        if (nm_state_put_section(st, "big", big, n, &err)) _exit(3);
+        if (nm_state_put_section_owned(st, "big", big, n, &err)) _exit(3);
         apply_night(st, 2, &err);
         _exit(0);
     }

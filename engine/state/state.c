@@ -660,16 +660,16 @@ static section *find_section(nm_state *st, const char *name, size_t *pos) {
     return NULL;
 }
 
-int nm_state_put_section(nm_state *st, const char *name, const void *p, size_t len, nm_err *err) {
-    if (!valid_name(name)) return nm_err_set(err, NM_E_ARG, "state: bad section name (1..48 of a-z 0-9 _)");
-    char *copy = malloc(len ? len : 1);
-    if (!copy) return nm_err_set(err, NM_E_NOMEM, "out of memory");
-    if (len) memcpy(copy, p, len);
+int nm_state_put_section_owned(nm_state *st, const char *name, void *p, size_t len, nm_err *err) {
+    if (!valid_name(name)) {
+        free(p);
+        return nm_err_set(err, NM_E_ARG, "state: bad section name (1..48 of a-z 0-9 _)");
+    }
     size_t pos;
     section *s = find_section(st, name, &pos);
     if (!s) {
         if (NM_VEC_RESERVE(&st->secs, st->secs.n + 1)) {
-            free(copy);
+            free(p);
             return nm_err_set(err, NM_E_NOMEM, "out of memory");
         }
         memmove(&st->secs.v[pos + 1], &st->secs.v[pos], (st->secs.n - pos) * sizeof *st->secs.v);
@@ -679,10 +679,17 @@ int nm_state_put_section(nm_state *st, const char *name, const void *p, size_t l
         strcpy(s->name, name);
     }
     free(s->data);
-    s->data = copy;
+    s->data = p;
     s->len = len;
     s->loaded = s->dirty = 1;
     return NM_OK;
+}
+
+int nm_state_put_section(nm_state *st, const char *name, const void *p, size_t len, nm_err *err) {
+    char *copy = malloc(len ? len : 1);
+    if (!copy) return nm_err_set(err, NM_E_NOMEM, "out of memory");
+    if (len) memcpy(copy, p, len);
+    return nm_state_put_section_owned(st, name, copy, len, err);
 }
 
 int nm_state_get_section(nm_state *st, const char *name, const void **p, size_t *len, nm_err *err) {

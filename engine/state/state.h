@@ -125,6 +125,9 @@ void nm_state_set_records(nm_state *st, nm_state_records *r);
  * nm_state_close or the next put/drop of that name); NM_E_NOTFOUND when the
  * section does not exist. Sections not put are carried over unchanged. */
 int nm_state_put_section(nm_state *st, const char *name, const void *p, size_t len, nm_err *err);
+/* Same as put without the copy: takes a malloc'ed buffer (freed by st, also
+ * when the call fails). For the large blobs (normalized fields, indexes). */
+int nm_state_put_section_owned(nm_state *st, const char *name, void *p, size_t len, nm_err *err);
 int nm_state_get_section(nm_state *st, const char *name, const void **p, size_t *len, nm_err *err);
 int nm_state_drop_section(nm_state *st, const char *name, nm_err *err);
 /* Names of the sections (pending view), in byte order; pointers owned by st. */
