@@ -464,6 +464,34 @@ Test(state, fault_after_gen_write) { check_fault("after_gen_write"); }
 Test(state, fault_before_current_switch) { check_fault("before_current_switch"); }
 Test(state, fault_after_current_switch) { check_fault("after_current_switch"); }
 
+Test(state, a_crash_during_the_first_night_leaves_no_state) {
+    char dir[4096], ref[4096];
+    tmp_dir(dir, sizeof dir, "first");
+    tmp_dir(ref, sizeof ref, "firstref");
+    run_nights(ref, 1, 1);
+    char *ref1 = snapshot(ref);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("NPIMATCH_FAULT", "before_current_switch", 1);
+        nm_state *st;
+        nm_err err = {0};
+        if (nm_state_open(dir, NM_STATE_WRITE, &st, &err)) _exit(2);
+        apply_night(st, 1, &err);
+        _exit(0);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 137);
+    nm_state *st;
+    nm_err err = {0};
+    cr_assert_eq(nm_state_open(dir, NM_STATE_READ, &st, &err), NM_E_NOTFOUND, "no generation was switched in");
+    run_nights(dir, 1, 1);
+    char *now = snapshot(dir);
+    cr_assert_str_eq(now, ref1);
+    free(now);
+    free(ref1);
+}
+
 static int big_tmp_exists(const char *gdir) {
     DIR *d = opendir(gdir);
     if (!d) return 0;
