@@ -35,6 +35,29 @@
  * record_id are written \t \n \\.
  *
  * Record keys are the bytes "source\0record_id" (sources hold no NUL).
+ * Binary files are in host byte order (x86-64 only builds); their sizes are
+ * checked on load.
+ *
+ * A night, as `npimatch resolve` runs it on these pieces:
+ *   1. nm_state_open(DIR, NM_STATE_WRITE) (NM_E_LOCKED: another run is on it).
+ *   2. Classify input rows by key (nm_record_key_make, nm_records_find): new,
+ *      changed (fields differ from the stored section), unchanged; deleted =
+ *      --delete keys, or with --full every stored key not in the input.
+ *   3. Compare new and changed records against everything (blocking indexes
+ *      and fields from sections) -> scored pairs with the guard flag.
+ *   4. Affected = new + changed records + every member of every person they
+ *      touch (nm_records_by_person), with all edges among them (stored or
+ *      recomputed) -> nm_cluster with the model's link_probability.
+ *   5. nm_ids_assign(nm_state_ids(st), ...) with prev = stored person (or
+ *      NM_ID_NONE), first_seen = stored (or the new generation), deleted
+ *      records with their stored person.
+ *   6. nm_records_apply(old table, affected rows with their new IDs and
+ *      strengths, deleted keys) -> nm_state_set_records; nm_state_audit_add
+ *      (events, affected keys, deleted keys); put the updated sections.
+ *   7. Write PERSONS.csv (nm_writer): affected rows with their change label,
+ *      other input rows "unchanged" with the stored confidence.
+ *   8. nm_state_commit(st, time(NULL)); nm_state_close.
+ * Killed before 8 finishes: the night is simply redone by the next run.
  *
  * Versions: MANIFEST starts "npimatch-state <format>"; any other format is
  * refused with NM_E_VERSION, a broken checksum with NM_E_CORRUPT.
