@@ -70,6 +70,45 @@ Test(cluster, veto_pairs_from_the_caller) {
     nm_cluster_result_free(&r);
 }
 
+/* The union-time check: guards on pairs blocking never compared. `label`
+ * gives each record a true person; 0 = unknown (blank-ish record). */
+typedef struct labels {
+    const int *label;
+    int calls;
+} labels;
+
+static int differ_by_label(void *ctx, uint32_t a, uint32_t b) {
+    labels *l = ctx;
+    l->calls++;
+    return l->label[a] && l->label[b] && l->label[a] != l->label[b];
+}
+
+Test(cluster, uncompared_guarded_pairs_are_checked_at_union_time) {
+    /* 0 and 2 were never compared; they meet only through the blank-ish
+     * record 1 (0-1 strong, 1-2 weaker). */
+    nm_key keys[3] = {{"a", 1}, {"b", 1}, {"c", 1}};
+    nm_cluster_edge e[] = {E(1, 2, 8), E(0, 1, 15)};
+    int lab[] = {1, 0, 2};
+    labels l = {lab, 0};
+    nm_cluster_opts o = {differ_by_label, &l, 0};
+    nm_cluster_result r;
+    cr_assert_eq(nm_cluster_ex(keys, 3, e, 2, NULL, 0, THR, &o, &r, NULL), 0);
+    cr_assert_eq(r.cluster[0], r.cluster[1]);
+    cr_assert_neq(r.cluster[1], r.cluster[2]);
+    cr_assert_eq(r.edge_state[0], NM_EDGE_REFUSED);
+    cr_assert_gt(l.calls, 0);
+    nm_cluster_result_free(&r);
+    /* Without the check the blank record chains them. */
+    cr_assert_eq(nm_cluster(keys, 3, e, 2, NULL, 0, THR, &r, NULL), 0);
+    cr_assert_eq(r.n_clusters, 1);
+    nm_cluster_result_free(&r);
+    /* Above max_checks pairs the union relies on explicit vetoes only. */
+    o.max_checks = 1;
+    cr_assert_eq(nm_cluster_ex(keys, 3, e, 2, NULL, 0, THR, &o, &r, NULL), 0);
+    cr_assert_eq(r.n_clusters, 1);
+    nm_cluster_result_free(&r);
+}
+
 Test(cluster, strongest_link_wins_the_contested_record) {
     /* 1 links to both 0 and 2, which are vetoed: it goes with the stronger. */
     nm_cluster_edge e[] = {E(1, 2, 9), E(0, 1, 15), V(0, 2, -20)};
@@ -220,6 +259,24 @@ Test(cluster, order_independence_on_random_graphs) {
             e2[i] = x;
         }
         cr_assert_eq(nm_cluster(k2, g.n, e2, g.ne, NULL, 0, THR, &b, NULL), 0);
+        /* With the union-time check (a pure function of the records). */
+        int *lab = malloc(g.n * sizeof *lab), *lab2 = malloc(g.n * sizeof *lab2);
+        for (size_t i = 0; i < g.n; i++) lab[i] = (int)(rnd() % 40), lab2[perm[i]] = lab[i];
+        labels l1 = {lab, 0}, l2 = {lab2, 0};
+        nm_cluster_opts o1 = {differ_by_label, &l1, 0}, o2 = {differ_by_label, &l2, 0};
+        nm_cluster_result ca, cb;
+        cr_assert_eq(nm_cluster_ex(g.keys, g.n, g.e, g.ne, NULL, 0, THR, &o1, &ca, NULL), 0);
+        cr_assert_eq(nm_cluster_ex(k2, g.n, e2, g.ne, NULL, 0, THR, &o2, &cb, NULL), 0);
+        cr_assert_gt(ca.n_refused, a.n_refused, "the check refused more unions");
+        for (size_t i = 0; i < g.n; i++) {
+            cr_assert_eq(ca.cluster[i], cb.cluster[perm[i]]);
+            for (size_t j = i + 1; j < g.n; j++)
+                if (ca.cluster[i] == ca.cluster[j]) cr_assert(!differ_by_label(&l1, (uint32_t)i, (uint32_t)j));
+        }
+        nm_cluster_result_free(&ca);
+        nm_cluster_result_free(&cb);
+        free(lab);
+        free(lab2);
         cr_assert_eq(a.n_clusters, b.n_clusters);
         cr_assert_eq(a.n_refused, b.n_refused);
         for (size_t i = 0; i < g.n; i++) {

@@ -87,6 +87,9 @@ typedef struct uf {
      * record on the other side of a veto pair of some member. */
     uint32_t *head, *tail, *count;
     uint32_t *vnext, *vpartner;
+    size_t vcap, vn;
+    /* Members of each root (a singly linked list), for the union-time checks. */
+    uint32_t *mnext, *mhead, *mtail;
 } uf;
 
 static uint32_t uf_find(uf *u, uint32_t x) {
@@ -99,13 +102,45 @@ static uint32_t uf_find(uf *u, uint32_t x) {
 
 #define NIL UINT32_MAX
 
-static void veto_push(uf *u, uint32_t rec, uint32_t partner, uint32_t e) {
+static int veto_push(uf *u, uint32_t rec, uint32_t partner) {
+    if (u->vn == u->vcap) {
+        size_t nc = u->vcap ? u->vcap * 2 : 64;
+        uint32_t *a = realloc(u->vnext, nc * sizeof *a);
+        if (!a) return NM_E_NOMEM;
+        u->vnext = a;
+        uint32_t *b = realloc(u->vpartner, nc * sizeof *b);
+        if (!b) return NM_E_NOMEM;
+        u->vpartner = b;
+        u->vcap = nc;
+    }
+    uint32_t e = (uint32_t)u->vn++;
     u->vpartner[e] = partner;
     u->vnext[e] = NIL;
     if (u->head[rec] == NIL) u->head[rec] = e;
     else u->vnext[u->tail[rec]] = e;
     u->tail[rec] = e;
     u->count[rec]++;
+    return NM_OK;
+}
+
+static int veto_pair(uf *u, uint32_t a, uint32_t b) {
+    NM_TRY(veto_push(u, a, b));
+    return veto_push(u, b, a);
+}
+
+/* The caller's check over every cross pair; a pair found different becomes
+ * an explicit veto, so the next link between the same clusters is refused by
+ * the list check without calling back. Returns 1 (different), 0, or <0. */
+static int check_cross(uf *u, uint32_t ra, uint32_t rb, const nm_cluster_opts *o) {
+    uint64_t limit = o->max_checks ? o->max_checks : 4096;
+    if ((uint64_t)u->size[ra] * u->size[rb] > limit) return 0;
+    for (uint32_t x = u->mhead[ra]; x != NIL; x = u->mnext[x])
+        for (uint32_t y = u->mhead[rb]; y != NIL; y = u->mnext[y])
+            if (o->different(o->ctx, x, y)) {
+                NM_TRY(veto_pair(u, x, y));
+                return 1;
+            }
+    return 0;
 }
 
 /* 1 when some veto pair has one end in root ra and the other in root rb. */
@@ -128,6 +163,8 @@ static void uf_union(uf *u, uint32_t ra, uint32_t rb) {
     }
     u->parent[rb] = ra;
     u->size[ra] += u->size[rb];
+    u->mnext[u->mtail[ra]] = u->mhead[rb];
+    u->mtail[ra] = u->mtail[rb];
     if (u->head[rb] != NIL) {
         if (u->head[ra] == NIL) u->head[ra] = u->head[rb];
         else u->vnext[u->tail[ra]] = u->head[rb];
@@ -149,6 +186,13 @@ void nm_cluster_result_free(nm_cluster_result *res) {
 int nm_cluster(const nm_key *keys, size_t n, const nm_cluster_edge *edges, size_t n_edges,
                const uint32_t (*vetoes)[2], size_t n_vetoes, double link_probability,
                nm_cluster_result *res, nm_err *err) {
+    return nm_cluster_ex(keys, n, edges, n_edges, vetoes, n_vetoes, link_probability, NULL, res, err);
+}
+
+int nm_cluster_ex(const nm_key *keys, size_t n, const nm_cluster_edge *edges, size_t n_edges,
+                  const uint32_t (*vetoes)[2], size_t n_vetoes, double link_probability,
+                  const nm_cluster_opts *opts, nm_cluster_result *res, nm_err *err) {
+    if (opts && !opts->different) opts = NULL;
     memset(res, 0, sizeof *res);
     if (n_edges > UINT32_MAX / 2 || n_vetoes > UINT32_MAX / 4)
         return nm_err_set(err, NM_E_ARG, "clustering: too many edges");
@@ -171,20 +215,20 @@ int nm_cluster(const nm_key *keys, size_t n, const nm_cluster_edge *edges, size_
     res->strength = malloc(nn * sizeof *res->strength);
     res->strength_weight = malloc(nn * sizeof *res->strength_weight);
     res->edge_state = calloc(ne, 1);
-    size_t nv = 2 * (n_vetoes + n_edges);   /* upper bound of veto list entries */
     uf u = {0};
     u.parent = malloc(nn * sizeof(uint32_t));
     u.size = malloc(nn * sizeof(uint32_t));
     u.head = malloc(nn * sizeof(uint32_t));
     u.tail = malloc(nn * sizeof(uint32_t));
     u.count = calloc(nn, sizeof(uint32_t));
-    u.vnext = malloc((nv ? nv : 1) * sizeof(uint32_t));
-    u.vpartner = malloc((nv ? nv : 1) * sizeof(uint32_t));
+    u.mnext = malloc(nn * sizeof(uint32_t));
+    u.mhead = malloc(nn * sizeof(uint32_t));
+    u.mtail = malloc(nn * sizeof(uint32_t));
     link *links = malloc(ne * sizeof *links);
     uint32_t *first = malloc(nn * sizeof *first);
     int rc = NM_OK;
     if (!res->cluster || !res->rank || !res->strength || !res->strength_weight || !res->edge_state || !u.parent ||
-        !u.size || !u.head || !u.tail || !u.count || !u.vnext || !u.vpartner || !links || !first) {
+        !u.size || !u.head || !u.tail || !u.count || !u.mnext || !u.mhead || !u.mtail || !links || !first) {
         rc = nm_err_set(err, NM_E_NOMEM, "out of memory");
         goto done;
     }
@@ -194,21 +238,19 @@ int nm_cluster(const nm_key *keys, size_t n, const nm_cluster_edge *edges, size_
         u.parent[i] = (uint32_t)i;
         u.size[i] = 1;
         u.head[i] = u.tail[i] = NIL;
+        u.mhead[i] = u.mtail[i] = (uint32_t)i;
+        u.mnext[i] = NIL;
         res->strength[i] = 1.0;
         res->strength_weight[i] = INFINITY;
     }
-    uint32_t ve = 0;
-    for (size_t i = 0; i < n_vetoes; i++) {
-        veto_push(&u, vetoes[i][0], vetoes[i][1], ve++);
-        veto_push(&u, vetoes[i][1], vetoes[i][0], ve++);
-    }
+    for (size_t i = 0; i < n_vetoes && !rc; i++)
+        if (veto_pair(&u, vetoes[i][0], vetoes[i][1])) rc = nm_err_set(err, NM_E_NOMEM, "out of memory");
     size_t nl = 0;
     for (size_t i = 0; i < n_edges; i++) {
         const nm_cluster_edge *e = &edges[i];
         if (e->different) {
             res->edge_state[i] = NM_EDGE_VETO;
-            veto_push(&u, e->a, e->b, ve++);
-            veto_push(&u, e->b, e->a, ve++);
+            if (veto_pair(&u, e->a, e->b)) rc = nm_err_set(err, NM_E_NOMEM, "out of memory");
         } else if (e->probability >= link_probability) {
             uint32_t ra = res->rank[e->a], rb = res->rank[e->b];
             links[nl++] = (link){e->weight, NM_MIN(ra, rb), NM_MAX(ra, rb), (uint32_t)i};
@@ -216,13 +258,19 @@ int nm_cluster(const nm_key *keys, size_t n, const nm_cluster_edge *edges, size_
             res->edge_state[i] = NM_EDGE_BELOW;
         }
     }
+    if (rc) goto done;
     qsort(links, nl, sizeof *links, link_cmp);
+    int cc = 0;
     for (size_t k = 0; k < nl; k++) {
         const nm_cluster_edge *e = &edges[links[k].edge];
         uint32_t ra = uf_find(&u, e->a), rb = uf_find(&u, e->b);
         if (ra == rb) {
             res->edge_state[links[k].edge] = NM_EDGE_LINKED;
-        } else if (vetoed(&u, ra, rb)) {
+        } else if (vetoed(&u, ra, rb) || (opts && (cc = check_cross(&u, ra, rb, opts)) != 0)) {
+            if (cc < 0) {
+                rc = nm_err_set(err, NM_E_NOMEM, "out of memory");
+                goto done;
+            }
             res->edge_state[links[k].edge] = NM_EDGE_REFUSED;
             res->n_refused++;
         } else {
@@ -262,6 +310,9 @@ done:
     free(u.count);
     free(u.vnext);
     free(u.vpartner);
+    free(u.mnext);
+    free(u.mhead);
+    free(u.mtail);
     free(links);
     free(first);
     if (rc) nm_cluster_result_free(res);

@@ -28,6 +28,8 @@
  *      has one end in each cluster; then the link is refused (NM_EDGE_REFUSED).
  *      Each cluster keeps the list of its records' veto partners (merged
  *      small-into-large on union), and the check walks the shorter list.
+ *      Optionally (nm_cluster_ex) the caller's guard check also runs on
+ *      every pair across the two clusters, for pairs blocking never compared.
  * Because unions are made strongest first, a component holding a vetoed pair
  * is split along its weakest links: those are the ones refused. Without any
  * veto the result is exactly the connected components of the links.
@@ -90,6 +92,21 @@ typedef struct nm_cluster_result {
  * (the message names the two indices), NM_E_NOMEM. rank is caller-owned [n]. */
 int nm_keys_rank(const nm_key *keys, size_t n, uint32_t *rank, nm_err *err);
 
+/* Optional checks at union time. The guards can only veto pairs that were
+ * compared, and blocking does not compare every pair of a person (A and C
+ * may meet only through B). With `different` set, a union of clusters A and
+ * B is also refused when different(ctx, a, b) holds for some a in A, b in B
+ * (the caller compares the two records and applies the model's guards), so
+ * no person holds a guarded pair at all. Cost |A|*|B| calls per union;
+ * unions above max_checks pairs (runaway components) rely on the explicit
+ * vetoes only. `different` must be a pure function of (a, b): the result
+ * then stays independent of input order. */
+typedef struct nm_cluster_opts {
+    int (*different)(void *ctx, uint32_t a, uint32_t b);
+    void *ctx;
+    uint32_t max_checks;    /* 0: 4096 */
+} nm_cluster_opts;
+
 /* Cluster n records. edges: n_edges scored pairs (a, b < n; NaN weights are
  * refused with NM_E_ARG). vetoes: NULL or n_vetoes pairs (2 indices each)
  * that must stay apart in addition to the edges flagged `different`.
@@ -98,6 +115,11 @@ int nm_keys_rank(const nm_key *keys, size_t n, uint32_t *rank, nm_err *err);
 int nm_cluster(const nm_key *keys, size_t n, const nm_cluster_edge *edges, size_t n_edges,
                const uint32_t (*vetoes)[2], size_t n_vetoes, double link_probability,
                nm_cluster_result *res, nm_err *err);
+
+/* nm_cluster with options (NULL: none). */
+int nm_cluster_ex(const nm_key *keys, size_t n, const nm_cluster_edge *edges, size_t n_edges,
+                  const uint32_t (*vetoes)[2], size_t n_vetoes, double link_probability,
+                  const nm_cluster_opts *opts, nm_cluster_result *res, nm_err *err);
 
 void nm_cluster_result_free(nm_cluster_result *res);
 

@@ -47,7 +47,8 @@
  *      and fields from sections) -> scored pairs with the guard flag.
  *   4. Affected = new + changed records + every member of every person they
  *      touch (nm_records_by_person), with all edges among them (stored or
- *      recomputed) -> nm_cluster with the model's link_probability.
+ *      recomputed) -> nm_cluster_ex with the model's link_probability and a
+ *      `different` callback applying the guards to pairs never compared.
  *   5. nm_ids_assign(nm_state_ids(st), ...) with prev = stored person (or
  *      NM_ID_NONE), first_seen = stored (or the new generation), deleted
  *      records with their stored person.
