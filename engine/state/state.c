@@ -611,8 +611,23 @@ int nm_state_open(const char *dir, int mode, nm_state **out, nm_err *err) {
     } else if (rc) {
         if (err) *err = e2;
         goto fail;
-    } else if ((rc = load_generation(st, err))) {
-        goto fail;
+    } else {
+        /* A reader holds no lock: if two commits happened between reading
+         * CURRENT and the files, its generation is gone. Read CURRENT again
+         * and retry, rather than calling a healthy state damaged. */
+        for (int attempt = 0;; attempt++) {
+            rc = load_generation(st, err);
+            uint32_t now = st->gen;
+            if (!rc || mode == NM_STATE_WRITE || attempt == 3 || read_current(st, &now, NULL) || now == st->gen)
+                break;
+            nm_records_free(&st->recs);
+            free(st->ids.v);
+            memset(&st->ids, 0, sizeof st->ids);
+            for (size_t i = 0; i < st->secs.n; i++) free(st->secs.v[i].data);
+            st->secs.n = 0;
+            st->gen = now;
+        }
+        if (rc) goto fail;
     }
     if (mode == NM_STATE_WRITE) clean_debris(st);
     *out = st;
