@@ -6,12 +6,7 @@
 #include "cluster/cluster.h"
 #include "common/error_internal.h"
 
-static int key_cmp(const nm_key *x, const nm_key *y) {
-    uint32_t m = x->len < y->len ? x->len : y->len;
-    int c = m ? memcmp(x->p, y->p, m) : 0;
-    if (c) return c;
-    return (x->len > y->len) - (x->len < y->len);
-}
+static int key_cmp(const nm_key *x, const nm_key *y) { return nm_key_cmp(x->p, x->len, y->p, y->len); }
 
 /* Ranking sorts (8-byte prefix, index) pairs: the prefix is the 8 bytes
  * after the keys' longest common prefix (record keys share their source and

@@ -50,6 +50,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "npimatch/error.h"
 
 /* A record key: `len` bytes at `p` (not NUL-terminated, may contain NUL). */
@@ -57,6 +58,13 @@ typedef struct nm_key {
     const char *p;
     uint32_t len;
 } nm_key;
+
+/* Byte order of keys (memcmp; on a common prefix the shorter is smaller). */
+static inline int nm_key_cmp(const char *a, size_t al, const char *b, size_t bl) {
+    size_t m = al < bl ? al : bl;
+    int c = m ? memcmp(a, b, m) : 0;
+    return c ? c : (al > bl) - (al < bl);
+}
 
 typedef struct nm_cluster_edge {
     uint32_t a, b;          /* record indices, a != b */
