@@ -17,36 +17,12 @@
 #include "common/error_internal.h"
 #include "common/hash.h"
 #include "common/io.h"
-#include "state/state.h"
+#include "state/state_internal.h"
 
 #define MANIFEST_MAGIC "npimatch-state"
-#define SECTION_NAME_MAX 48
 #define KEEP_GENERATIONS 2
-#define WRITE_CHUNK ((size_t)1 << 20)
 
 /* ---- the state object -------------------------------------------------- */
-
-typedef struct section {
-    char name[SECTION_NAME_MAX + 1];
-    int dirty;              /* put since the last commit: written at the next */
-    int loaded;             /* data holds the bytes */
-    char *data;
-    size_t len;
-    uint64_t raw, hash;     /* of the live file (from the manifest) */
-} section;
-
-struct nm_state {
-    char *dir;
-    int mode;
-    int lock_fd;
-    uint32_t gen;
-    int64_t run_time;
-    uint64_t audit_chain;
-    nm_state_records recs;
-    nm_idtab ids;
-    NM_VEC(section) secs;   /* sorted by name */
-    nm_buf audit;           /* pending lines, without the generation and time */
-};
 
 uint32_t nm_state_generation(const nm_state *st) { return st->gen; }
 int64_t nm_state_run_time(const nm_state *st) { return st->run_time; }
@@ -69,31 +45,20 @@ static void gen_path(char *out, size_t cap, const nm_state *st, uint32_t gen, co
     else snprintf(out, cap, "%s/%s", st->dir, g);
 }
 
-static void audit_path(char *out, size_t cap, const nm_state *st, uint32_t gen) {
-    snprintf(out, cap, "%s/audit/gen-%06u.log.zst", st->dir, gen);
-}
-
 static void section_file(char *out, size_t cap, const char *name) { snprintf(out, cap, "s-%s.zst", name); }
 
 /* ---- fault injection ----------------------------------------------------- */
 
 /* The points are named in state.h. _exit skips atexit handlers and stdio
  * flushing, like a crash; 137 is the status a SIGKILLed shell job reports. */
-static void fault(const char *point) {
+void nm_state_fault(const char *point) {
     const char *f = getenv("NPIMATCH_FAULT");
     if (f && !strcmp(f, point)) _exit(137);
 }
 
 /* ---- writing files ------------------------------------------------------- */
 
-typedef struct sink {
-    nm_writer *w;
-    XXH3_state_t *h;
-    uint64_t raw;
-    uint64_t fault_at;      /* mid_section: exit once this many bytes are written (0: never) */
-} sink;
-
-static int sink_open(sink *s, const char *path, uint64_t fault_at, nm_err *err) {
+int nm_sink_open(nm_sink *s, const char *path, uint64_t fault_at, nm_err *err) {
     memset(s, 0, sizeof *s);
     s->h = XXH3_createState();
     if (!s->h) return nm_err_set(err, NM_E_NOMEM, "out of memory");
@@ -104,7 +69,7 @@ static int sink_open(sink *s, const char *path, uint64_t fault_at, nm_err *err) 
     return rc;
 }
 
-static int sink_write(sink *s, const void *p, size_t n, nm_err *err) {
+int nm_sink_write(nm_sink *s, const void *p, size_t n, nm_err *err) {
     const char *c = p;
     while (n) {
         size_t k = n < WRITE_CHUNK ? n : WRITE_CHUNK;
@@ -113,19 +78,19 @@ static int sink_write(sink *s, const void *p, size_t n, nm_err *err) {
         s->raw += k;
         c += k;
         n -= k;
-        if (s->fault_at && s->raw >= s->fault_at) fault("mid_section");
+        if (s->fault_at && s->raw >= s->fault_at) nm_state_fault("mid_section");
     }
     return NM_OK;
 }
 
-static int sink_commit(sink *s, uint64_t *raw, uint64_t *hash, nm_err *err) {
+int nm_sink_commit(nm_sink *s, uint64_t *raw, uint64_t *hash, nm_err *err) {
     *raw = s->raw;
     *hash = XXH3_64bits_digest(s->h);
     XXH3_freeState(s->h);
     return nm_writer_commit(s->w, err);
 }
 
-static void sink_abort(sink *s) {
+void nm_sink_abort(nm_sink *s) {
     XXH3_freeState(s->h);
     nm_writer_abort(s->w);
 }
@@ -167,19 +132,19 @@ static int write_records(nm_state *st, const char *path, int fault_mid, uint64_t
     uint64_t hdr[2] = {r->n, r->keys.len};
     uint64_t zero = 0;
     uint64_t total = sizeof hdr + (r->n + 1) * 8 + r->keys.len + r->n * 12;
-    sink s;
-    NM_TRY(sink_open(&s, path, fault_mid ? total / 2 : 0, err));
-    int rc = sink_write(&s, hdr, sizeof hdr, err);
-    if (!rc) rc = r->n ? sink_write(&s, r->key_off.v, (r->n + 1) * 8, err) : sink_write(&s, &zero, 8, err);
-    if (!rc && r->keys.len) rc = sink_write(&s, r->keys.data, r->keys.len, err);
-    if (!rc && r->n) rc = sink_write(&s, r->first_seen.v, r->n * 4, err);
-    if (!rc && r->n) rc = sink_write(&s, r->person.v, r->n * 4, err);
-    if (!rc && r->n) rc = sink_write(&s, r->confidence.v, r->n * 4, err);
+    nm_sink s;
+    NM_TRY(nm_sink_open(&s, path, fault_mid ? total / 2 : 0, err));
+    int rc = nm_sink_write(&s, hdr, sizeof hdr, err);
+    if (!rc) rc = r->n ? nm_sink_write(&s, r->key_off.v, (r->n + 1) * 8, err) : nm_sink_write(&s, &zero, 8, err);
+    if (!rc && r->keys.len) rc = nm_sink_write(&s, r->keys.data, r->keys.len, err);
+    if (!rc && r->n) rc = nm_sink_write(&s, r->first_seen.v, r->n * 4, err);
+    if (!rc && r->n) rc = nm_sink_write(&s, r->person.v, r->n * 4, err);
+    if (!rc && r->n) rc = nm_sink_write(&s, r->confidence.v, r->n * 4, err);
     if (rc) {
-        sink_abort(&s);
+        nm_sink_abort(&s);
         return rc;
     }
-    return sink_commit(&s, raw, hash, err);
+    return nm_sink_commit(&s, raw, hash, err);
 }
 
 static int parse_records(const char *path, const char *b, size_t len, nm_state_records *r, nm_err *err) {
@@ -223,15 +188,15 @@ static int parse_records(const char *path, const char *b, size_t len, nm_state_r
 
 static int write_ids(nm_state *st, const char *path, uint64_t *raw, uint64_t *hash, nm_err *err) {
     uint64_t n = st->ids.n;
-    sink s;
-    NM_TRY(sink_open(&s, path, 0, err));
-    int rc = sink_write(&s, &n, 8, err);
-    if (!rc && n) rc = sink_write(&s, st->ids.v, st->ids.n * sizeof *st->ids.v, err);
+    nm_sink s;
+    NM_TRY(nm_sink_open(&s, path, 0, err));
+    int rc = nm_sink_write(&s, &n, 8, err);
+    if (!rc && n) rc = nm_sink_write(&s, st->ids.v, st->ids.n * sizeof *st->ids.v, err);
     if (rc) {
-        sink_abort(&s);
+        nm_sink_abort(&s);
         return rc;
     }
-    return sink_commit(&s, raw, hash, err);
+    return nm_sink_commit(&s, raw, hash, err);
 }
 
 static int parse_ids(const char *path, const char *b, size_t len, nm_idtab *t, nm_err *err) {
@@ -297,7 +262,7 @@ static int parse_manifest(nm_state *st, const char *path, const char *text, size
         else if (sscanf(buf, "file records.zst %" SCNu64 " %" SCNx64, &a, &b) == 2) m->rec_raw = a, m->rec_hash = b, have |= 8;
         else if (sscanf(buf, "file ids.zst %" SCNu64 " %" SCNx64, &a, &b) == 2) m->ids_raw = a, m->ids_hash = b, have |= 16;
         else if (sscanf(buf, "section %56s %" SCNu64 " %" SCNx64, name, &a, &b) == 3) {
-            section s = {0};
+            nm_state_section s = {0};
             if (strlen(name) > SECTION_NAME_MAX) return nm_err_set(err, NM_E_CORRUPT, "%s: bad section name", path);
             strcpy(s.name, name);
             s.raw = a;
@@ -535,7 +500,7 @@ static int valid_name(const char *name) {
     return 1;
 }
 
-static section *find_section(nm_state *st, const char *name, size_t *pos) {
+static nm_state_section *find_section(nm_state *st, const char *name, size_t *pos) {
     size_t lo = 0, hi = st->secs.n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -557,7 +522,7 @@ int nm_state_put_section_owned(nm_state *st, const char *name, void *p, size_t l
         return nm_err_set(err, NM_E_ARG, "state: bad section name (1..48 of a-z 0-9 _)");
     }
     size_t pos;
-    section *s = find_section(st, name, &pos);
+    nm_state_section *s = find_section(st, name, &pos);
     if (!s) {
         if (NM_VEC_RESERVE(&st->secs, st->secs.n + 1)) {
             free(p);
@@ -584,7 +549,7 @@ int nm_state_put_section(nm_state *st, const char *name, const void *p, size_t l
 }
 
 int nm_state_get_section(nm_state *st, const char *name, const void **p, size_t *len, nm_err *err) {
-    section *s = valid_name(name) ? find_section(st, name, NULL) : NULL;
+    nm_state_section *s = valid_name(name) ? find_section(st, name, NULL) : NULL;
     if (!s) return nm_err_set(err, NM_E_NOTFOUND, "state %s: no section '%s'", st->dir, name);
     if (!s->loaded) {
         char file[80], path[PATH_MAX];
@@ -600,7 +565,7 @@ int nm_state_get_section(nm_state *st, const char *name, const void **p, size_t 
 
 int nm_state_drop_section(nm_state *st, const char *name, nm_err *err) {
     size_t pos;
-    section *s = valid_name(name) ? find_section(st, name, &pos) : NULL;
+    nm_state_section *s = valid_name(name) ? find_section(st, name, &pos) : NULL;
     if (!s) return nm_err_set(err, NM_E_NOTFOUND, "state %s: no section '%s'", st->dir, name);
     free(s->data);
     memmove(&st->secs.v[pos], &st->secs.v[pos + 1], (st->secs.n - pos - 1) * sizeof *st->secs.v);
@@ -611,121 +576,6 @@ int nm_state_drop_section(nm_state *st, const char *name, nm_err *err) {
 size_t nm_state_section_names(nm_state *st, const char **names, size_t cap) {
     for (size_t i = 0; i < st->secs.n && i < cap; i++) names[i] = st->secs.v[i].name;
     return st->secs.n;
-}
-
-/* ---- audit ----------------------------------------------------------------- */
-
-static int put_escaped(nm_buf *b, const char *s, size_t n) {
-    if (!n) return nm_buf_putc(b, '-');
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        int rc = c == '\t' ? nm_buf_append(b, "\\t", 2)
-                 : c == '\n' ? nm_buf_append(b, "\\n", 2)
-                 : c == '\\' ? nm_buf_append(b, "\\\\", 2)
-                             : nm_buf_putc(b, c);
-        if (rc) return rc;
-    }
-    return NM_OK;
-}
-
-int nm_state_audit_add(nm_state *st, const nm_id_event *ev, size_t n, const nm_key *keys,
-                       const nm_key *deleted_keys, nm_err *err) {
-    nm_buf *b = &st->audit;
-    size_t mark = b->len;
-    for (size_t i = 0; i < n; i++) {
-        const nm_id_event *e = &ev[i];
-        char id[NM_ID_LEN + 1] = "-", other[NM_ID_LEN + 1] = "-";
-        if (e->id != NM_ID_NONE) nm_id_format(e->id, id);
-        if (e->other != NM_ID_NONE) nm_id_format(e->other, other);
-        int rc = nm_buf_printf(b, "%s\t%s\t%s\t", nm_event_name(e->type), id, other);
-        if (e->rec != NM_ID_NONE) {
-            const nm_key *k = e->deleted ? &deleted_keys[e->rec] : &keys[e->rec];
-            const char *z = memchr(k->p, 0, k->len);
-            size_t sl = z ? (size_t)(z - k->p) : k->len;
-            rc |= put_escaped(b, k->p, sl);
-            rc |= nm_buf_putc(b, '\t');
-            rc |= put_escaped(b, z ? z + 1 : "", z ? k->len - sl - 1 : 0);
-        } else {
-            rc |= nm_buf_append(b, "-\t-", 3);
-        }
-        if (isnan(e->weight)) rc |= nm_buf_append(b, "\t-\n", 3);
-        else rc |= nm_buf_printf(b, "\t%.3f\n", e->weight);
-        if (rc) {
-            b->len = mark;   /* all or nothing */
-            return nm_err_set(err, NM_E_NOMEM, "out of memory");
-        }
-    }
-    return NM_OK;
-}
-
-int nm_state_audit_foreach(nm_state *st, int (*fn)(void *ctx, uint32_t gen, const char *text, size_t len),
-                           void *ctx, nm_err *err) {
-    uint64_t chain = 0;
-    for (uint32_t g = 1; g <= st->gen; g++) {
-        char path[PATH_MAX];
-        audit_path(path, sizeof path, st, g);
-        char *text;
-        size_t len;
-        int rc = nm_read_all(path, &text, &len, err);
-        if (rc == NM_E_NOTFOUND)
-            return nm_err_set(err, NM_E_CORRUPT, "%s: missing (the audit log is damaged)", path);
-        if (rc) return rc;
-        chain = nm_hash64(text, len, chain);
-        rc = fn(ctx, g, text, len);
-        free(text);
-        if (rc) return rc;
-    }
-    if (chain != st->audit_chain)
-        return nm_err_set(err, NM_E_CORRUPT, "state %s: the audit log does not match its chain hash", st->dir);
-    return NM_OK;
-}
-
-static int write_audit(nm_state *st, uint32_t gen, int64_t run_time, uint64_t *chain, nm_err *err) {
-    char dir[PATH_MAX], path[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s/audit", st->dir);
-    if (mkdir(dir, 0755) && errno != EEXIST) return nm_err_set(err, NM_E_IO, "%s: cannot create: %s", dir, strerror(errno));
-    audit_path(path, sizeof path, st, gen);
-    char when[32];
-    time_t t = (time_t)run_time;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    char prefix[64];
-    int pl = snprintf(prefix, sizeof prefix, "%u\t%s\t", gen, when);
-    sink s;
-    NM_TRY(sink_open(&s, path, 0, err));
-    int rc = NM_OK;
-    const char *p = st->audit.data, *end = p + st->audit.len;
-    while (!rc && p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t ll = (size_t)(nl - p) + 1;
-        rc = sink_write(&s, prefix, (size_t)pl, err);
-        if (!rc) rc = sink_write(&s, p, ll, err);
-        p += ll;
-    }
-    if (rc) {
-        sink_abort(&s);
-        return rc;
-    }
-    /* The chain hashes the raw text: recompute it from what was written. */
-    uint64_t raw, hash;
-    XXH3_state_t *h = XXH3_createState();
-    if (!h) {
-        sink_abort(&s);
-        return nm_err_set(err, NM_E_NOMEM, "out of memory");
-    }
-    XXH3_64bits_reset_withSeed(h, st->audit_chain);
-    p = st->audit.data;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t ll = (size_t)(nl - p) + 1;
-        XXH3_64bits_update(h, prefix, (size_t)pl);
-        XXH3_64bits_update(h, p, ll);
-        p += ll;
-    }
-    *chain = XXH3_64bits_digest(h);
-    XXH3_freeState(h);
-    return sink_commit(&s, &raw, &hash, err);
 }
 
 /* ---- commit ----------------------------------------------------------------- */
@@ -759,7 +609,7 @@ static int check_tables(nm_state *st, nm_err *err) {
 
 /* Put the unchanged section file of the live generation into the new one:
  * a hard link (no copy, same bytes); a copy when links are not supported. */
-static int carry_section(nm_state *st, section *s, uint32_t gen, nm_err *err) {
+static int carry_section(nm_state *st, nm_state_section *s, uint32_t gen, nm_err *err) {
     char file[80], from[PATH_MAX], to[PATH_MAX];
     section_file(file, sizeof file, s->name);
     gen_path(from, sizeof from, st, st->gen, file);
@@ -768,15 +618,15 @@ static int carry_section(nm_state *st, section *s, uint32_t gen, nm_err *err) {
     const void *p;
     size_t len;
     NM_TRY(nm_state_get_section(st, s->name, &p, &len, err));
-    sink k;
-    NM_TRY(sink_open(&k, to, 0, err));
-    int rc = sink_write(&k, p, len, err);
+    nm_sink k;
+    NM_TRY(nm_sink_open(&k, to, 0, err));
+    int rc = nm_sink_write(&k, p, len, err);
     if (rc) {
-        sink_abort(&k);
+        nm_sink_abort(&k);
         return rc;
     }
     uint64_t raw, hash;
-    return sink_commit(&k, &raw, &hash, err);
+    return nm_sink_commit(&k, &raw, &hash, err);
 }
 
 int nm_state_commit(nm_state *st, int64_t run_time, nm_err *err) {
@@ -792,13 +642,13 @@ int nm_state_commit(nm_state *st, int64_t run_time, nm_err *err) {
     uint64_t chain = 0, rec[2] = {0}, ids[2] = {0};
     uint64_t *sec_raw = calloc(st->secs.n + 1, 2 * sizeof(uint64_t));
     int rc = sec_raw ? NM_OK : nm_err_set(err, NM_E_NOMEM, "out of memory");
-    if (!rc) rc = write_audit(st, g, run_time, &chain, err);
+    if (!rc) rc = nm_state_write_audit(st, g, run_time, &chain, err);
     gen_path(path, sizeof path, st, g, "records.zst");
     if (!rc) rc = write_records(st, path, 1, &rec[0], &rec[1], err);
     gen_path(path, sizeof path, st, g, "ids.zst");
     if (!rc) rc = write_ids(st, path, &ids[0], &ids[1], err);
     for (size_t i = 0; i < st->secs.n && !rc; i++) {
-        section *s = &st->secs.v[i];
+        nm_state_section *s = &st->secs.v[i];
         if (!s->dirty) {
             rc = carry_section(st, s, g, err);
             sec_raw[2 * i] = s->raw;
@@ -808,10 +658,10 @@ int nm_state_commit(nm_state *st, int64_t run_time, nm_err *err) {
         char file[80];
         section_file(file, sizeof file, s->name);
         gen_path(path, sizeof path, st, g, file);
-        sink k;
-        rc = sink_open(&k, path, 0, err);
-        if (!rc) rc = sink_write(&k, s->data, s->len, err);
-        if (!rc) rc = sink_commit(&k, &sec_raw[2 * i], &sec_raw[2 * i + 1], err);
+        nm_sink k;
+        rc = nm_sink_open(&k, path, 0, err);
+        if (!rc) rc = nm_sink_write(&k, s->data, s->len, err);
+        if (!rc) rc = nm_sink_commit(&k, &sec_raw[2 * i], &sec_raw[2 * i + 1], err);
     }
     /* The manifest names the new hashes; the sections keep their live ones
      * until the switch has happened. */
@@ -830,7 +680,7 @@ int nm_state_commit(nm_state *st, int64_t run_time, nm_err *err) {
     }
     if (!rc) rc = nm_fsync_dir(gdir, err);
     if (!rc) rc = nm_fsync_dir(st->dir, err);
-    if (!rc) fault("after_gen_write");
+    if (!rc) nm_state_fault("after_gen_write");
 
     /* The switch: CURRENT.next is complete and durable before it replaces
      * CURRENT, so CURRENT always names a complete generation. */
@@ -849,7 +699,7 @@ int nm_state_commit(nm_state *st, int64_t run_time, nm_err *err) {
             else rc = nm_writer_commit(w, err);
         }
     }
-    if (!rc) fault("before_current_switch");
+    if (!rc) nm_state_fault("before_current_switch");
     int renamed = 0;
     if (!rc) {
         if (rename(next, cur)) rc = nm_err_set(err, NM_E_IO, "%s: rename: %s", cur, strerror(errno));
@@ -861,11 +711,11 @@ int nm_state_commit(nm_state *st, int64_t run_time, nm_err *err) {
         /* Nothing was switched: drop the half-built generation. */
         unlink(next);
         rm_tree_flat(gdir);
-        audit_path(path, sizeof path, st, g);
+        nm_state_audit_path(path, sizeof path, st, g);
         unlink(path);
         return rc;
     }
-    if (!rc) fault("after_current_switch");
+    if (!rc) nm_state_fault("after_current_switch");
     /* CURRENT names generation g from here on (even if the last fsync
      * failed, which is reported): the object follows it. */
     st->gen = g;
