@@ -14,10 +14,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "cluster/cluster.h"
 #include "common/arena.h"
 #include "common/json.h"
+#include "gen/gen.h"
 #include "ids/ids.h"
 #include "state/state.h"
 
@@ -582,6 +584,64 @@ Test(state, sigkill_in_the_middle_of_a_large_write) {
     cr_assert_str_eq(now, ref2);
     free(now);
     cr_assert(!big_tmp_exists(gdir), "debris removed");
+    free(ref1);
+    free(ref2);
+}
+
+/* Night 2 with a 16 MB incompressible section, so a commit takes long
+ * enough for kills at random moments to land in its every phase. */
+static int night2_big(const char *dir) {
+    nm_state *st;
+    nm_err err = {0};
+    if (nm_state_open(dir, NM_STATE_WRITE, &st, &err)) return 2;
+    size_t n = (size_t)16 << 20;
+    uint64_t *big = malloc(n), x = 777;
+    for (size_t i = 0; i < n / 8; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        big[i] = x;
+    }
+    if (nm_state_put_section_owned(st, "big", big, n, &err)) return 3;
+    int rc = apply_night(st, 2, &err);
+    nm_state_close(st);
+    return rc ? 4 : 0;
+}
+
+Test(state, sigkill_at_random_moments) {
+    char dir[4096], ref[4096];
+    tmp_dir(ref, sizeof ref, "rndref");
+    run_nights(ref, 1, 1);
+    char *ref1 = snapshot(ref);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cr_assert_eq(night2_big(ref), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    uint64_t span = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000) + 1;
+    char *ref2 = snapshot(ref);
+    uint64_t seed = 5;
+    int before = 0, after = 0;
+    for (int round = 0; round < 8; round++) {
+        tmp_dir(dir, sizeof dir, "rnd");
+        run_nights(dir, 1, 1);
+        pid_t pid = fork();
+        if (pid == 0) _exit(night2_big(dir));
+        usleep((useconds_t)(nm_splitmix64(&seed) % (span + span / 4)));   /* within the run's length */
+        kill(pid, SIGKILL);
+        int status;
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_assert(WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) == 0));
+        /* Either the previous generation or the complete new one. */
+        char *now = snapshot(dir);
+        int is1 = !strcmp(now, ref1), is2 = !strcmp(now, ref2);
+        cr_assert(is1 || is2, "round %d: the state is neither night 1 nor night 2", round);
+        before += is1;
+        after += is2;
+        free(now);
+        if (is1) cr_assert_eq(night2_big(dir), 0, "the rerun succeeds");
+        now = snapshot(dir);
+        cr_assert_str_eq(now, ref2);
+        free(now);
+    }
+    cr_log_info("random kills: %d before the switch, %d after", before, after);
     free(ref1);
     free(ref2);
 }
