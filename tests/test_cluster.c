@@ -161,6 +161,12 @@ Test(cluster, strength_is_the_best_link_inside_the_cluster) {
     cr_assert_float_eq(r.strength_weight[2], 10, 1e-12);
     cr_assert_float_eq(r.strength[2], prob(10), 1e-12);
     nm_cluster_result_free(&r);
+    /* A deterministic-rule match may carry an infinite weight: it stays the best. */
+    e[0] = (nm_cluster_edge){0, 1, INFINITY, 1.0, 0};
+    run(3, e, 3, &r);
+    cr_assert(isinf(r.strength_weight[0]) && r.strength[0] == 1.0);
+    cr_assert_float_eq(r.strength_weight[2], 10, 1e-12);
+    nm_cluster_result_free(&r);
 }
 
 Test(cluster, bad_input_is_refused) {

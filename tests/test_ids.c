@@ -322,9 +322,8 @@ Test(ids, an_incomplete_person_is_refused_and_the_table_untouched) {
     first_night(&t, &A, &D);
     nm_id_entry before[2];
     memcpy(before, t.v, sizeof before);
-    const char *keys[] = {"a", "b"};   /* c is missing */
     uint32_t cl[] = {0, 1}, prev[] = {A, A}, fs[] = {1, 1};
-    nm_key k[2] = {{"a", 1}, {"b", 1}};
+    nm_key k[2] = {{"a", 1}, {"b", 1}};   /* c is missing */
     nm_ids_input in = {.gen = 2, .n = 2, .keys = k, .first_seen = fs, .prev = prev, .cluster = cl};
     nm_ids_output o;
     nm_err err = {0};
@@ -332,7 +331,6 @@ Test(ids, an_incomplete_person_is_refused_and_the_table_untouched) {
     cr_assert(strstr(err.msg, "incomplete person"), "%s", err.msg);
     cr_assert_eq(t.n, 2);
     cr_assert_eq(memcmp(before, t.v, sizeof before), 0);
-    (void)keys;
     /* A retired or unknown ID is refused too. */
     uint32_t bad[] = {7, 7};
     in.prev = bad;

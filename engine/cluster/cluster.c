@@ -236,7 +236,7 @@ int nm_cluster_ex(const nm_key *keys, size_t n, const nm_cluster_edge *edges, si
         u.mhead[i] = u.mtail[i] = (uint32_t)i;
         u.mnext[i] = NIL;
         res->strength[i] = 1.0;
-        res->strength_weight[i] = INFINITY;
+        res->strength_weight[i] = NAN;   /* no link yet (set to +inf below when none) */
     }
     for (size_t i = 0; i < n_vetoes && !rc; i++)
         if (veto_pair(&u, vetoes[i][0], vetoes[i][1])) rc = nm_err_set(err, NM_E_NOMEM, "out of memory");
@@ -281,12 +281,14 @@ int nm_cluster_ex(const nm_key *keys, size_t n, const nm_cluster_edge *edges, si
         uint32_t ends[2] = {e->a, e->b};
         for (int s = 0; s < 2; s++) {
             uint32_t x = ends[s];
-            if (isinf(res->strength_weight[x]) || e->weight > res->strength_weight[x]) {
+            if (isnan(res->strength_weight[x]) || e->weight > res->strength_weight[x]) {
                 res->strength_weight[x] = e->weight;
                 res->strength[x] = e->probability;
             }
         }
     }
+    for (size_t i = 0; i < n; i++)
+        if (isnan(res->strength_weight[i])) res->strength_weight[i] = INFINITY;
     /* Number clusters in the key order of their smallest member. */
     for (size_t i = 0; i < n; i++) first[res->rank[i]] = (uint32_t)i;   /* first: rank -> record */
     for (size_t i = 0; i < n; i++) u.tail[i] = NIL;                    /* reused: root -> cluster id */
