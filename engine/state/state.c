@@ -98,16 +98,49 @@ void nm_sink_abort(nm_sink *s) {
 /* ---- reading files ------------------------------------------------------- */
 
 /* Read a whole file and check it against its manifest entry. */
+/* Read a whole file and check it against its manifest entry. The manifest
+ * gives the raw size, so the buffer is allocated once at its final size
+ * (sections can be gigabytes: no doubling, no copy). */
 static int read_checked(const char *path, uint64_t raw, uint64_t hash, char **out, size_t *len, nm_err *err) {
-    int rc = nm_read_all(path, out, len, err);
+    *out = NULL;
+    *len = 0;
+    if (raw > SIZE_MAX - 1) return nm_err_set(err, NM_E_CORRUPT, "%s: size out of range", path);
+    nm_reader *r;
+    int rc = nm_reader_open(path, &r, err);
     if (rc == NM_E_NOTFOUND)
         return nm_err_set(err, NM_E_CORRUPT, "%s: missing (the state directory is damaged)", path);
     if (rc) return rc;
-    if (*len != raw || nm_hash64(*out, *len, 0) != hash) {
-        free(*out);
-        *out = NULL;
-        return nm_err_set(err, NM_E_CORRUPT, "%s: checksum mismatch (the state directory is damaged)", path);
+    char *buf = malloc((size_t)raw + 1);
+    if (!buf) {
+        nm_reader_close(r);
+        return nm_err_set(err, NM_E_NOMEM, "out of memory");
     }
+    size_t got = 0;
+    char extra;
+    for (;;) {
+        /* One byte past the expected end proves the file is not longer. */
+        ssize_t n = got < raw ? nm_reader_read(r, buf + got, (size_t)raw - got, err) : nm_reader_read(r, &extra, 1, err);
+        if (n < 0) {
+            rc = (int)n;
+            break;
+        }
+        if (n == 0) break;
+        if (got == raw) {
+            got++;
+            break;
+        }
+        got += (size_t)n;
+    }
+    nm_reader_close(r);
+    if (!rc && (got != raw || nm_hash64(buf, (size_t)raw, 0) != hash))
+        rc = nm_err_set(err, NM_E_CORRUPT, "%s: checksum mismatch (the state directory is damaged)", path);
+    if (rc) {
+        free(buf);
+        return rc;   /* the reader's message names the file */
+    }
+    buf[raw] = 0;
+    *out = buf;
+    *len = (size_t)raw;
     return NM_OK;
 }
 
