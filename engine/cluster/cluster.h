@@ -26,8 +26,8 @@
  *   4. A link whose two ends are already in one cluster is redundant
  *      (NM_EDGE_LINKED). Otherwise the union is made unless some veto pair
  *      has one end in each cluster; then the link is refused (NM_EDGE_REFUSED).
- *      Each cluster keeps the list of its records' veto partners (merged
- *      small-into-large on union), and the check walks the shorter list.
+ *      Each cluster keeps the list of its records' veto partners (lists are
+ *      concatenated on union, O(1)), and the check walks the shorter list.
  *      Optionally (nm_cluster_ex) the caller's guard check also runs on
  *      every pair across the two clusters, for pairs blocking never compared.
  * Because unions are made strongest first, a component holding a vetoed pair
