@@ -453,7 +453,15 @@ static int load_generation(nm_state *st, nm_err *err) {
     NM_TRY(read_checked(path, m.ids_raw, m.ids_hash, &b, &len, err));
     rc = parse_ids(path, b, len, &st->ids, err);
     free(b);
-    return rc;
+    if (rc) return rc;
+    /* Every row must hold a live ID (what commit checked): readers index the
+     * ID table with these values. */
+    for (size_t i = 0; i < st->recs.n; i++) {
+        uint32_t p = st->recs.person.v[i];
+        if (p >= st->ids.n || st->ids.v[p].status != NM_ID_LIVE)
+            return nm_err_set(err, NM_E_CORRUPT, "state %s: record row %zu holds no live ID", st->dir, i);
+    }
+    return NM_OK;
 }
 
 int nm_state_open(const char *dir, int mode, nm_state **out, nm_err *err) {
