@@ -126,6 +126,28 @@ Test(cluster, strongest_link_wins_the_contested_record) {
     nm_cluster_result_free(&r);
 }
 
+Test(cluster, weight_order_across_signs_and_magnitudes) {
+    /* Record 0 is contested by 1..6, which veto each other: it joins the
+     * strongest. With link_probability 0 every edge is a candidate link. */
+    double w[] = {-3.5, 2.0, -0.0, 1e300, INFINITY, 0.0};
+    for (int best = 0; best < 6; best++) {
+        nm_cluster_edge e[6 + 15];
+        size_t ne = 0;
+        for (int i = 0; i < 6; i++) {
+            double x = i == best ? w[best] : -1e308;
+            if (best == 3 && i == 4) x = 1e299;   /* below 1e300 */
+            e[ne++] = (nm_cluster_edge){0, (uint32_t)(i + 1), x, 0.5, 0};
+        }
+        for (uint32_t i = 1; i <= 6; i++)
+            for (uint32_t j = i + 1; j <= 6; j++) e[ne++] = V(i, j, -40);
+        nm_key keys[7] = {{"a", 1}, {"b", 1}, {"c", 1}, {"d", 1}, {"e", 1}, {"f", 1}, {"g", 1}};
+        nm_cluster_result r;
+        cr_assert_eq(nm_cluster(keys, 7, e, ne, NULL, 0, 0.0, &r, NULL), 0);
+        cr_assert_eq(r.cluster[0], r.cluster[best + 1], "weight %g", w[best]);
+        nm_cluster_result_free(&r);
+    }
+}
+
 Test(cluster, equal_weights_are_ordered_by_record_keys) {
     /* 1 links to 0 and 2 with the same weight: the pair with the smaller
      * keys, (0,1), is taken first. */

@@ -61,19 +61,55 @@ int nm_keys_rank(const nm_key *keys, size_t n, uint32_t *rank, nm_err *err) {
     return NM_OK;
 }
 
-/* A candidate link in processing order. */
+/* A candidate link in processing order: k1 = the weight as an integer that
+ * sorts strongest first, k2 = (smaller key rank, larger key rank). Sorted
+ * ascending by (k1, k2, edge index): a total order, so the result does not
+ * depend on the input order. */
 typedef struct link {
-    double weight;
-    uint32_t lo, hi;        /* key ranks of the two ends, lo < hi */
-    uint32_t edge;          /* index in the caller's edge array */
+    uint64_t k1, k2;
+    uint32_t edge;
 } link;
 
-static int link_cmp(const void *a, const void *b) {
-    const link *x = a, *y = b;
-    if (x->weight != y->weight) return x->weight > y->weight ? -1 : 1;   /* strongest first */
-    if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
-    if (x->hi != y->hi) return x->hi < y->hi ? -1 : 1;
-    return (x->edge > y->edge) - (x->edge < y->edge);   /* duplicate pair: same outcome either way */
+/* IEEE-754 doubles as unsigned integers in ascending numeric order (sign bit
+ * flipped for positives, all bits for negatives), then complemented so the
+ * largest weight comes first. -0 is +0 (they compare equal as weights). */
+static uint64_t weight_key(double w) {
+    if (w == 0) w = 0;
+    uint64_t u;
+    memcpy(&u, &w, sizeof u);
+    u = (u >> 63) ? ~u : (u | UINT64_C(1) << 63);
+    return ~u;
+}
+
+/* LSD radix sort, 8-bit digits, stable: k2 digits first, then k1. Digits
+ * equal in every element are skipped (weights are often small integers and
+ * ranks use few bits), so a pass costs only where keys differ. Linear time,
+ * unlike the comparison sort it replaces (the sort dominated clustering). */
+static int sort_links(link *v, size_t n) {
+    if (n < 2) return NM_OK;
+    link *tmp = malloc(n * sizeof *tmp);
+    if (!tmp) return NM_E_NOMEM;
+    link *src = v, *dst = tmp;
+    for (int pass = 0; pass < 16; pass++) {
+        int shift = (pass % 8) * 8;
+        int first = pass < 8;   /* k2, then k1 */
+        size_t count[256] = {0};
+        for (size_t i = 0; i < n; i++) count[((first ? src[i].k2 : src[i].k1) >> shift) & 255]++;
+        if (count[((first ? src[0].k2 : src[0].k1) >> shift) & 255] == n) continue;
+        size_t pos = 0;
+        for (int d = 0; d < 256; d++) {
+            size_t c = count[d];
+            count[d] = pos;
+            pos += c;
+        }
+        for (size_t i = 0; i < n; i++) dst[count[((first ? src[i].k2 : src[i].k1) >> shift) & 255]++] = src[i];
+        link *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v) memcpy(v, src, n * sizeof *v);
+    free(tmp);
+    return NM_OK;
 }
 
 typedef struct uf {
@@ -248,13 +284,16 @@ int nm_cluster_ex(const nm_key *keys, size_t n, const nm_cluster_edge *edges, si
             if (veto_pair(&u, e->a, e->b)) rc = nm_err_set(err, NM_E_NOMEM, "out of memory");
         } else if (e->probability >= link_probability) {
             uint32_t ra = res->rank[e->a], rb = res->rank[e->b];
-            links[nl++] = (link){e->weight, NM_MIN(ra, rb), NM_MAX(ra, rb), (uint32_t)i};
+            links[nl++] = (link){weight_key(e->weight), (uint64_t)NM_MIN(ra, rb) << 32 | NM_MAX(ra, rb), (uint32_t)i};
         } else {
             res->edge_state[i] = NM_EDGE_BELOW;
         }
     }
     if (rc) goto done;
-    qsort(links, nl, sizeof *links, link_cmp);
+    if (sort_links(links, nl)) {
+        rc = nm_err_set(err, NM_E_NOMEM, "out of memory");
+        goto done;
+    }
     int cc = 0;
     for (size_t k = 0; k < nl; k++) {
         const nm_cluster_edge *e = &edges[links[k].edge];
