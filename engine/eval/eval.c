@@ -329,6 +329,7 @@ static int read_stats(const nm_eval_opts *o, nm_eval_npi *e, const smap *ids, co
         uint8_t *found = rc ? NULL : calloc(smap_n(ids) + 1, 1);
         if (!rc && !found) rc = nm_err_set(err, NM_E_NOMEM, "eval: out of memory");
         while (!rc && (rc = tab_next(&t, err)) == 1) {
+        rc = 0;
             uint64_t npi;
             rc = get_npi(&t, 1, &npi, err);
             int64_t id = rc ? -1 : smap_id((smap *)ids, t.val[0], t.len[0], 0, NULL);
@@ -357,6 +358,7 @@ int nm_eval_npi_run(const nm_eval_opts *o, nm_eval_npi *e, nm_err *err) {
     static const char *const TN[] = {"record_id", "npi"};
     int rc = tab_open(&t, o->truth, TN, 2, err);
     while (!rc && (rc = tab_next(&t, err)) == 1) {
+        rc = 0;
         uint64_t npi;
         int added;
         if ((rc = get_npi(&t, T_NPI, &npi, err))) break;
@@ -382,6 +384,7 @@ int nm_eval_npi_run(const nm_eval_opts *o, nm_eval_npi *e, nm_err *err) {
     if (!rc) rc = tab_open(&m, o->matches, MN, M_NCOLS, err);
     uint64_t seq = 0;
     while (!rc && (rc = tab_next(&m, err)) == 1) {
+        rc = 0;
         uint64_t npi, runner;
         double conf;
         if ((rc = get_npi(&m, M_NPI, &npi, err)) || (rc = get_npi(&m, M_RUNNER, &runner, err)) ||
@@ -497,6 +500,7 @@ int nm_eval_persons_run(const nm_eval_opts *o, nm_eval_persons *e, nm_err *err) 
     static const char *const TN[] = {"source", "record_id", "person_id"};
     int rc = tab_open(&t, o->truth, TN, 3, err);
     while (!rc && (rc = tab_next(&t, err)) == 1) {
+        rc = 0;
         int added;
         if (!t.len[1]) { rc = tab_bad(&t, 1, err, "empty record_id"); break; }
         if (!t.len[2]) { rc = tab_bad(&t, 2, err, "empty person_id"); break; }
@@ -519,6 +523,7 @@ int nm_eval_persons_run(const nm_eval_opts *o, nm_eval_persons *e, nm_err *err) 
     static const char *const PN[] = {"source", "record_id", "person_id", "confidence?", "change?"};
     if (!rc) rc = tab_open(&t, o->persons, PN, 5, err);
     while (!rc && (rc = tab_next(&t, err)) == 1) {
+        rc = 0;
         double c;
         if ((rc = get_conf(&t, 3, &c, err))) break;
         if (!t.len[2]) { rc = tab_bad(&t, 2, err, "empty person_id"); break; }
