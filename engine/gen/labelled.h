@@ -97,7 +97,7 @@ double nm_gen_hcp_error_rate(int kind);
     X(SUFFIX_MISSING, "suffix_missing", 0.35, "suffix not in the last name: left empty")   \
     X(SWAP, "first_last_swapped", 0.01, "first and last name swapped")                     \
     X(HYPHEN, "hyphenation", 0.40, "compound surnames: joined differently or one part")     \
-    X(MARRIED, "married_name", 0.20, "women who married (person level, 10%): records after it carry the new name") \
+    X(MARRIED, "married_name", 0.80, "records of women who married (10% of women, on a later night), sent after it: new last name") \
     X(DOB_TYPO, "birth_date_typo", 0.02, "one digit of the birth date wrong (a valid date)") \
     X(DOB_SWAP, "birth_date_day_month", 0.015, "day <= 12: day and month transposed")      \
     X(DOB_MDY, "birth_date_mdy", 0.25, "birth date written MM/DD/YYYY (else YYYY-MM-DD)")  \

@@ -1,0 +1,448 @@
+/* gen patients: nightly patient feeds from K sources over T nights, with the
+ * person truth of every record.
+ *
+ * Population: households drawn one after another; 3% are twins (same birth
+ * date, address, phone and last name, different first names), 3% Jr/Sr
+ * pairs at one address (same names, birth dates 20-40 years apart, the
+ * father's SR often left out), 4% people with one of five very common names
+ * (JOHN SMITH, MARIA GARCIA ...), the rest single people. Each person has
+ * 1-5 records (50/30/13/5/2%), each in a source drawn uniformly, so
+ * duplicates arise within and across sources. Life events on later nights:
+ * moves (12% of persons: new address, usually a new phone), new phone
+ * numbers (5%), marriages (10% of women: new last name).
+ *
+ * Nights: a record arrives on night 1 (50%) or a later night; 15% are sent
+ * again on a later night (an update, reflecting life events and re-typed),
+ * 3% are deleted on a later night. Record ids are numbered per source in
+ * arrival order. Rows of a night are shuffled.
+ *
+ * The whole plan is drawn from one stream; a record's values on a night are
+ * drawn from (seed, record, version), so output depends on the seed only.
+ * Single-threaded: the data is small next to the matching it feeds. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "common/arena.h"
+#include "common/error_internal.h"
+#include "common/io.h"
+#include "gen/errors.h"
+#include "gen/gen.h"
+#include "gen/labelled.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define K_PLAN 0x50415450ull
+#define K_PERSON 0x50455253ull
+#define K_REC 0x50524543ull
+
+#define X_NAME(id, name, rate, doc) name,
+#define X_RATE(id, name, rate, doc) rate,
+static const char *const PAT_NAMES[] = {NM_PAT_ERRORS(X_NAME)};
+static const double PAT_RATES[] = {NM_PAT_ERRORS(X_RATE)};
+const char *nm_gen_patients_error_name(int k) { return k >= 0 && k < NM_PAT_NKINDS ? PAT_NAMES[k] : "?"; }
+double nm_gen_patients_error_rate(int k) { return k >= 0 && k < NM_PAT_NKINDS ? PAT_RATES[k] : 0; }
+
+typedef struct paddr {
+    char line1[128], line2[64], city[48], state[4], zip[12];
+} paddr;
+
+typedef struct person {
+    char first[48], middle[48], last[48], suffix[8], married[48], email[80];
+    char sex;
+    int32_t dob;               /* days since 1970 */
+    paddr home, moved;
+    char phone[11], new_phone[11];
+    uint8_t move_night, phone_night, marry_night;   /* 0 = never */
+} person;
+
+typedef struct prec {
+    uint32_t person;
+    uint16_t source;
+    uint8_t arrive, update, del;   /* nights (0 = none) */
+    uint32_t id;                   /* per-source number, by arrival */
+    uint64_t order;                /* random key: arrival order within a night */
+} prec;
+
+typedef struct pctx {
+    const nm_gen_patients_opts *o;
+    const nm_gen_tables *t;
+    person *persons;
+    size_t npersons;
+    prec *recs;
+    size_t nrecs;
+    nm_gen_counts *k;
+} pctx;
+
+static void copy_c(char *dst, size_t cap, const char *s) {
+    size_t n = NM_MIN(strlen(s), cap - 1);
+    memcpy(dst, s, n);
+    dst[n] = 0;
+}
+
+static void addr_make(const nm_gen_tables *t, nm_rng *r, const nm_gen_city *city, paddr *a) {
+    nm_gen_address ga;
+    /* Homes: mostly street addresses, apartments as line 2 for some. */
+    nm_gen_address_make(t, r, city, &ga);
+    copy_c(a->line1, sizeof a->line1, ga.line1);
+    copy_c(a->line2, sizeof a->line2, ga.line2);
+    if (a->line2[0] && !strncmp(a->line2, "STE", 3)) memcpy(a->line2, "APT", 3);
+    copy_c(a->city, sizeof a->city, "");
+    size_t n = NM_MIN((size_t)city->name.len, sizeof a->city - 1);
+    memcpy(a->city, city->name.s, n);
+    a->city[n] = 0;
+    copy_c(a->state, sizeof a->state, city->state);
+    copy_c(a->zip, sizeof a->zip, ga.zip);
+}
+
+static void email_make(nm_rng *r, const person *p, char *out, size_t cap) {
+    static const nm_gen_lit DOMAINS[] = {{"GMAIL.COM", 45}, {"YAHOO.COM", 15}, {"HOTMAIL.COM", 8}, {"OUTLOOK.COM", 8},
+                                         {"AOL.COM", 4}, {"ICLOUD.COM", 8}, {"COMCAST.NET", 4}, {"ATT.NET", 3}};
+    char local[128], first[48], last[48];
+    size_t i = 0, j = 0;
+    for (const char *s = p->first; *s && i < 40; s++) if (*s >= 'A' && *s <= 'Z') first[i++] = *s;
+    first[i] = 0;
+    for (const char *s = p->last; *s && j < 40; s++) if (*s >= 'A' && *s <= 'Z') last[j++] = *s;
+    last[j] = 0;
+    uint32_t u = nm_rng_below(r, 4);
+    if (u == 0) snprintf(local, sizeof local, "%s.%s", first, last);
+    else if (u == 1) snprintf(local, sizeof local, "%c%s%u", first[0] ? first[0] : 'X', last, nm_rng_below(r, 100));
+    else if (u == 2) snprintf(local, sizeof local, "%s%s", first, last);
+    else snprintf(local, sizeof local, "%s_%s%u", first, last, 1950 + nm_rng_below(r, 60));
+    snprintf(out, cap, "%s@%s", local, nm_gen_pick_lit(r, DOMAINS, NELEM(DOMAINS)));
+}
+
+/* Night of a later event (2..T), or 0 when there is only one night. */
+static uint8_t later_night(nm_rng *r, int nights) { return nights < 2 ? 0 : (uint8_t)nm_rng_range(r, 2, nights); }
+
+static void person_make(const pctx *c, nm_rng *r, char sex, person *p) {
+    nm_gen_person gp;
+    nm_gen_person_make(c->t, r, sex, &gp);
+    memset(p, 0, sizeof *p);
+    copy_c(p->first, sizeof p->first, gp.first);
+    copy_c(p->middle, sizeof p->middle, gp.middle);
+    copy_c(p->last, sizeof p->last, gp.last);
+    copy_c(p->suffix, sizeof p->suffix, gp.suffix);
+    p->sex = gp.sex;
+    p->dob = nm_gen_days(1930, 1, 1) + (int32_t)nm_rng_below(r, 92 * 365);
+    const nm_gen_city *city = nm_gen_pick_city(c->t, r);
+    addr_make(c->t, r, city, &p->home);
+    nm_gen_phone(r, city, p->phone);
+    /* Life events, on later nights. */
+    int nights = c->o->nights;
+    if (nm_rng_chance(r, 0.12)) {
+        const nm_gen_city *to = nm_rng_chance(r, 0.7) ? nm_gen_pick_city_in_state(c->t, r, city) : nm_gen_pick_city(c->t, r);
+        addr_make(c->t, r, to, &p->moved);
+        p->move_night = later_night(r, nights);
+        if (nm_rng_chance(r, 0.7)) {
+            nm_gen_phone(r, to, p->new_phone);
+            p->phone_night = p->move_night;
+        }
+    } else if (nm_rng_chance(r, 0.05)) {
+        nm_gen_phone(r, city, p->new_phone);
+        p->phone_night = later_night(r, nights);
+    }
+    if (p->sex == 'F' && nm_rng_chance(r, 0.10)) {
+        nm_gen_pick_surname(c->t, r, p->married, sizeof p->married);
+        p->marry_night = later_night(r, nights);
+    }
+}
+
+typedef struct keyidx {
+    uint64_t key;
+    uint32_t i;
+} keyidx;
+static int cmp_keyidx(const void *a, const void *b) {
+    const keyidx *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* ---- plan: households, persons, records -------------------------------------------- */
+static int plan(pctx *c, nm_err *err) {
+    const nm_gen_patients_opts *o = c->o;
+    size_t cap_p = o->rows + 16;
+    c->persons = calloc(cap_p, sizeof *c->persons);
+    c->recs = calloc(o->rows + 1, sizeof *c->recs);
+    if (!c->persons || !c->recs) return nm_err_set(err, NM_E_NOMEM, "gen patients: out of memory");
+    nm_rng r;
+    nm_rng_seed(&r, o->seed ^ K_PLAN, 0);
+    static const char *const COMMON[][3] = {{"JOHN", "SMITH", "M"}, {"MARIA", "GARCIA", "F"}, {"MICHAEL", "JOHNSON", "M"},
+                                           {"JAMES", "WILLIAMS", "M"}, {"MARY", "SMITH", "F"}};
+    static const uint16_t NREC[] = {500, 300, 130, 50, 20};   /* records per person, per mille */
+    size_t np = 0, nr = 0;
+    while (nr < o->rows) {
+        nm_rng pr;
+        nm_rng_seed(&pr, o->seed ^ K_PERSON, np);
+        uint32_t u = nm_rng_below(&r, 100);
+        size_t first = np;
+        if (u < 3 && np + 2 < cap_p) {   /* twins */
+            person_make(c, &pr, 0, &c->persons[np]);
+            person *a = &c->persons[np], *b = &c->persons[np + 1];
+            person_make(c, &pr, nm_rng_chance(&pr, 0.5) ? a->sex : 0, b);
+            copy_c(b->last, sizeof b->last, a->last);
+            b->dob = a->dob;
+            b->home = a->home;
+            memcpy(b->phone, a->phone, sizeof b->phone);
+            b->move_night = 0, b->phone_night = 0;
+            b->suffix[0] = a->suffix[0] = 0;
+            for (int tries = 0; tries < 20 && !strcmp(a->first, b->first); tries++)
+                nm_gen_pick_given(c->t, &pr, b->sex, b->first, sizeof b->first);
+            if (!strcmp(a->first, b->first)) copy_c(b->first, sizeof b->first, b->sex == 'F' ? "EMMA" : "NOAH");
+            np += 2;
+        } else if (u < 6 && np + 2 < cap_p) {   /* Jr/Sr at one address */
+            person *a = &c->persons[np], *b = &c->persons[np + 1];
+            person_make(c, &pr, 'M', a);
+            *b = *a;
+            a->dob = nm_gen_days(1935, 1, 1) + (int32_t)nm_rng_below(&pr, 50 * 365);
+            b->dob = a->dob + (int32_t)nm_rng_range(&pr, 20 * 365, 40 * 365);
+            copy_c(a->suffix, sizeof a->suffix, nm_rng_chance(&pr, 0.5) ? "SR" : "");
+            copy_c(b->suffix, sizeof b->suffix, "JR");
+            b->move_night = 0, b->phone_night = 0;
+            if (nm_rng_chance(&pr, 0.5)) nm_gen_phone(&pr, nm_gen_pick_city(c->t, &pr), b->phone);   /* own mobile */
+            np += 2;
+        } else if (u < 10) {   /* a very common name */
+            const char *const *cn = COMMON[nm_rng_below(&r, NELEM(COMMON))];
+            person_make(c, &pr, cn[2][0], &c->persons[np]);
+            copy_c(c->persons[np].first, sizeof c->persons[np].first, cn[0]);
+            copy_c(c->persons[np].last, sizeof c->persons[np].last, cn[1]);
+            np++;
+        } else {
+            person_make(c, &pr, 0, &c->persons[np]);
+            np++;
+        }
+        for (size_t pi = first; pi < np; pi++) {
+            person *p = &c->persons[pi];
+            email_make(&pr, p, p->email, sizeof p->email);
+            uint32_t v = nm_rng_below(&r, 1000), n = 1;
+            for (size_t d = 0; d < NELEM(NREC) && v >= NREC[d]; d++) v -= NREC[d], n++;
+            for (uint32_t k = 0; k < n && nr < o->rows; k++) {
+                prec *x = &c->recs[nr++];
+                x->person = (uint32_t)pi;
+                x->source = (uint16_t)nm_rng_below(&r, (uint32_t)o->sources);
+                x->arrive = (uint8_t)(o->nights < 2 || nm_rng_chance(&r, 0.5) ? 1 : nm_rng_range(&r, 2, o->nights));
+                if (x->arrive < o->nights && nm_rng_chance(&r, 0.15))
+                    x->update = (uint8_t)nm_rng_range(&r, x->arrive + 1, o->nights);
+                uint8_t after = x->update ? x->update : x->arrive;
+                if (after < o->nights && nm_rng_chance(&r, 0.03)) x->del = (uint8_t)nm_rng_range(&r, after + 1, o->nights);
+                x->order = nm_rng_next(&r);
+                if (c->k) c->k->dup_records += k > 0;
+            }
+        }
+    }
+    c->npersons = np;
+    c->nrecs = nr;
+    /* Record ids per source in arrival order (night, then the random key). */
+    uint32_t *next = calloc((size_t)o->sources, sizeof *next);
+    keyidx *ki = malloc((nr + 1) * sizeof *ki);
+    if (!next || !ki) {
+        free(next), free(ki);
+        return nm_err_set(err, NM_E_NOMEM, "gen patients: out of memory");
+    }
+    for (size_t i = 0; i < nr; i++) ki[i] = (keyidx){(uint64_t)c->recs[i].arrive << 56 | c->recs[i].order >> 8, (uint32_t)i};
+    qsort(ki, nr, sizeof *ki, cmp_keyidx);
+    for (size_t i = 0; i < nr; i++) c->recs[ki[i].i].id = ++next[c->recs[ki[i].i].source];
+    free(next), free(ki);
+    return 0;
+}
+
+/* ---- one row ------------------------------------------------------------------------------ */
+static int roll(nm_gen_counts *k, nm_rng *r, int kind) {
+    k->eligible[kind]++;
+    int hit = nm_rng_chance(r, PAT_RATES[kind]);
+    k->applied[kind] += (uint64_t)hit;
+    return hit;
+}
+
+static int valid_ymd(int y, int m, int d) {
+    static const int DAYS[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1900 || y > 2026 || m < 1 || m > 12 || d < 1) return 0;
+    int dm = DAYS[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100) || y % 400 == 0));
+    return d <= dm;
+}
+
+static int put_field(nm_buf *b, const char *s, int last) {
+    if (strpbrk(s, ",\"")) {
+        NM_TRY(nm_buf_putc(b, '"'));
+        for (; *s; s++) {
+            if (*s == '"') NM_TRY(nm_buf_putc(b, '"'));
+            NM_TRY(nm_buf_putc(b, *s));
+        }
+        NM_TRY(nm_buf_putc(b, '"'));
+    } else {
+        NM_TRY(nm_buf_append(b, s, strlen(s)));
+    }
+    return nm_buf_putc(b, last ? '\n' : ',');
+}
+
+static int write_row(const pctx *c, size_t ri, int night, int version, nm_buf *out, nm_gen_counts *k) {
+    const prec *x = &c->recs[ri];
+    const person *p = &c->persons[x->person];
+    nm_rng rr, *r = &rr;
+    nm_rng_seed(r, c->o->seed ^ K_REC, (uint64_t)ri * 4 + (uint64_t)version);
+    char first[64], middle[48], last[96], suffix[8], dob[48], sex[2] = {0, 0}, zip[12], phone[24] = "", email[80] = "";
+    paddr a = p->move_night && night >= p->move_night ? p->moved : p->home;
+    copy_c(first, sizeof first, p->first);
+    copy_c(middle, sizeof middle, p->middle);
+    copy_c(last, sizeof last, p->last);
+    suffix[0] = 0;
+    if (p->marry_night && night >= p->marry_night && roll(k, r, NM_PAT_MARRIED)) copy_c(last, sizeof last, p->married);
+    if ((strchr(last, '-') || strchr(last, ' ')) && roll(k, r, NM_PAT_HYPHEN)) nm_generr_hyphenation(r, last, sizeof last);
+    if (nm_generr_has_nickname(first) && roll(k, r, NM_PAT_NICKNAME)) nm_generr_nickname(r, first, sizeof first);
+    if (roll(k, r, NM_PAT_TYPO_FIRST)) nm_generr_typo(r, first, sizeof first);
+    if (roll(k, r, NM_PAT_TYPO_LAST)) nm_generr_typo(r, last, sizeof last);
+    if (middle[0] && roll(k, r, NM_PAT_MIDDLE_MISSING)) middle[0] = 0;
+    else if (strlen(middle) > 1 && roll(k, r, NM_PAT_MIDDLE_INITIAL)) middle[1] = 0;
+    if (p->suffix[0]) {
+        if (roll(k, r, NM_PAT_SUFFIX_IN_NAME)) {
+            size_t n = strlen(last);
+            nm_gen_cat(last, nm_gen_cat(last, n, sizeof last, " ", 1), sizeof last, p->suffix, strlen(p->suffix));
+        } else if (!roll(k, r, NM_PAT_SUFFIX_MISSING)) {
+            copy_c(suffix, sizeof suffix, p->suffix);
+        }
+    }
+    if (roll(k, r, NM_PAT_SWAP)) {
+        char t[64];
+        copy_c(t, sizeof t, first);
+        copy_c(first, sizeof first, last);
+        copy_c(last, sizeof last, t);
+    }
+    /* Birth date: digits as typed, then the written form. */
+    char ds[11];
+    nm_gen_date_str(p->dob, ds);   /* MM/DD/YYYY */
+    int m = (ds[0] - '0') * 10 + ds[1] - '0', d = (ds[3] - '0') * 10 + ds[4] - '0', y = atoi(ds + 6);
+    if (roll(k, r, NM_PAT_DOB_TYPO)) {
+        for (int tries = 0; tries < 16; tries++) {
+            char dg[40];
+            snprintf(dg, sizeof dg, "%04d%02d%02d", y, m, d);
+            nm_generr_wrong_digit(r, dg, 8);
+            int y2 = (dg[0] - '0') * 1000 + (dg[1] - '0') * 100 + (dg[2] - '0') * 10 + dg[3] - '0';
+            int m2 = (dg[4] - '0') * 10 + dg[5] - '0', d2 = (dg[6] - '0') * 10 + dg[7] - '0';
+            if (valid_ymd(y2, m2, d2)) { y = y2, m = m2, d = d2; break; }
+        }
+    }
+    if (d <= 12 && d != m && roll(k, r, NM_PAT_DOB_SWAP)) {
+        int t = d;
+        d = m, m = t;
+    }
+    if (roll(k, r, NM_PAT_DOB_MDY)) snprintf(dob, sizeof dob, "%02d/%02d/%04d", m, d, y);
+    else snprintf(dob, sizeof dob, "%04d-%02d-%02d", y, m, d);
+    if (roll(k, r, NM_PAT_DOB_MISSING)) dob[0] = 0;
+    if (!roll(k, r, NM_PAT_SEX_MISSING)) sex[0] = p->sex;
+    if (roll(k, r, NM_PAT_ADDR_MISSING)) a.line1[0] = a.line2[0] = 0;
+    if (a.line2[0] && roll(k, r, NM_PAT_ADDR_JOIN)) nm_generr_join_lines(a.line1, sizeof a.line1, a.line2);
+    char probe[128];
+    copy_c(probe, sizeof probe, a.line1);
+    if (nm_generr_address_words(r, probe, sizeof probe) && roll(k, r, NM_PAT_ADDR_WORDS)) copy_c(a.line1, sizeof a.line1, probe);
+    size_t zl = strlen(a.zip);
+    if (zl == 9 && a.zip[0] != '0' && roll(k, r, NM_PAT_ZIP5)) snprintf(zip, sizeof zip, "%.5s", a.zip);
+    else if (zl == 9 && a.zip[0] != '0') snprintf(zip, sizeof zip, nm_rng_chance(r, 0.6) ? "%.5s-%.4s" : "%.5s%.4s", a.zip, a.zip + 5);
+    else { char z[11]; nm_generr_zip_form(r, a.zip, z); copy_c(zip, sizeof zip, z); }
+    const char *ph = p->phone_night && night >= p->phone_night ? p->new_phone : p->phone;
+    if (!roll(k, r, NM_PAT_PHONE_MISSING)) nm_generr_phone_form(r, ph, phone);
+    if (roll(k, r, NM_PAT_EMAIL_PRESENT)) copy_c(email, sizeof email, p->email);
+    int mode = roll(k, r, NM_PAT_CASE_TITLE) ? NM_CASE_TITLE : roll(k, r, NM_PAT_CASE_LOWER) ? NM_CASE_LOWER : NM_CASE_UPPER;
+    char *fields[] = {first, middle, last, suffix, a.line1, a.line2, a.city, email};
+    /* E-mail addresses are typed in lower case mostly, whatever the rest. */
+    int email_mode = mode == NM_CASE_UPPER && nm_rng_chance(r, 0.2) ? NM_CASE_UPPER : NM_CASE_LOWER;
+    for (size_t i = 0; i < NELEM(fields); i++) nm_generr_apply_case(fields[i], i == 7 ? email_mode : mode);
+    char src[16], id[16];
+    snprintf(src, sizeof src, "SRC%d", x->source + 1);
+    snprintf(id, sizeof id, "R%07u", x->id);
+    const char *v[] = {src, id, first, middle, last, suffix, dob, sex, a.line1, a.line2, a.city, a.state, zip, phone, email};
+    for (size_t i = 0; i < NELEM(v); i++) NM_TRY(put_field(out, v[i], i + 1 == NELEM(v)));
+    k->records++;
+    return 0;
+}
+
+/* ---- output ------------------------------------------------------------------------------- */
+static int write_file(const char *path, const nm_buf *b, nm_err *err) {
+    nm_writer *w;
+    NM_TRY(nm_writer_open(path, 0, &w, err));
+    int rc = nm_writer_write(w, b->data, b->len, err);
+    if (rc) {
+        nm_writer_abort(w);
+        return rc;
+    }
+    return nm_writer_commit(w, err);
+}
+
+typedef struct emit {
+    uint64_t order;
+    uint32_t rec;
+    uint8_t version;
+} emit;
+
+static int cmp_emit(const void *a, const void *b) {
+    const emit *x = a, *y = b;
+    if (x->order != y->order) return x->order < y->order ? -1 : 1;
+    return (x->rec > y->rec) - (x->rec < y->rec);
+}
+
+static const char PAT_HEADER[] = "source,record_id,first_name,middle_name,last_name,suffix,birth_date,sex,"
+                                 "address_line1,address_line2,city,state,postal_code,phone,email\n";
+
+int nm_gen_patients(const nm_gen_patients_opts *o, nm_err *err) {
+    if (o->sources < 1 || o->sources > 99 || o->nights < 1 || o->nights > 99)
+        return nm_err_set(err, NM_E_ARG, "gen patients: sources and nights must be 1 to 99");
+    if (o->rows >= UINT32_MAX) return nm_err_set(err, NM_E_ARG, "gen patients: too many rows");
+    if (!o->dir) return nm_err_set(err, NM_E_ARG, "gen patients: no output directory");
+    if (mkdir(o->dir, 0777) && errno != EEXIST) return nm_err_set(err, NM_E_IO, "%s: %s", o->dir, strerror(errno));
+    pctx c;
+    memset(&c, 0, sizeof c);
+    c.o = o;
+    nm_gen_counts local;
+    memset(&local, 0, sizeof local);
+    c.k = &local;
+    NM_TRY(nm_gen_tables_load(&c.t, err));
+    int rc = plan(&c, err);
+    emit *em = rc ? NULL : malloc((c.nrecs + 1) * sizeof *em);
+    if (!rc && !em) rc = nm_err_set(err, NM_E_NOMEM, "gen patients: out of memory");
+    nm_buf b = {0}, del = {0};
+    char path[4096];
+    for (int night = 1; !rc && night <= o->nights; night++) {
+        size_t m = 0;
+        for (size_t i = 0; i < c.nrecs; i++) {
+            const prec *x = &c.recs[i];
+            /* Updates come in a night's file in random places too: mix the key. */
+            if (x->arrive == night) em[m++] = (emit){x->order, (uint32_t)i, 0};
+            else if (x->update == night) em[m++] = (emit){x->order * 0x9E3779B97F4A7C15ull + 1, (uint32_t)i, 1};
+        }
+        qsort(em, m, sizeof *em, cmp_emit);
+        b.len = 0;
+        rc = nm_buf_append(&b, PAT_HEADER, sizeof PAT_HEADER - 1);
+        for (size_t i = 0; !rc && i < m; i++) rc = write_row(&c, em[i].rec, night, em[i].version, &b, c.k);
+        snprintf(path, sizeof path, "%s/night_%02d.csv", o->dir, night);
+        if (!rc) rc = write_file(path, &b, err);
+        /* Deletions of the night, in record order. */
+        del.len = 0;
+        size_t nd = 0;
+        for (size_t i = 0; !rc && i < c.nrecs; i++) {
+            if (c.recs[i].del != night) continue;
+            if (!nd++) rc = nm_buf_append(&del, "source,record_id\n", 17);
+            if (!rc) rc = nm_buf_printf(&del, "SRC%d,R%07u\n", c.recs[i].source + 1, c.recs[i].id);
+        }
+        snprintf(path, sizeof path, "%s/night_%02d_deletes.csv", o->dir, night);
+        if (!rc && nd) rc = write_file(path, &del, err);
+    }
+    if (!rc) {
+        b.len = 0;
+        /* Truth in (source, record id) order, so it does not group a person's records. */
+        keyidx *ki = malloc((c.nrecs + 1) * sizeof *ki);
+        rc = ki ? nm_buf_append(&b, "source,record_id,person_id\n", 27) : NM_E_NOMEM;
+        for (size_t i = 0; !rc && i < c.nrecs; i++) ki[i] = (keyidx){(uint64_t)c.recs[i].source << 32 | c.recs[i].id, (uint32_t)i};
+        if (!rc) qsort(ki, c.nrecs, sizeof *ki, cmp_keyidx);
+        for (size_t j = 0; !rc && j < c.nrecs; j++) {
+            const prec *x = &c.recs[ki[j].i];
+            rc = nm_buf_printf(&b, "SRC%d,R%07u,P%07u\n", x->source + 1, x->id, x->person + 1);
+        }
+        free(ki);
+        snprintf(path, sizeof path, "%s/truth.csv", o->dir);
+        if (!rc) rc = write_file(path, &b, err);
+    }
+    if (rc == NM_E_NOMEM && err && !err->code) nm_err_set(err, rc, "gen patients: out of memory");
+    local.providers = c.npersons;
+    if (o->counts) *o->counts = local;
+    nm_buf_free(&b), nm_buf_free(&del);
+    free(em), free(c.persons), free(c.recs);
+    return rc;
+}
