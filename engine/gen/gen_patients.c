@@ -99,16 +99,16 @@ static void email_make(nm_rng *r, const person *p, char *out, size_t cap) {
                                          {"AOL.COM", 4}, {"ICLOUD.COM", 8}, {"COMCAST.NET", 4}, {"ATT.NET", 3}};
     char local[128], first[48], last[48];
     size_t i = 0, j = 0;
-    for (const char *s = p->first; *s && i < 40; s++) if (*s >= 'A' && *s <= 'Z') first[i++] = *s;
+    for (const char *s = p->first; *s && i < 20; s++) if (*s >= 'A' && *s <= 'Z') first[i++] = *s;
     first[i] = 0;
-    for (const char *s = p->last; *s && j < 40; s++) if (*s >= 'A' && *s <= 'Z') last[j++] = *s;
+    for (const char *s = p->last; *s && j < 20; s++) if (*s >= 'A' && *s <= 'Z') last[j++] = *s;
     last[j] = 0;
     uint32_t u = nm_rng_below(r, 4);
     if (u == 0) snprintf(local, sizeof local, "%s.%s", first, last);
     else if (u == 1) snprintf(local, sizeof local, "%c%s%u", first[0] ? first[0] : 'X', last, nm_rng_below(r, 100));
     else if (u == 2) snprintf(local, sizeof local, "%s%s", first, last);
     else snprintf(local, sizeof local, "%s_%s%u", first, last, 1950 + nm_rng_below(r, 60));
-    snprintf(out, cap, "%s@%s", local, nm_gen_pick_lit(r, DOMAINS, NELEM(DOMAINS)));
+    snprintf(out, cap, "%.60s@%s", local, nm_gen_pick_lit(r, DOMAINS, NELEM(DOMAINS)));
 }
 
 /* Night of a later event (2..T), or 0 when there is only one night. */
