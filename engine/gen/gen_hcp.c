@@ -205,6 +205,15 @@ static void src_absent(const ctx *c, nm_rng *r, int entity, src *s) {
     }
 }
 
+/* A city of the given state weighted by population (any city when the state
+ * is not in the table: territories, foreign addresses). */
+static const nm_gen_city *city_in_state(const nm_gen_tables *t, nm_rng *r, const char *state) {
+    for (uint32_t i = 0; i < t->nstates; i++)
+        if (!strcmp(t->states[i].code, state) && t->states[i].by_weight.n)
+            return &t->city[t->states[i].by_weight.ref[nm_gen_wpick(&t->states[i].by_weight, r)]];
+    return nm_gen_pick_city(t, r);
+}
+
 /* ---- one record --------------------------------------------------------------------- */
 typedef struct rec {
     char first[64], middle[48], last[96], suffix[16], cred[32], org[112], npi[11];
@@ -263,7 +272,7 @@ static void make_record(const ctx *c, uint64_t idx, rec *x, nm_gen_counts *k) {
     if (p->row >= 0) src_from_registry(c, p->row, &s);
     else src_absent(c, &rp, p->entity, &s);
     /* Provider-level alternatives, the same in all of a provider's records. */
-    const nm_gen_city *home = nm_gen_pick_city(c->t, &rp);
+    const nm_gen_city *home = city_in_state(c->t, &rp, s.prac.state);
     addr old;
     addr_make(c->t, &rp, home, &old);
     char old_phone[11], married[48];
