@@ -206,8 +206,8 @@ Test(model, shipped_patient_model) {
 Test(model, shipped_models_have_proper_distributions) {
     /* m and u over the non-null levels of each comparison sum to 1 (a typo
      * in a data file would show here) and every "else" level is negative. */
-    const char *names[] = {"builtin:hcp", "builtin:patient"};
-    for (int k = 0; k < 2; k++) {
+    const char *names[] = {"builtin:hcp", "builtin:patient", "builtin:febrl"};
+    for (int k = 0; k < 3; k++) {
         nm_model *m;
         cr_assert_eq(nm_model_load(names[k], &m, NULL), 0);
         for (size_t c = 0; c < nm_model_comparison_count(m); c++) {
@@ -232,8 +232,8 @@ Test(model, unknown_builtin_and_missing_file) {
 }
 
 Test(model, save_load_round_trip_is_identical) {
-    const char *names[] = {"builtin:hcp", "builtin:patient"};
-    for (int k = 0; k < 2; k++) {
+    const char *names[] = {"builtin:hcp", "builtin:patient", "builtin:febrl"};
+    for (int k = 0; k < 3; k++) {
         nm_model *m, *m2, *m3;
         nm_err e;
         cr_assert_eq(nm_model_load(names[k], &m, &e), 0, "%s", e.msg);

@@ -225,7 +225,9 @@ static int em_run(const nm_model *m, const nm_patterns *pat, uint64_t fixed, con
         }
         double delta = 0;
         double lam = tot > 0 ? sm / tot : P->lambda;
-        lam = NM_MIN(NM_MAX(lam, o->floor), 1 - o->floor);
+        /* lambda may legitimately be ~1e-7 (one registry match in millions):
+         * only keep it strictly inside (0,1), independent of the m/u floor. */
+        lam = NM_MIN(NM_MAX(lam, 1e-15), 1 - 1e-15);
         delta = fabs(lam - P->lambda);
         P->lambda = lam;
         for (size_t c = 0; c < nc; c++) {

@@ -4,7 +4,8 @@
  *
  * One machinery serves every use: the HCP-to-NPPES model, the patient model
  * and a user's own CSV schema are all model files (readable JSON). The
- * shipped models are embedded: nm_model_load("builtin:hcp") / "builtin:patient".
+ * shipped models are embedded: nm_model_load("builtin:hcp"), "builtin:patient",
+ * and "builtin:febrl" (an example for FEBRL-style CSV files).
  *
  * ------------------------------------------------------------------ schema
  * {
@@ -232,7 +233,7 @@ typedef struct nm_model nm_model;
 /* ---- load, save, free ---- */
 
 /* Load a model file (plain or .zst), or an embedded one: "builtin:hcp",
- * "builtin:patient". *out is owned by the caller (nm_model_free). Errors:
+ * "builtin:patient", "builtin:febrl". *out is owned by the caller (nm_model_free). Errors:
  * NM_E_IO, NM_E_FORMAT (bad JSON), NM_E_VERSION, NM_E_MODEL (invalid
  * content), with file:line:col and the JSON path in err. */
 NM_API int nm_model_load(const char *path, nm_model **out, nm_err *err);
@@ -355,7 +356,7 @@ NM_API int nm_train_u_random(nm_model *m, const uint8_t *vectors, size_t n, nm_e
 typedef struct nm_em_options {
     int max_iterations;      /* default 100 (0 = default) */
     double tolerance;        /* stop when no parameter moves more than this; default 1e-6 */
-    double floor;            /* minimum m/u after an M step; default 1e-6 */
+    double floor;            /* minimum m/u after an M step; default 1e-6 (lambda is not floored) */
     int estimate_u;          /* also re-estimate u (default 0: u fixed, Splink's practice) */
     int set_lambda;          /* write the (single-run) estimated lambda into the model */
 } nm_em_options;
