@@ -32,12 +32,6 @@
 #define K_REC 0x52454344ull
 #define K_NPI 0x41425354ull
 
-#define X_NAME(id, name, rate, doc) name,
-#define X_RATE(id, name, rate, doc) rate,
-static const char *const HCP_NAMES[] = {NM_HCP_ERRORS(X_NAME)};
-static const double HCP_RATES[] = {NM_HCP_ERRORS(X_RATE)};
-const char *nm_gen_hcp_error_name(int k) { return k >= 0 && k < NM_HCP_NKINDS ? HCP_NAMES[k] : "?"; }
-double nm_gen_hcp_error_rate(int k) { return k >= 0 && k < NM_HCP_NKINDS ? HCP_RATES[k] : 0; }
 
 /* ---- provider values ------------------------------------------------------------ */
 typedef struct addr {
@@ -81,12 +75,19 @@ static void copy_str(char *dst, size_t cap, nm_str s) {
     if (n) memcpy(dst, s.p, n);
     dst[n] = 0;
 }
-static void copy_c(char *dst, size_t cap, const char *s) {
-    size_t n = NM_MIN(strlen(s), cap - 1);
-    memcpy(dst, s, n);
-    dst[n] = 0;
-}
 static void copy_gs(char *dst, size_t cap, nm_gen_str s) { copy_str(dst, cap, (nm_str){s.s, s.len}); }
+
+/* An address from registry fields laid out line1, line2, city, state,
+ * postal code, country, phone: the practice and mailing columns of the main
+ * file and the secondary-location records share that order. */
+static void addr_from(addr *a, const nm_str *f) {
+    copy_str(a->line1, sizeof a->line1, f[0]);
+    copy_str(a->line2, sizeof a->line2, f[1]);
+    copy_str(a->city, sizeof a->city, f[2]);
+    copy_str(a->state, sizeof a->state, f[3]);
+    copy_str(a->zip, sizeof a->zip, f[4]);
+    copy_str(a->phone, sizeof a->phone, f[6]);
+}
 
 /* Registry values: practice and mailing address, primary taxonomy and its
  * licence, the former last name (type 1 other name), first secondary
@@ -106,20 +107,8 @@ static void src_from_registry(const ctx *c, int64_t row, src *s) {
     copy_str(s->other_org, sizeof s->other_org, m.f[NM_MF_OTH_ORG]);
     if (m.f[NM_MF_OTH_TYPE].len == 1 && m.f[NM_MF_OTH_TYPE].p[0] == '1')
         copy_str(s->other_last, sizeof s->other_last, m.f[NM_MF_OTH_LAST]);
-    addr *a = &s->prac;
-    copy_str(a->line1, sizeof a->line1, m.f[NM_MF_PRAC_LINE1]);
-    copy_str(a->line2, sizeof a->line2, m.f[NM_MF_PRAC_LINE2]);
-    copy_str(a->city, sizeof a->city, m.f[NM_MF_PRAC_CITY]);
-    copy_str(a->state, sizeof a->state, m.f[NM_MF_PRAC_STATE]);
-    copy_str(a->zip, sizeof a->zip, m.f[NM_MF_PRAC_POSTAL]);
-    copy_str(a->phone, sizeof a->phone, m.f[NM_MF_PRAC_PHONE]);
-    a = &s->mail;
-    copy_str(a->line1, sizeof a->line1, m.f[NM_MF_MAIL_LINE1]);
-    copy_str(a->line2, sizeof a->line2, m.f[NM_MF_MAIL_LINE2]);
-    copy_str(a->city, sizeof a->city, m.f[NM_MF_MAIL_CITY]);
-    copy_str(a->state, sizeof a->state, m.f[NM_MF_MAIL_STATE]);
-    copy_str(a->zip, sizeof a->zip, m.f[NM_MF_MAIL_POSTAL]);
-    copy_str(a->phone, sizeof a->phone, m.f[NM_MF_MAIL_PHONE]);
+    addr_from(&s->prac, &m.f[NM_MF_PRAC_LINE1]);
+    addr_from(&s->mail, &m.f[NM_MF_MAIL_LINE1]);
     s->has_mail = strcmp(s->mail.line1, s->prac.line1) != 0 && s->mail.line1[0];
     int pt = 0;
     for (int k = 0; k < m.ntax; k++)
@@ -134,14 +123,8 @@ static void src_from_registry(const ctx *c, int64_t row, src *s) {
     if (b < e) {
         nm_str f[NM_PF_COUNT];
         nm_reg_pl_decode(r, b, f);
-        a = &s->sec;
-        copy_str(a->line1, sizeof a->line1, f[NM_PF_LINE1]);
-        copy_str(a->line2, sizeof a->line2, f[NM_PF_LINE2]);
-        copy_str(a->city, sizeof a->city, f[NM_PF_CITY]);
-        copy_str(a->state, sizeof a->state, f[NM_PF_STATE]);
-        copy_str(a->zip, sizeof a->zip, f[NM_PF_POSTAL]);
-        copy_str(a->phone, sizeof a->phone, f[NM_PF_PHONE]);
-        s->has_sec = a->line1[0] != 0;
+        addr_from(&s->sec, &f[NM_PF_LINE1]);
+        s->has_sec = s->sec.line1[0] != 0;
     }
     snprintf(s->npi, sizeof s->npi, "%010u", r->npi[row]);
 }
@@ -149,11 +132,11 @@ static void src_from_registry(const ctx *c, int64_t row, src *s) {
 static void addr_make(const nm_gen_tables *t, nm_rng *r, const nm_gen_city *city, addr *a) {
     nm_gen_address ga;
     nm_gen_address_make(t, r, city, &ga);
-    copy_c(a->line1, sizeof a->line1, ga.line1);
-    copy_c(a->line2, sizeof a->line2, ga.line2);
+    nm_gen_copy(a->line1, sizeof a->line1, ga.line1);
+    nm_gen_copy(a->line2, sizeof a->line2, ga.line2);
     copy_gs(a->city, sizeof a->city, city->name);
-    copy_c(a->state, sizeof a->state, city->state);
-    copy_c(a->zip, sizeof a->zip, ga.zip);
+    nm_gen_copy(a->state, sizeof a->state, city->state);
+    nm_gen_copy(a->zip, sizeof a->zip, ga.zip);
     nm_gen_phone(r, city, a->phone);
 }
 
@@ -166,16 +149,16 @@ static void src_absent(const ctx *c, nm_rng *r, int entity, src *s) {
     const nm_gen_class *k = &t->classes[tax->cls];
     const nm_gen_city *city = nm_gen_pick_city(t, r);
     s->entity = entity;
-    copy_c(s->tax, sizeof s->tax, tax->code);
+    nm_gen_copy(s->tax, sizeof s->tax, tax->code);
     addr_make(t, r, city, &s->prac);
     if (entity == 1) {
         nm_gen_person p;
         nm_gen_person_make(t, r, nm_rng_below(r, 100) < tax->female_pct ? 'F' : 'M', &p);
         s->sex = p.sex;
-        copy_c(s->first, sizeof s->first, p.first);
-        copy_c(s->middle, sizeof s->middle, p.middle);
-        copy_c(s->last, sizeof s->last, p.last);
-        copy_c(s->suffix, sizeof s->suffix, p.suffix);
+        nm_gen_copy(s->first, sizeof s->first, p.first);
+        nm_gen_copy(s->middle, sizeof s->middle, p.middle);
+        nm_gen_copy(s->last, sizeof s->last, p.last);
+        nm_gen_copy(s->suffix, sizeof s->suffix, p.suffix);
         if (k->credentials.n && nm_rng_chance(r, 0.8)) copy_gs(s->cred, sizeof s->cred, nm_gen_wpick_str(&k->credentials, r));
     } else {
         char sur[48];
@@ -200,8 +183,8 @@ static void src_absent(const ctx *c, nm_rng *r, int entity, src *s) {
         char lic[16];
         nm_gen_digits(lic, nm_rng_below(r, 1000000), 6);
         lic[6] = 0;
-        copy_c(s->lic, sizeof s->lic, lic);
-        copy_c(s->lic_state, sizeof s->lic_state, city->state);
+        nm_gen_copy(s->lic, sizeof s->lic, lic);
+        nm_gen_copy(s->lic_state, sizeof s->lic_state, city->state);
     }
 }
 
@@ -214,6 +197,9 @@ static const nm_gen_city *city_in_state(const nm_gen_tables *t, nm_rng *r, const
     return nm_gen_pick_city(t, r);
 }
 
+/* Draw and count an error of the table (rate from labelled.h); needs `k` and `r` in scope. */
+#define ROLL(kind) nm_gen_roll(k, r, NM_HCP_##kind, nm_gen_hcp_error_rate(NM_HCP_##kind))
+
 /* ---- one record --------------------------------------------------------------------- */
 typedef struct rec {
     char first[64], middle[48], last[96], suffix[16], cred[32], org[112], npi[11];
@@ -221,13 +207,6 @@ typedef struct rec {
     char zip[12], phone[24], tax[12], lic[24], lic_state[4];
 } rec;
 
-/* Draw an error of `kind` for an eligible record and count it. */
-static int roll(nm_gen_counts *k, nm_rng *r, int kind) {
-    k->eligible[kind]++;
-    int hit = nm_rng_chance(r, HCP_RATES[kind]);
-    k->applied[kind] += (uint64_t)hit;
-    return hit;
-}
 
 static size_t append_word(char *dst, size_t cap, const char *sep, const char *w) {
     size_t n = strlen(dst);
@@ -278,19 +257,19 @@ static void make_record(const ctx *c, uint64_t idx, rec *x, nm_gen_counts *k) {
     char old_phone[11], married[48];
     nm_gen_phone(&rp, home, old_phone);
     nm_gen_pick_surname(c->t, &rp, married, sizeof married);
-    if (s.other_last[0]) copy_c(married, sizeof married, s.other_last);
+    if (s.other_last[0]) nm_gen_copy(married, sizeof married, s.other_last);
     memset(x, 0, sizeof *x);
     int ind = s.entity == 1;
 
     /* NPI column. */
-    if (roll(k, r, NM_HCP_NPI_PRESENT)) {
-        if (p->row >= 0) copy_c(x->npi, sizeof x->npi, s.npi);
+    if (ROLL(NPI_PRESENT)) {
+        if (p->row >= 0) nm_gen_copy(x->npi, sizeof x->npi, s.npi);
         else npi_not_in_registry(c, pr->prov, x->npi);
-        if (roll(k, r, NM_HCP_NPI_WRONG_DIGIT)) {
+        if (ROLL(NPI_WRONG_DIGIT)) {
             nm_generr_wrong_digit(r, x->npi, 10);
-        } else if (ind && c->norgs && roll(k, r, NM_HCP_NPI_ORG_FOR_IND)) {
+        } else if (ind && c->norgs && ROLL(NPI_ORG_FOR_IND)) {
             snprintf(x->npi, sizeof x->npi, "%010u", c->reg->npi[c->orgs[nm_rng_below(r, (uint32_t)c->norgs)]]);
-        } else if (roll(k, r, NM_HCP_NPI_OTHER)) {
+        } else if (ROLL(NPI_OTHER)) {
             const uint32_t *pool = ind ? c->inds : c->orgs;
             size_t n = ind ? c->ninds : c->norgs;
             snprintf(x->npi, sizeof x->npi, "%010u", c->reg->npi[pool[nm_rng_below(r, (uint32_t)n)]]);
@@ -298,77 +277,77 @@ static void make_record(const ctx *c, uint64_t idx, rec *x, nm_gen_counts *k) {
     }
 
     if (ind) {
-        copy_c(x->first, sizeof x->first, s.first);
-        copy_c(x->middle, sizeof x->middle, s.middle);
-        copy_c(x->last, sizeof x->last, s.last);
-        if (s.sex == 'F' && roll(k, r, NM_HCP_MARRIED)) copy_c(x->last, sizeof x->last, married);
-        if ((strchr(x->last, '-') || strchr(x->last, ' ')) && roll(k, r, NM_HCP_HYPHEN))
+        nm_gen_copy(x->first, sizeof x->first, s.first);
+        nm_gen_copy(x->middle, sizeof x->middle, s.middle);
+        nm_gen_copy(x->last, sizeof x->last, s.last);
+        if (s.sex == 'F' && ROLL(MARRIED)) nm_gen_copy(x->last, sizeof x->last, married);
+        if ((strchr(x->last, '-') || strchr(x->last, ' ')) && ROLL(HYPHEN))
             nm_generr_hyphenation(r, x->last, sizeof x->last);
-        if (nm_generr_has_nickname(x->first) && roll(k, r, NM_HCP_NICKNAME))
+        if (nm_generr_has_nickname(x->first) && ROLL(NICKNAME))
             nm_generr_nickname(r, x->first, sizeof x->first);
-        if (roll(k, r, NM_HCP_TYPO_FIRST)) nm_generr_typo(r, x->first, sizeof x->first);
-        if (roll(k, r, NM_HCP_TYPO_LAST)) nm_generr_typo(r, x->last, sizeof x->last);
-        if (x->middle[0] && roll(k, r, NM_HCP_MIDDLE_MISSING)) x->middle[0] = 0;
-        else if (strlen(x->middle) > 1 && roll(k, r, NM_HCP_MIDDLE_INITIAL)) x->middle[1] = 0;
+        if (ROLL(TYPO_FIRST)) nm_generr_typo(r, x->first, sizeof x->first);
+        if (ROLL(TYPO_LAST)) nm_generr_typo(r, x->last, sizeof x->last);
+        if (x->middle[0] && ROLL(MIDDLE_MISSING)) x->middle[0] = 0;
+        else if (strlen(x->middle) > 1 && ROLL(MIDDLE_INITIAL)) x->middle[1] = 0;
         if (s.suffix[0]) {
-            if (roll(k, r, NM_HCP_SUFFIX_IN_NAME)) append_word(x->last, sizeof x->last, " ", s.suffix);
-            else if (!roll(k, r, NM_HCP_SUFFIX_MISSING)) copy_c(x->suffix, sizeof x->suffix, s.suffix);
+            if (ROLL(SUFFIX_IN_NAME)) append_word(x->last, sizeof x->last, " ", s.suffix);
+            else if (!ROLL(SUFFIX_MISSING)) nm_gen_copy(x->suffix, sizeof x->suffix, s.suffix);
         }
         if (s.cred[0]) {
-            if (roll(k, r, NM_HCP_CRED_IN_NAME)) append_word(x->last, sizeof x->last, nm_rng_chance(r, 0.6) ? ", " : " ", s.cred);
-            else if (!roll(k, r, NM_HCP_CRED_MISSING)) copy_c(x->cred, sizeof x->cred, s.cred);
+            if (ROLL(CRED_IN_NAME)) append_word(x->last, sizeof x->last, nm_rng_chance(r, 0.6) ? ", " : " ", s.cred);
+            else if (!ROLL(CRED_MISSING)) nm_gen_copy(x->cred, sizeof x->cred, s.cred);
         }
-        if (roll(k, r, NM_HCP_SWAP)) {
+        if (ROLL(SWAP)) {
             char t[64];
-            copy_c(t, sizeof t, x->first);
-            copy_c(x->first, sizeof x->first, x->last);
-            copy_c(x->last, sizeof x->last, t);
+            nm_gen_copy(t, sizeof t, x->first);
+            nm_gen_copy(x->first, sizeof x->first, x->last);
+            nm_gen_copy(x->last, sizeof x->last, t);
         }
-        if (roll(k, r, NM_HCP_FIRST_MISSING)) x->first[0] = 0;
+        if (ROLL(FIRST_MISSING)) x->first[0] = 0;
     } else {
-        copy_c(x->org, sizeof x->org, s.org);
-        if (s.other_org[0] && roll(k, r, NM_HCP_ORG_DBA)) copy_c(x->org, sizeof x->org, s.other_org);
+        nm_gen_copy(x->org, sizeof x->org, s.org);
+        if (s.other_org[0] && ROLL(ORG_DBA)) nm_gen_copy(x->org, sizeof x->org, s.other_org);
         char probe[112];
-        copy_c(probe, sizeof probe, x->org);
-        if (drop_legal(probe) && roll(k, r, NM_HCP_ORG_LEGAL_DROPPED)) copy_c(x->org, sizeof x->org, probe);
-        if (roll(k, r, NM_HCP_TYPO_ORG)) nm_generr_typo(r, x->org, sizeof x->org);
+        nm_gen_copy(probe, sizeof probe, x->org);
+        if (drop_legal(probe) && ROLL(ORG_LEGAL_DROPPED)) nm_gen_copy(x->org, sizeof x->org, probe);
+        if (ROLL(TYPO_ORG)) nm_generr_typo(r, x->org, sizeof x->org);
     }
 
     /* Address: secondary location, mailing, an old one, or the practice. */
     const char *phone = s.prac.phone;
-    if (s.has_sec && roll(k, r, NM_HCP_ADDR_SECONDARY)) x->a = s.sec;
-    else if (s.has_mail && roll(k, r, NM_HCP_ADDR_MAILING)) x->a = s.mail;
-    else if (roll(k, r, NM_HCP_ADDR_OLD)) x->a = old;
+    if (s.has_sec && ROLL(ADDR_SECONDARY)) x->a = s.sec;
+    else if (s.has_mail && ROLL(ADDR_MAILING)) x->a = s.mail;
+    else if (ROLL(ADDR_OLD)) x->a = old;
     else x->a = s.prac;
     if (x->a.phone[0]) phone = x->a.phone;
-    if (roll(k, r, NM_HCP_ADDR_MISSING)) x->a.line1[0] = x->a.line2[0] = 0;
-    if (x->a.line2[0] && roll(k, r, NM_HCP_ADDR_JOIN)) nm_generr_join_lines(x->a.line1, sizeof x->a.line1, x->a.line2);
+    if (ROLL(ADDR_MISSING)) x->a.line1[0] = x->a.line2[0] = 0;
+    if (x->a.line2[0] && ROLL(ADDR_JOIN)) nm_generr_join_lines(x->a.line1, sizeof x->a.line1, x->a.line2);
     char probe[128];
-    copy_c(probe, sizeof probe, x->a.line1);
-    if (nm_generr_address_words(r, probe, sizeof probe) && roll(k, r, NM_HCP_ADDR_WORDS))
-        copy_c(x->a.line1, sizeof x->a.line1, probe);
-    if (roll(k, r, NM_HCP_CITY_MISSING)) x->a.city[0] = 0;
+    nm_gen_copy(probe, sizeof probe, x->a.line1);
+    if (nm_generr_address_words(r, probe, sizeof probe) && ROLL(ADDR_WORDS))
+        nm_gen_copy(x->a.line1, sizeof x->a.line1, probe);
+    if (ROLL(CITY_MISSING)) x->a.city[0] = 0;
     size_t zl = strlen(x->a.zip);
-    if (zl == 9 && x->a.zip[0] != '0' && roll(k, r, NM_HCP_ZIP5)) {
+    if (zl == 9 && x->a.zip[0] != '0' && ROLL(ZIP5)) {
         memcpy(x->zip, x->a.zip, 5);
     } else if (zl >= 5) {
         char z[11];
         /* ZIP+4 kept: hyphenated or nine digits; or a ZIP5 with its zero lost. */
         if (zl == 9 && x->a.zip[0] != '0') snprintf(x->zip, sizeof x->zip, nm_rng_chance(r, 0.6) ? "%.5s-%.4s" : "%.5s%.4s", x->a.zip, x->a.zip + 5);
-        else { nm_generr_zip_form(r, x->a.zip, z); copy_c(x->zip, sizeof x->zip, z); }
+        else { nm_generr_zip_form(r, x->a.zip, z); nm_gen_copy(x->zip, sizeof x->zip, z); }
     } else {
-        copy_c(x->zip, sizeof x->zip, x->a.zip);
+        nm_gen_copy(x->zip, sizeof x->zip, x->a.zip);
     }
-    if (roll(k, r, NM_HCP_PHONE_OLD)) phone = old_phone;
-    else if (roll(k, r, NM_HCP_PHONE_MISSING)) phone = "";
+    if (ROLL(PHONE_OLD)) phone = old_phone;
+    else if (ROLL(PHONE_MISSING)) phone = "";
     if (strlen(phone) == 10) nm_generr_phone_form(r, phone, x->phone);
 
-    if (s.tax[0] && roll(k, r, NM_HCP_TAXONOMY_PRESENT)) copy_c(x->tax, sizeof x->tax, s.tax);
-    if (s.lic[0] && roll(k, r, NM_HCP_LICENSE_PRESENT)) {
-        copy_c(x->lic, sizeof x->lic, s.lic);
-        copy_c(x->lic_state, sizeof x->lic_state, s.lic_state);
+    if (s.tax[0] && ROLL(TAXONOMY_PRESENT)) nm_gen_copy(x->tax, sizeof x->tax, s.tax);
+    if (s.lic[0] && ROLL(LICENSE_PRESENT)) {
+        nm_gen_copy(x->lic, sizeof x->lic, s.lic);
+        nm_gen_copy(x->lic_state, sizeof x->lic_state, s.lic_state);
     }
-    int mode = roll(k, r, NM_HCP_CASE_TITLE) ? NM_CASE_TITLE : roll(k, r, NM_HCP_CASE_LOWER) ? NM_CASE_LOWER : NM_CASE_UPPER;
+    int mode = ROLL(CASE_TITLE) ? NM_CASE_TITLE : ROLL(CASE_LOWER) ? NM_CASE_LOWER : NM_CASE_UPPER;
     char *fields[] = {x->first, x->middle, x->last, x->suffix, x->org, x->a.line1, x->a.line2, x->a.city};
     for (size_t i = 0; i < NELEM(fields); i++) nm_generr_apply_case(fields[i], mode);
     k->records++;
@@ -378,20 +357,6 @@ static void make_record(const ctx *c, uint64_t idx, rec *x, nm_gen_counts *k) {
 }
 
 /* ---- CSV output --------------------------------------------------------------------- */
-static int put_field(nm_buf *b, const char *s, int last) {
-    int q = strpbrk(s, ",\"") != NULL || (s[0] == ' ');
-    if (q) {
-        NM_TRY(nm_buf_putc(b, '"'));
-        for (; *s; s++) {
-            if (*s == '"') NM_TRY(nm_buf_putc(b, '"'));
-            NM_TRY(nm_buf_putc(b, *s));
-        }
-        NM_TRY(nm_buf_putc(b, '"'));
-    } else {
-        NM_TRY(nm_buf_append(b, s, strlen(s)));
-    }
-    return nm_buf_putc(b, last ? '\n' : ',');
-}
 
 static const char HCP_HEADER[] = "record_id,first_name,middle_name,last_name,suffix,credential,organization_name,npi,"
                                  "address_line1,address_line2,city,state,postal_code,phone,taxonomy_code,"
@@ -406,7 +371,7 @@ static int format_chunk(const ctx *c, uint64_t first, uint64_t count, nm_buf *ou
         snprintf(id, sizeof id, "HCP%0*llu", c->idwidth, (unsigned long long)(i + 1));
         const char *v[] = {id, x.first, x.middle, x.last, x.suffix, x.cred, x.org, x.npi, x.a.line1, x.a.line2,
                            x.a.city, x.a.state, x.zip, x.phone, x.tax, x.lic, x.lic_state};
-        for (size_t j = 0; j < NELEM(v); j++) NM_TRY(put_field(out, v[j], j + 1 == NELEM(v)));
+        for (size_t j = 0; j < NELEM(v); j++) NM_TRY(nm_gen_csv_field(out, v[j], j + 1 == NELEM(v)));
         const prov *p = &c->provs[c->recs[i].prov];
         NM_TRY(nm_buf_printf(truth, "%s,", id));
         if (p->row >= 0) NM_TRY(nm_buf_printf(truth, "%010u", c->reg->npi[p->row]));

@@ -35,12 +35,6 @@
 #define K_PERSON 0x50455253ull
 #define K_REC 0x50524543ull
 
-#define X_NAME(id, name, rate, doc) name,
-#define X_RATE(id, name, rate, doc) rate,
-static const char *const PAT_NAMES[] = {NM_PAT_ERRORS(X_NAME)};
-static const double PAT_RATES[] = {NM_PAT_ERRORS(X_RATE)};
-const char *nm_gen_patients_error_name(int k) { return k >= 0 && k < NM_PAT_NKINDS ? PAT_NAMES[k] : "?"; }
-double nm_gen_patients_error_rate(int k) { return k >= 0 && k < NM_PAT_NKINDS ? PAT_RATES[k] : 0; }
 
 typedef struct paddr {
     char line1[128], line2[64], city[48], state[4], zip[12];
@@ -73,25 +67,20 @@ typedef struct pctx {
     nm_gen_counts *k;
 } pctx;
 
-static void copy_c(char *dst, size_t cap, const char *s) {
-    size_t n = NM_MIN(strlen(s), cap - 1);
-    memcpy(dst, s, n);
-    dst[n] = 0;
-}
 
 static void addr_make(const nm_gen_tables *t, nm_rng *r, const nm_gen_city *city, paddr *a) {
     nm_gen_address ga;
     /* Homes: mostly street addresses, apartments as line 2 for some. */
     nm_gen_address_make(t, r, city, &ga);
-    copy_c(a->line1, sizeof a->line1, ga.line1);
-    copy_c(a->line2, sizeof a->line2, ga.line2);
+    nm_gen_copy(a->line1, sizeof a->line1, ga.line1);
+    nm_gen_copy(a->line2, sizeof a->line2, ga.line2);
     if (a->line2[0] && !strncmp(a->line2, "STE", 3)) memcpy(a->line2, "APT", 3);
-    copy_c(a->city, sizeof a->city, "");
+    nm_gen_copy(a->city, sizeof a->city, "");
     size_t n = NM_MIN((size_t)city->name.len, sizeof a->city - 1);
     memcpy(a->city, city->name.s, n);
     a->city[n] = 0;
-    copy_c(a->state, sizeof a->state, city->state);
-    copy_c(a->zip, sizeof a->zip, ga.zip);
+    nm_gen_copy(a->state, sizeof a->state, city->state);
+    nm_gen_copy(a->zip, sizeof a->zip, ga.zip);
 }
 
 static void email_make(nm_rng *r, const person *p, char *out, size_t cap) {
@@ -118,10 +107,10 @@ static void person_make(const pctx *c, nm_rng *r, char sex, person *p) {
     nm_gen_person gp;
     nm_gen_person_make(c->t, r, sex, &gp);
     memset(p, 0, sizeof *p);
-    copy_c(p->first, sizeof p->first, gp.first);
-    copy_c(p->middle, sizeof p->middle, gp.middle);
-    copy_c(p->last, sizeof p->last, gp.last);
-    copy_c(p->suffix, sizeof p->suffix, gp.suffix);
+    nm_gen_copy(p->first, sizeof p->first, gp.first);
+    nm_gen_copy(p->middle, sizeof p->middle, gp.middle);
+    nm_gen_copy(p->last, sizeof p->last, gp.last);
+    nm_gen_copy(p->suffix, sizeof p->suffix, gp.suffix);
     p->sex = gp.sex;
     p->dob = nm_gen_days(1930, 1, 1) + (int32_t)nm_rng_below(r, 92 * 365);
     const nm_gen_city *city = nm_gen_pick_city(c->t, r);
@@ -179,7 +168,7 @@ static int plan(pctx *c, nm_err *err) {
             person_make(c, &pr, 0, &c->persons[np]);
             person *a = &c->persons[np], *b = &c->persons[np + 1];
             person_make(c, &pr, nm_rng_chance(&pr, 0.5) ? a->sex : 0, b);
-            copy_c(b->last, sizeof b->last, a->last);
+            nm_gen_copy(b->last, sizeof b->last, a->last);
             b->dob = a->dob;
             b->home = a->home;
             memcpy(b->phone, a->phone, sizeof b->phone);
@@ -187,7 +176,7 @@ static int plan(pctx *c, nm_err *err) {
             b->suffix[0] = a->suffix[0] = 0;
             for (int tries = 0; tries < 20 && !strcmp(a->first, b->first); tries++)
                 nm_gen_pick_given(c->t, &pr, b->sex, b->first, sizeof b->first);
-            if (!strcmp(a->first, b->first)) copy_c(b->first, sizeof b->first, b->sex == 'F' ? "EMMA" : "NOAH");
+            if (!strcmp(a->first, b->first)) nm_gen_copy(b->first, sizeof b->first, b->sex == 'F' ? "EMMA" : "NOAH");
             np += 2;
         } else if (u < 6 && np + 2 < cap_p) {   /* Jr/Sr at one address */
             person *a = &c->persons[np], *b = &c->persons[np + 1];
@@ -195,16 +184,16 @@ static int plan(pctx *c, nm_err *err) {
             *b = *a;
             a->dob = nm_gen_days(1935, 1, 1) + (int32_t)nm_rng_below(&pr, 50 * 365);
             b->dob = a->dob + (int32_t)nm_rng_range(&pr, 20 * 365, 40 * 365);
-            copy_c(a->suffix, sizeof a->suffix, nm_rng_chance(&pr, 0.5) ? "SR" : "");
-            copy_c(b->suffix, sizeof b->suffix, "JR");
+            nm_gen_copy(a->suffix, sizeof a->suffix, nm_rng_chance(&pr, 0.5) ? "SR" : "");
+            nm_gen_copy(b->suffix, sizeof b->suffix, "JR");
             b->move_night = 0, b->phone_night = 0;
             if (nm_rng_chance(&pr, 0.5)) nm_gen_phone(&pr, nm_gen_pick_city(c->t, &pr), b->phone);   /* own mobile */
             np += 2;
         } else if (u < 10) {   /* a very common name */
             const char *const *cn = COMMON[nm_rng_below(&r, NELEM(COMMON))];
             person_make(c, &pr, cn[2][0], &c->persons[np]);
-            copy_c(c->persons[np].first, sizeof c->persons[np].first, cn[0]);
-            copy_c(c->persons[np].last, sizeof c->persons[np].last, cn[1]);
+            nm_gen_copy(c->persons[np].first, sizeof c->persons[np].first, cn[0]);
+            nm_gen_copy(c->persons[np].last, sizeof c->persons[np].last, cn[1]);
             np++;
         } else {
             person_make(c, &pr, 0, &c->persons[np]);
@@ -245,13 +234,10 @@ static int plan(pctx *c, nm_err *err) {
     return 0;
 }
 
+/* Draw and count an error of the table (rate from labelled.h); needs `k` and `r` in scope. */
+#define ROLL(kind) nm_gen_roll(k, r, NM_PAT_##kind, nm_gen_patients_error_rate(NM_PAT_##kind))
+
 /* ---- one row ------------------------------------------------------------------------------ */
-static int roll(nm_gen_counts *k, nm_rng *r, int kind) {
-    k->eligible[kind]++;
-    int hit = nm_rng_chance(r, PAT_RATES[kind]);
-    k->applied[kind] += (uint64_t)hit;
-    return hit;
-}
 
 static int valid_ymd(int y, int m, int d) {
     static const int DAYS[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -260,19 +246,6 @@ static int valid_ymd(int y, int m, int d) {
     return d <= dm;
 }
 
-static int put_field(nm_buf *b, const char *s, int last) {
-    if (strpbrk(s, ",\"")) {
-        NM_TRY(nm_buf_putc(b, '"'));
-        for (; *s; s++) {
-            if (*s == '"') NM_TRY(nm_buf_putc(b, '"'));
-            NM_TRY(nm_buf_putc(b, *s));
-        }
-        NM_TRY(nm_buf_putc(b, '"'));
-    } else {
-        NM_TRY(nm_buf_append(b, s, strlen(s)));
-    }
-    return nm_buf_putc(b, last ? '\n' : ',');
-}
 
 static int write_row(const pctx *c, size_t ri, int night, int version, nm_buf *out, nm_gen_counts *k) {
     const prec *x = &c->recs[ri];
@@ -281,36 +254,36 @@ static int write_row(const pctx *c, size_t ri, int night, int version, nm_buf *o
     nm_rng_seed(r, c->o->seed ^ K_REC, (uint64_t)ri * 4 + (uint64_t)version);
     char first[64], middle[48], last[96], suffix[8], dob[48], sex[2] = {0, 0}, zip[12], phone[24] = "", email[80] = "";
     paddr a = p->move_night && night >= p->move_night ? p->moved : p->home;
-    copy_c(first, sizeof first, p->first);
-    copy_c(middle, sizeof middle, p->middle);
-    copy_c(last, sizeof last, p->last);
+    nm_gen_copy(first, sizeof first, p->first);
+    nm_gen_copy(middle, sizeof middle, p->middle);
+    nm_gen_copy(last, sizeof last, p->last);
     suffix[0] = 0;
-    if (p->marry_night && night >= p->marry_night && roll(k, r, NM_PAT_MARRIED)) copy_c(last, sizeof last, p->married);
-    if ((strchr(last, '-') || strchr(last, ' ')) && roll(k, r, NM_PAT_HYPHEN)) nm_generr_hyphenation(r, last, sizeof last);
-    if (nm_generr_has_nickname(first) && roll(k, r, NM_PAT_NICKNAME)) nm_generr_nickname(r, first, sizeof first);
-    if (roll(k, r, NM_PAT_TYPO_FIRST)) nm_generr_typo(r, first, sizeof first);
-    if (roll(k, r, NM_PAT_TYPO_LAST)) nm_generr_typo(r, last, sizeof last);
-    if (middle[0] && roll(k, r, NM_PAT_MIDDLE_MISSING)) middle[0] = 0;
-    else if (strlen(middle) > 1 && roll(k, r, NM_PAT_MIDDLE_INITIAL)) middle[1] = 0;
+    if (p->marry_night && night >= p->marry_night && ROLL(MARRIED)) nm_gen_copy(last, sizeof last, p->married);
+    if ((strchr(last, '-') || strchr(last, ' ')) && ROLL(HYPHEN)) nm_generr_hyphenation(r, last, sizeof last);
+    if (nm_generr_has_nickname(first) && ROLL(NICKNAME)) nm_generr_nickname(r, first, sizeof first);
+    if (ROLL(TYPO_FIRST)) nm_generr_typo(r, first, sizeof first);
+    if (ROLL(TYPO_LAST)) nm_generr_typo(r, last, sizeof last);
+    if (middle[0] && ROLL(MIDDLE_MISSING)) middle[0] = 0;
+    else if (strlen(middle) > 1 && ROLL(MIDDLE_INITIAL)) middle[1] = 0;
     if (p->suffix[0]) {
-        if (roll(k, r, NM_PAT_SUFFIX_IN_NAME)) {
+        if (ROLL(SUFFIX_IN_NAME)) {
             size_t n = strlen(last);
             nm_gen_cat(last, nm_gen_cat(last, n, sizeof last, " ", 1), sizeof last, p->suffix, strlen(p->suffix));
-        } else if (!roll(k, r, NM_PAT_SUFFIX_MISSING)) {
-            copy_c(suffix, sizeof suffix, p->suffix);
+        } else if (!ROLL(SUFFIX_MISSING)) {
+            nm_gen_copy(suffix, sizeof suffix, p->suffix);
         }
     }
-    if (roll(k, r, NM_PAT_SWAP)) {
+    if (ROLL(SWAP)) {
         char t[64];
-        copy_c(t, sizeof t, first);
-        copy_c(first, sizeof first, last);
-        copy_c(last, sizeof last, t);
+        nm_gen_copy(t, sizeof t, first);
+        nm_gen_copy(first, sizeof first, last);
+        nm_gen_copy(last, sizeof last, t);
     }
     /* Birth date: digits as typed, then the written form. */
     char ds[11];
     nm_gen_date_str(p->dob, ds);   /* MM/DD/YYYY */
     int m = (ds[0] - '0') * 10 + ds[1] - '0', d = (ds[3] - '0') * 10 + ds[4] - '0', y = atoi(ds + 6);
-    if (roll(k, r, NM_PAT_DOB_TYPO)) {
+    if (ROLL(DOB_TYPO)) {
         for (int tries = 0; tries < 16; tries++) {
             char dg[40];
             snprintf(dg, sizeof dg, "%04d%02d%02d", y, m, d);
@@ -320,27 +293,27 @@ static int write_row(const pctx *c, size_t ri, int night, int version, nm_buf *o
             if (valid_ymd(y2, m2, d2)) { y = y2, m = m2, d = d2; break; }
         }
     }
-    if (d <= 12 && d != m && roll(k, r, NM_PAT_DOB_SWAP)) {
+    if (d <= 12 && d != m && ROLL(DOB_SWAP)) {
         int t = d;
         d = m, m = t;
     }
-    if (roll(k, r, NM_PAT_DOB_MDY)) snprintf(dob, sizeof dob, "%02d/%02d/%04d", m, d, y);
+    if (ROLL(DOB_MDY)) snprintf(dob, sizeof dob, "%02d/%02d/%04d", m, d, y);
     else snprintf(dob, sizeof dob, "%04d-%02d-%02d", y, m, d);
-    if (roll(k, r, NM_PAT_DOB_MISSING)) dob[0] = 0;
-    if (!roll(k, r, NM_PAT_SEX_MISSING)) sex[0] = p->sex;
-    if (roll(k, r, NM_PAT_ADDR_MISSING)) a.line1[0] = a.line2[0] = 0;
-    if (a.line2[0] && roll(k, r, NM_PAT_ADDR_JOIN)) nm_generr_join_lines(a.line1, sizeof a.line1, a.line2);
+    if (ROLL(DOB_MISSING)) dob[0] = 0;
+    if (!ROLL(SEX_MISSING)) sex[0] = p->sex;
+    if (ROLL(ADDR_MISSING)) a.line1[0] = a.line2[0] = 0;
+    if (a.line2[0] && ROLL(ADDR_JOIN)) nm_generr_join_lines(a.line1, sizeof a.line1, a.line2);
     char probe[128];
-    copy_c(probe, sizeof probe, a.line1);
-    if (nm_generr_address_words(r, probe, sizeof probe) && roll(k, r, NM_PAT_ADDR_WORDS)) copy_c(a.line1, sizeof a.line1, probe);
+    nm_gen_copy(probe, sizeof probe, a.line1);
+    if (nm_generr_address_words(r, probe, sizeof probe) && ROLL(ADDR_WORDS)) nm_gen_copy(a.line1, sizeof a.line1, probe);
     size_t zl = strlen(a.zip);
-    if (zl == 9 && a.zip[0] != '0' && roll(k, r, NM_PAT_ZIP5)) snprintf(zip, sizeof zip, "%.5s", a.zip);
+    if (zl == 9 && a.zip[0] != '0' && ROLL(ZIP5)) snprintf(zip, sizeof zip, "%.5s", a.zip);
     else if (zl == 9 && a.zip[0] != '0') snprintf(zip, sizeof zip, nm_rng_chance(r, 0.6) ? "%.5s-%.4s" : "%.5s%.4s", a.zip, a.zip + 5);
-    else { char z[11]; nm_generr_zip_form(r, a.zip, z); copy_c(zip, sizeof zip, z); }
+    else { char z[11]; nm_generr_zip_form(r, a.zip, z); nm_gen_copy(zip, sizeof zip, z); }
     const char *ph = p->phone_night && night >= p->phone_night ? p->new_phone : p->phone;
-    if (!roll(k, r, NM_PAT_PHONE_MISSING)) nm_generr_phone_form(r, ph, phone);
-    if (roll(k, r, NM_PAT_EMAIL_PRESENT)) copy_c(email, sizeof email, p->email);
-    int mode = roll(k, r, NM_PAT_CASE_TITLE) ? NM_CASE_TITLE : roll(k, r, NM_PAT_CASE_LOWER) ? NM_CASE_LOWER : NM_CASE_UPPER;
+    if (!ROLL(PHONE_MISSING)) nm_generr_phone_form(r, ph, phone);
+    if (ROLL(EMAIL_PRESENT)) nm_gen_copy(email, sizeof email, p->email);
+    int mode = ROLL(CASE_TITLE) ? NM_CASE_TITLE : ROLL(CASE_LOWER) ? NM_CASE_LOWER : NM_CASE_UPPER;
     char *fields[] = {first, middle, last, suffix, a.line1, a.line2, a.city, email};
     /* E-mail addresses are typed in lower case mostly, whatever the rest. */
     int email_mode = mode == NM_CASE_UPPER && nm_rng_chance(r, 0.2) ? NM_CASE_UPPER : NM_CASE_LOWER;
@@ -349,34 +322,13 @@ static int write_row(const pctx *c, size_t ri, int night, int version, nm_buf *o
     snprintf(src, sizeof src, "SRC%d", x->source + 1);
     snprintf(id, sizeof id, "R%07u", x->id);
     const char *v[] = {src, id, first, middle, last, suffix, dob, sex, a.line1, a.line2, a.city, a.state, zip, phone, email};
-    for (size_t i = 0; i < NELEM(v); i++) NM_TRY(put_field(out, v[i], i + 1 == NELEM(v)));
+    for (size_t i = 0; i < NELEM(v); i++) NM_TRY(nm_gen_csv_field(out, v[i], i + 1 == NELEM(v)));
     k->records++;
     return 0;
 }
 
 /* ---- output ------------------------------------------------------------------------------- */
-static int write_file(const char *path, const nm_buf *b, nm_err *err) {
-    nm_writer *w;
-    NM_TRY(nm_writer_open(path, 0, &w, err));
-    int rc = nm_writer_write(w, b->data, b->len, err);
-    if (rc) {
-        nm_writer_abort(w);
-        return rc;
-    }
-    return nm_writer_commit(w, err);
-}
 
-typedef struct emit {
-    uint64_t order;
-    uint32_t rec;
-    uint8_t version;
-} emit;
-
-static int cmp_emit(const void *a, const void *b) {
-    const emit *x = a, *y = b;
-    if (x->order != y->order) return x->order < y->order ? -1 : 1;
-    return (x->rec > y->rec) - (x->rec < y->rec);
-}
 
 static const char PAT_HEADER[] = "source,record_id,first_name,middle_name,last_name,suffix,birth_date,sex,"
                                  "address_line1,address_line2,city,state,postal_code,phone,email\n";
@@ -395,7 +347,7 @@ int nm_gen_patients(const nm_gen_patients_opts *o, nm_err *err) {
     c.k = &local;
     NM_TRY(nm_gen_tables_load(&c.t, err));
     int rc = plan(&c, err);
-    emit *em = rc ? NULL : malloc((c.nrecs + 1) * sizeof *em);
+    keyidx *em = rc ? NULL : malloc((c.nrecs + 1) * sizeof *em);
     if (!rc && !em) rc = nm_err_set(err, NM_E_NOMEM, "gen patients: out of memory");
     nm_buf b = {0}, del = {0};
     char path[4096];
@@ -404,15 +356,15 @@ int nm_gen_patients(const nm_gen_patients_opts *o, nm_err *err) {
         for (size_t i = 0; i < c.nrecs; i++) {
             const prec *x = &c.recs[i];
             /* Updates come in a night's file in random places too: mix the key. */
-            if (x->arrive == night) em[m++] = (emit){x->order, (uint32_t)i, 0};
-            else if (x->update == night) em[m++] = (emit){x->order * 0x9E3779B97F4A7C15ull + 1, (uint32_t)i, 1};
+            if (x->arrive == night) em[m++] = (keyidx){x->order, (uint32_t)i * 2};
+            else if (x->update == night) em[m++] = (keyidx){x->order * 0x9E3779B97F4A7C15ull + 1, (uint32_t)i * 2 + 1};
         }
-        qsort(em, m, sizeof *em, cmp_emit);
+        qsort(em, m, sizeof *em, cmp_keyidx);
         b.len = 0;
         rc = nm_buf_append(&b, PAT_HEADER, sizeof PAT_HEADER - 1);
-        for (size_t i = 0; !rc && i < m; i++) rc = write_row(&c, em[i].rec, night, em[i].version, &b, c.k);
+        for (size_t i = 0; !rc && i < m; i++) rc = write_row(&c, em[i].i / 2, night, (int)(em[i].i & 1), &b, c.k);
         snprintf(path, sizeof path, "%s/night_%02d.csv", o->dir, night);
-        if (!rc) rc = write_file(path, &b, err);
+        if (!rc) rc = nm_gen_write_buf(path, &b, err);
         /* Deletions of the night, in record order. */
         del.len = 0;
         size_t nd = 0;
@@ -422,7 +374,7 @@ int nm_gen_patients(const nm_gen_patients_opts *o, nm_err *err) {
             if (!rc) rc = nm_buf_printf(&del, "SRC%d,R%07u\n", c.recs[i].source + 1, c.recs[i].id);
         }
         snprintf(path, sizeof path, "%s/night_%02d_deletes.csv", o->dir, night);
-        if (!rc && nd) rc = write_file(path, &del, err);
+        if (!rc && nd) rc = nm_gen_write_buf(path, &del, err);
     }
     if (!rc) {
         b.len = 0;
@@ -437,7 +389,7 @@ int nm_gen_patients(const nm_gen_patients_opts *o, nm_err *err) {
         }
         free(ki);
         snprintf(path, sizeof path, "%s/truth.csv", o->dir);
-        if (!rc) rc = write_file(path, &b, err);
+        if (!rc) rc = nm_gen_write_buf(path, &b, err);
     }
     if (rc == NM_E_NOMEM && err && !err->code) nm_err_set(err, rc, "gen patients: out of memory");
     local.providers = c.npersons;

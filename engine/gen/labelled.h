@@ -18,6 +18,9 @@
 #define NM_GEN_LABELLED_H
 
 #include <stdint.h>
+#include <string.h>
+#include "common/arena.h"
+#include "gen/gen.h"
 #include "npimatch/error.h"
 #include "npimatch/registry.h"
 
@@ -85,6 +88,27 @@ typedef struct nm_gen_hcp_opts {
 int nm_gen_hcp(const nm_gen_hcp_opts *o, nm_err *err);
 const char *nm_gen_hcp_error_name(int kind);
 double nm_gen_hcp_error_rate(int kind);
+
+/* ---- helpers shared by the two generators ------------------------------------- */
+/* Draw an error of `kind` at `rate` for an eligible record and count it. */
+static inline int nm_gen_roll(nm_gen_counts *k, nm_rng *r, int kind, double rate) {
+    k->eligible[kind]++;
+    int hit = nm_rng_chance(r, rate);
+    k->applied[kind] += (uint64_t)hit;
+    return hit;
+}
+/* Copy a NUL-terminated string, truncated to cap - 1 bytes. */
+static inline void nm_gen_copy(char *dst, size_t cap, const char *s) {
+    size_t n = strlen(s);
+    if (n > cap - 1) n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = 0;
+}
+/* Append one CSV field (quoted when it holds a comma or quote, RFC 4180)
+ * and a comma, or a LF when `last`. 0 or NM_E_NOMEM. */
+int nm_gen_csv_field(nm_buf *b, const char *s, int last);
+/* Write a whole buffer to `path` through nm_writer (atomic). */
+int nm_gen_write_buf(const char *path, const nm_buf *b, nm_err *err);
 
 /* ---- gen patients ---------------------------------------------------------------- */
 #define NM_PAT_ERRORS(X)                                                                     \
