@@ -32,8 +32,9 @@ static void dir_of(char *out, size_t cap, const char *name) {
     snprintf(out, cap, "%s/genpat_%d_%s", NM_TEST_TMPDIR, (int)getpid(), name);
 }
 
+static int g_threads = 2;
 static void gen(const char *dir, uint64_t rows, uint64_t seed, int k, int t, nm_gen_counts *c) {
-    nm_gen_patients_opts o = {.rows = rows, .seed = seed, .sources = k, .nights = t, .dir = dir, .counts = c};
+    nm_gen_patients_opts o = {.rows = rows, .seed = seed, .sources = k, .nights = t, .threads = g_threads, .dir = dir, .counts = c};
     nm_err err = {0};
     cr_assert_eq(nm_gen_patients(&o, &err), 0, "%s", err.msg);
 }
@@ -76,11 +77,13 @@ static char *slurp(const char *path, size_t *len) {
     return p;
 }
 
-Test(gen_patients, same_seed_same_bytes) {
+Test(gen_patients, same_seed_same_bytes_any_threads) {
     char a[512], b[512], pa[600], pb[600];
     dir_of(a, sizeof a, "a"), dir_of(b, sizeof b, "b");
-    gen(a, 3000, 8, 3, 4, NULL);
-    gen(b, 3000, 8, 3, 4, NULL);
+    g_threads = 1;
+    gen(a, 10000, 8, 3, 4, NULL);
+    g_threads = 2;
+    gen(b, 10000, 8, 3, 4, NULL);
     const char *files[] = {"truth.csv", "night_01.csv", "night_02.csv", "night_03.csv", "night_04.csv",
                            "night_02_deletes.csv", "night_03_deletes.csv", "night_04_deletes.csv"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -94,7 +97,7 @@ Test(gen_patients, same_seed_same_bytes) {
         free(x), free(y);
         unlink(pb);
     }
-    gen(b, 3000, 9, 3, 4, NULL);
+    gen(b, 10000, 9, 3, 4, NULL);
     snprintf(pa, sizeof pa, "%s/night_01.csv", a);
     snprintf(pb, sizeof pb, "%s/night_01.csv", b);
     size_t la, lb;

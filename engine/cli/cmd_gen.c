@@ -155,14 +155,14 @@ static int run_hcp(int argc, char **argv) {
 
 static int usage_patients(FILE *out) {
     fprintf(out,
-            "usage: npimatch gen patients --rows N --seed S --sources K --nights T --out DIR [--counts]\n\n"
+            "usage: npimatch gen patients --rows N --seed S --sources K --nights T --out DIR [--threads N] [--counts]\n\n"
             "Write nightly patient feeds from K sources over T nights: DIR/night_01.csv ... (columns source,\n"
             "record_id, first_name, middle_name, last_name, suffix, birth_date, sex, address_line1,\n"
             "address_line2, city, state, postal_code, phone, email), DIR/night_NN_deletes.csv (source,record_id)\n"
             "on nights with deletions, and DIR/truth.csv (source,record_id,person_id) for every record.\n"
             "N counts distinct records; updates re-send a record on a later night. Duplicates within and across\n"
             "sources, twins, Jr/Sr pairs and very common names; errors as in docs/error-model.md.\n"
-            "Same seed => same bytes.\n");
+            "Same seed => same bytes, whatever --threads.\n");
     return out == stdout ? NM_EXIT_OK : NM_EXIT_USAGE;
 }
 
@@ -183,6 +183,7 @@ static int run_patients(int argc, char **argv) {
         else if (!strcmp(a, "--seed")) o.seed = (uint64_t)nm_cli_parse_long(cmd, a, v, 0, 0x7FFFFFFFFFFFFFFFL);
         else if (!strcmp(a, "--sources")) o.sources = (int)nm_cli_parse_long(cmd, a, v, 1, 99);
         else if (!strcmp(a, "--nights")) o.nights = (int)nm_cli_parse_long(cmd, a, v, 1, 99);
+        else if (!strcmp(a, "--threads")) o.threads = (int)nm_cli_parse_long(cmd, a, v, 1, 1024);
         else if (!strcmp(a, "--out")) o.dir = v;
         else {
             fprintf(stderr, "npimatch %s: unknown option '%s'\n", cmd, a);

@@ -17,9 +17,12 @@
  * arrival order. Rows of a night are shuffled.
  *
  * The whole plan is drawn from one stream; a record's values on a night are
- * drawn from (seed, record, version), so output depends on the seed only.
- * Single-threaded: the data is small next to the matching it feeds. */
+ * drawn from (seed, record, version) and its household from (seed,
+ * household), so a night's rows are formatted in parallel chunks and the
+ * output depends on the seed only, never on the thread count. Persons are
+ * not stored: each row re-makes its household (a few bytes per person). */
 #include <errno.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -57,10 +60,16 @@ typedef struct prec {
     uint64_t order;                /* random key: arrival order within a night */
 } prec;
 
+/* A person as the plan keeps it: household stream, kind, member. */
+typedef struct pref {
+    uint32_t stream;          /* seeds the household's persons */
+    uint8_t kind, common, member;
+} pref;
+
 typedef struct pctx {
     const nm_gen_patients_opts *o;
     const nm_gen_tables *t;
-    person *persons;
+    pref *persons;
     size_t npersons;
     prec *recs;
     size_t nrecs;
@@ -147,6 +156,53 @@ static int cmp_keyidx(const void *a, const void *b) {
 }
 
 /* ---- plan: households, persons, records -------------------------------------------- */
+enum { HH_SINGLE, HH_TWINS, HH_JRSR, HH_COMMON };
+static const char *const COMMON[][3] = {{"JOHN", "SMITH", "M"}, {"MARIA", "GARCIA", "F"}, {"MICHAEL", "JOHNSON", "M"},
+                                       {"JAMES", "WILLIAMS", "M"}, {"MARY", "SMITH", "F"}};
+
+/* The persons of a household, made from its own stream: persons are not
+ * stored, each row re-makes its household (1 or 2 persons), so memory stays
+ * a few bytes per person. */
+static void household_make(const pctx *c, const pref *h, person out[2]) {
+    nm_rng pr;
+    nm_rng_seed(&pr, c->o->seed ^ K_PERSON, h->stream);
+    person *a = &out[0], *b = &out[1];
+    int n = 1;
+    if (h->kind == HH_TWINS) {
+        person_make(c, &pr, 0, a);
+        person_make(c, &pr, nm_rng_chance(&pr, 0.5) ? a->sex : 0, b);
+        nm_gen_copy(b->last, sizeof b->last, a->last);
+        b->dob = a->dob;
+        b->home = a->home;
+        memcpy(b->phone, a->phone, sizeof b->phone);
+        b->move_night = 0, b->phone_night = 0;
+        b->suffix[0] = a->suffix[0] = 0;
+        for (int tries = 0; tries < 20 && !strcmp(a->first, b->first); tries++)
+            nm_gen_pick_given(c->t, &pr, b->sex, b->first, sizeof b->first);
+        if (!strcmp(a->first, b->first)) nm_gen_copy(b->first, sizeof b->first, b->sex == 'F' ? "EMMA" : "NOAH");
+        n = 2;
+    } else if (h->kind == HH_JRSR) {
+        person_make(c, &pr, 'M', a);
+        *b = *a;
+        a->dob = nm_gen_days(1935, 1, 1) + (int32_t)nm_rng_below(&pr, 50 * 365);
+        b->dob = a->dob + (int32_t)nm_rng_range(&pr, 20 * 365, 40 * 365);
+        nm_gen_copy(a->suffix, sizeof a->suffix, nm_rng_chance(&pr, 0.5) ? "SR" : "");
+        nm_gen_copy(b->suffix, sizeof b->suffix, "JR");
+        b->move_night = 0, b->phone_night = 0;
+        if (nm_rng_chance(&pr, 0.5)) nm_gen_phone(&pr, nm_gen_pick_city(c->t, &pr), b->phone);   /* own mobile */
+        n = 2;
+    } else if (h->kind == HH_COMMON) {
+        const char *const *cn = COMMON[h->common];
+        person_make(c, &pr, cn[2][0], a);
+        nm_gen_copy(a->first, sizeof a->first, cn[0]);
+        nm_gen_copy(a->last, sizeof a->last, cn[1]);
+    } else {
+        person_make(c, &pr, 0, a);
+    }
+    for (int i = 0; i < n; i++) email_make(&pr, &out[i], out[i].email, sizeof out[i].email);
+}
+
+/* ---- plan: households, persons, records -------------------------------------------- */
 static int plan(pctx *c, nm_err *err) {
     const nm_gen_patients_opts *o = c->o;
     size_t cap_p = o->rows + 16;
@@ -155,53 +211,21 @@ static int plan(pctx *c, nm_err *err) {
     if (!c->persons || !c->recs) return nm_err_set(err, NM_E_NOMEM, "gen patients: out of memory");
     nm_rng r;
     nm_rng_seed(&r, o->seed ^ K_PLAN, 0);
-    static const char *const COMMON[][3] = {{"JOHN", "SMITH", "M"}, {"MARIA", "GARCIA", "F"}, {"MICHAEL", "JOHNSON", "M"},
-                                           {"JAMES", "WILLIAMS", "M"}, {"MARY", "SMITH", "F"}};
     static const uint16_t NREC[] = {500, 300, 130, 50, 20};   /* records per person, per mille */
     size_t np = 0, nr = 0;
     while (nr < o->rows) {
-        nm_rng pr;
-        nm_rng_seed(&pr, o->seed ^ K_PERSON, np);
         uint32_t u = nm_rng_below(&r, 100);
         size_t first = np;
-        if (u < 3 && np + 2 < cap_p) {   /* twins */
-            person_make(c, &pr, 0, &c->persons[np]);
-            person *a = &c->persons[np], *b = &c->persons[np + 1];
-            person_make(c, &pr, nm_rng_chance(&pr, 0.5) ? a->sex : 0, b);
-            nm_gen_copy(b->last, sizeof b->last, a->last);
-            b->dob = a->dob;
-            b->home = a->home;
-            memcpy(b->phone, a->phone, sizeof b->phone);
-            b->move_night = 0, b->phone_night = 0;
-            b->suffix[0] = a->suffix[0] = 0;
-            for (int tries = 0; tries < 20 && !strcmp(a->first, b->first); tries++)
-                nm_gen_pick_given(c->t, &pr, b->sex, b->first, sizeof b->first);
-            if (!strcmp(a->first, b->first)) nm_gen_copy(b->first, sizeof b->first, b->sex == 'F' ? "EMMA" : "NOAH");
-            np += 2;
-        } else if (u < 6 && np + 2 < cap_p) {   /* Jr/Sr at one address */
-            person *a = &c->persons[np], *b = &c->persons[np + 1];
-            person_make(c, &pr, 'M', a);
-            *b = *a;
-            a->dob = nm_gen_days(1935, 1, 1) + (int32_t)nm_rng_below(&pr, 50 * 365);
-            b->dob = a->dob + (int32_t)nm_rng_range(&pr, 20 * 365, 40 * 365);
-            nm_gen_copy(a->suffix, sizeof a->suffix, nm_rng_chance(&pr, 0.5) ? "SR" : "");
-            nm_gen_copy(b->suffix, sizeof b->suffix, "JR");
-            b->move_night = 0, b->phone_night = 0;
-            if (nm_rng_chance(&pr, 0.5)) nm_gen_phone(&pr, nm_gen_pick_city(c->t, &pr), b->phone);   /* own mobile */
-            np += 2;
-        } else if (u < 10) {   /* a very common name */
-            const char *const *cn = COMMON[nm_rng_below(&r, NELEM(COMMON))];
-            person_make(c, &pr, cn[2][0], &c->persons[np]);
-            nm_gen_copy(c->persons[np].first, sizeof c->persons[np].first, cn[0]);
-            nm_gen_copy(c->persons[np].last, sizeof c->persons[np].last, cn[1]);
-            np++;
-        } else {
-            person_make(c, &pr, 0, &c->persons[np]);
-            np++;
+        pref h = {(uint32_t)np, HH_SINGLE, 0, 0};
+        if (u < 3) h.kind = HH_TWINS;
+        else if (u < 6) h.kind = HH_JRSR;
+        else if (u < 10) h.kind = HH_COMMON, h.common = (uint8_t)nm_rng_below(&r, NELEM(COMMON));
+        int members = h.kind == HH_TWINS || h.kind == HH_JRSR ? 2 : 1;
+        for (int m = 0; m < members && np < cap_p; m++, np++) {
+            c->persons[np] = h;
+            c->persons[np].member = (uint8_t)m;
         }
         for (size_t pi = first; pi < np; pi++) {
-            person *p = &c->persons[pi];
-            email_make(&pr, p, p->email, sizeof p->email);
             uint32_t v = nm_rng_below(&r, 1000), n = 1;
             for (size_t d = 0; d < NELEM(NREC) && v >= NREC[d]; d++) v -= NREC[d], n++;
             for (uint32_t k = 0; k < n && nr < o->rows; k++) {
@@ -249,7 +273,9 @@ static int valid_ymd(int y, int m, int d) {
 
 static int write_row(const pctx *c, size_t ri, int night, int version, nm_buf *out, nm_gen_counts *k) {
     const prec *x = &c->recs[ri];
-    const person *p = &c->persons[x->person];
+    person hh[2];
+    household_make(c, &c->persons[x->person], hh);
+    const person *p = &hh[c->persons[x->person].member];
     nm_rng rr, *r = &rr;
     nm_rng_seed(r, c->o->seed ^ K_REC, (uint64_t)ri * 4 + (uint64_t)version);
     char first[64], middle[48], last[96], suffix[8], dob[48], sex[2] = {0, 0}, zip[12], phone[24] = "", email[80] = "";
@@ -330,6 +356,38 @@ static int write_row(const pctx *c, size_t ri, int night, int version, nm_buf *o
 /* ---- output ------------------------------------------------------------------------------- */
 
 
+/* Rows of one night, formatted in parallel chunks and joined in order: each
+ * row depends only on (record, night, version), so the bytes do not depend
+ * on the thread count. */
+#define CHUNK 4096
+static int format_night(pctx *c, const keyidx *em, size_t m, int night, nm_buf *out) {
+    size_t nch = (m + CHUNK - 1) / CHUNK;
+    nm_buf *bufs = calloc(nch + 1, sizeof *bufs);
+    nm_gen_counts *cnt = calloc(nch + 1, sizeof *cnt);
+    int rc = bufs && cnt ? 0 : NM_E_NOMEM, nthreads = c->o->threads > 0 ? c->o->threads : omp_get_max_threads();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads) if (!rc)
+    for (size_t ch = 0; ch < nch; ch++) {
+        int bad = 0;
+        for (size_t i = ch * CHUNK; i < NM_MIN(m, (ch + 1) * CHUNK) && !bad; i++)
+            bad = write_row(c, em[i].i / 2, night, (int)(em[i].i & 1), &bufs[ch], &cnt[ch]) < 0;
+        if (bad) {
+#pragma omp atomic write
+            rc = NM_E_NOMEM;
+        }
+    }
+    for (size_t ch = 0; ch < nch && !rc; ch++) {
+        rc = nm_buf_append(out, bufs[ch].data, bufs[ch].len);
+        for (int k = 0; k < NM_PAT_NKINDS; k++) {
+            c->k->eligible[k] += cnt[ch].eligible[k];
+            c->k->applied[k] += cnt[ch].applied[k];
+        }
+        c->k->records += cnt[ch].records;
+    }
+    for (size_t ch = 0; bufs && ch < nch; ch++) nm_buf_free(&bufs[ch]);
+    free(bufs), free(cnt);
+    return rc;
+}
+
 static const char PAT_HEADER[] = "source,record_id,first_name,middle_name,last_name,suffix,birth_date,sex,"
                                  "address_line1,address_line2,city,state,postal_code,phone,email\n";
 
@@ -362,7 +420,7 @@ int nm_gen_patients(const nm_gen_patients_opts *o, nm_err *err) {
         qsort(em, m, sizeof *em, cmp_keyidx);
         b.len = 0;
         rc = nm_buf_append(&b, PAT_HEADER, sizeof PAT_HEADER - 1);
-        for (size_t i = 0; !rc && i < m; i++) rc = write_row(&c, em[i].i / 2, night, (int)(em[i].i & 1), &b, c.k);
+        if (!rc) rc = format_night(&c, em, m, night, &b);
         snprintf(path, sizeof path, "%s/night_%02d.csv", o->dir, night);
         if (!rc) rc = nm_gen_write_buf(path, &b, err);
         /* Deletions of the night, in record order. */

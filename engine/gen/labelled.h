@@ -145,6 +145,7 @@ typedef struct nm_gen_patients_opts {
     uint64_t seed;
     int sources;              /* K >= 1 */
     int nights;               /* T >= 1 */
+    int threads;              /* 0 = OpenMP default; output does not depend on it */
     const char *dir;          /* output directory (created if missing) */
     nm_gen_counts *counts;    /* optional */
 } nm_gen_patients_opts;
