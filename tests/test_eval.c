@@ -256,3 +256,78 @@ Test(eval, cli) {
     cr_assert_eq(WEXITSTATUS(system(cmd)), 1);
     unlink(tp), unlink(mp), unlink(jp), unlink(sp);
 }
+
+Test(eval, persons_malformed_inputs) {
+    char tp[512], pp[512];
+    path(tp, sizeof tp, "mt.csv"), path(pp, sizeof pp, "mp.csv");
+    put_file(tp, "source,record_id,person_id\nS1,1,A\nS1,2,A\n");
+    nm_eval_opts o = {.truth = tp, .persons = pp, .worst = 3};
+    nm_eval_persons e;
+    nm_err err = {0};
+    char want[600];
+    put_file(pp, "source,record_id,confidence\nS1,1,0.5\n");
+    cr_assert_lt(nm_eval_persons_run(&o, &e, &err), 0);
+    snprintf(want, sizeof want, "%s:1:1: missing column 'person_id'", pp);
+    cr_assert(strstr(err.msg, want), "%s", err.msg);
+    put_file(pp, "source,record_id,person_id,confidence\nS1,1,X,0.5\nS1,2,X,high\n");
+    cr_assert_lt(nm_eval_persons_run(&o, &e, &err), 0);
+    snprintf(want, sizeof want, "%s:3:8: confidence is not a number from 0 to 1", pp);
+    cr_assert(strstr(err.msg, want), "%s", err.msg);
+    put_file(pp, "source,record_id,person_id\nS1,1,X\nS1,1,Y\n");
+    cr_assert_lt(nm_eval_persons_run(&o, &e, &err), 0);
+    snprintf(want, sizeof want, "%s:3:4: duplicate (source, record_id)", pp);
+    cr_assert(strstr(err.msg, want), "%s", err.msg);
+    unlink(tp), unlink(pp);
+}
+
+/* End to end: the generator's truth scored against itself is perfect, and
+ * against a resolver that puts everyone in one person it is all merge. */
+Test(eval, gen_patients_truth_against_itself) {
+    char dir[512], cmd[2048], truth[600], one[600], jp[600];
+    path(dir, sizeof dir, "pat");
+    snprintf(cmd, sizeof cmd, "%s gen patients --rows 2000 --seed 5 --sources 3 --nights 2 --out %s", NM_CLI_PATH, dir);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(truth, sizeof truth, "%s/truth.csv", dir);
+    nm_eval_opts o = {.truth = truth, .persons = truth, .worst = 3};
+    nm_eval_persons e;
+    nm_err err = {0};
+    cr_assert_eq(nm_eval_persons_run(&o, &e, &err), 0, "%s", err.msg);
+    cr_assert_eq(e.c.records, 2000);
+    cr_assert_float_eq(e.c.pairwise.f1, 1.0, EPS);
+    cr_assert_float_eq(e.c.b3_f1, 1.0, EPS);
+    cr_assert_eq(e.c.over_merged + e.c.split + e.nworst, 0);
+    cr_assert_gt(e.c.true_pairs, 500, "the generator makes duplicates");
+    uint64_t true_pairs = e.c.true_pairs;
+    nm_eval_persons_free(&e);
+    /* One predicted person for everyone: recall 1, precision = true pairs / all pairs. */
+    char *text;
+    size_t len;
+    cr_assert_eq(nm_read_all(truth, &text, &len, &err), 0);
+    nm_buf b = {0};
+    nm_buf_printf(&b, "source,record_id,person_id\n");
+    for (char *line = strchr(text, '\n') + 1; *line;) {
+        char *end = strchr(line, '\n');
+        char *c2 = strchr(strchr(line, ',') + 1, ',');
+        nm_buf_append(&b, line, (size_t)(c2 - line));
+        nm_buf_printf(&b, ",EVERYONE\n");
+        line = end + 1;
+    }
+    free(text);
+    path(one, sizeof one, "one.csv");
+    put_file(one, b.data);
+    nm_buf_free(&b);
+    path(jp, sizeof jp, "one.json");
+    snprintf(cmd, sizeof cmd, "%s eval --truth %s --persons %s --json %s >/dev/null", NM_CLI_PATH, truth, one, jp);
+    cr_assert_eq(system(cmd), 0);
+    o.persons = one;
+    cr_assert_eq(nm_eval_persons_run(&o, &e, &err), 0, "%s", err.msg);
+    cr_assert_float_eq(e.c.pairwise.recall, 1.0, EPS);
+    cr_assert_float_eq(e.c.pairwise.precision, (double)true_pairs / (2000.0 * 1999 / 2), EPS);
+    cr_assert_eq(e.c.over_merged, 1);
+    cr_assert_eq(e.c.split, 0);
+    nm_eval_persons_free(&e);
+    char *j;
+    cr_assert_eq(nm_read_all(jp, &j, &len, &err), 0);
+    cr_assert(strstr(j, "\"mode\": \"persons\"") && strstr(j, "\"over_merged_persons\": 1"));
+    free(j);
+}
