@@ -272,7 +272,7 @@ static int cmp_asc(const void *a, const void *b) {
 }
 
 static int keep_worst(candvec *v, size_t keep, int desc, nm_arena *a, nm_eval_case **out, size_t *n) {
-    qsort(v->v, v->n, sizeof *v->v, desc ? cmp_desc : cmp_asc);
+    if (v->n) qsort(v->v, v->n, sizeof *v->v, desc ? cmp_desc : cmp_asc);
     *n = NM_MIN(keep, v->n);
     *out = nm_arena_alloc(a, (*n + 1) * sizeof **out);
     if (!*out) return NM_E_NOMEM;
