@@ -22,20 +22,45 @@ static void tmp(char *out, size_t cap, const char *name) {
 }
 
 static nm_registry *g_reg;
-static char g_nppes[512];
+static char g_nppes[512], g_pl[512];
+
+/* A secondary practice location file (pl_pfile layout) for every tenth NPI. */
+static void write_pl(const char *path, uint64_t seed, uint64_t rows) {
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fprintf(f, "\"NPI\",\"Provider Secondary Practice Location Address- Address Line 1\","
+               "\"Provider Secondary Practice Location Address-  Address Line 2\","
+               "\"Provider Secondary Practice Location Address - City Name\","
+               "\"Provider Secondary Practice Location Address - State Name\","
+               "\"Provider Secondary Practice Location Address - Postal Code\","
+               "\"Provider Secondary Practice Location Address - Country Code (If outside U.S.)\","
+               "\"Provider Secondary Practice Location Address - Telephone Number\","
+               "\"Provider Secondary Practice Location Address - Telephone Extension\","
+               "\"Provider Practice Location Address - Fax Number\"\n");
+    for (uint64_t i = 0; i < rows; i += 10) {
+        char npi[11];
+        nm_gen_npi(seed, i, npi);
+        fprintf(f, "\"%s\",\"%u OAK ST\",\"SUITE %u\",\"WACO\",\"TX\",\"767010000\",\"US\",\"2545550100\",\"\",\"\"\n",
+                npi, (unsigned)(100 + i), (unsigned)(i % 90 + 1));
+    }
+    fclose(f);
+}
 
 static void setup(void) {
     tmp(g_nppes, sizeof g_nppes, "nppes.csv");
     nm_gen_nppes_opts o = {.rows = 6000, .seed = 11, .threads = 2, .layout = 330, .deactivated = 0.015, .out = g_nppes};
     nm_err err = {0};
     cr_assert_eq(nm_gen_nppes(&o, &err), 0, "%s", err.msg);
-    const char *paths[] = {g_nppes};
+    tmp(g_pl, sizeof g_pl, "pl.csv");
+    write_pl(g_pl, 11, 6000);
+    const char *paths[] = {g_nppes, g_pl};
     nm_index_opts io = {.threads = 2, .quiet = 1};
-    cr_assert_eq(nm_registry_build(paths, 1, &io, &g_reg, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(nm_registry_build(paths, 2, &io, &g_reg, NULL, &err), 0, "%s", err.msg);
 }
 static void teardown(void) {
     nm_registry_free(g_reg);
     unlink(g_nppes);
+    unlink(g_pl);
 }
 
 static char *slurp(const char *path, size_t *len) {
@@ -102,7 +127,8 @@ Test(gen_hcp, error_rates_match_documentation) {
         cr_expect(fabs(got - p) <= tol, "%s: %.4f vs %.4f (n=%.0f)", DOC[i].name, got, p, n);
         checked++;
     }
-    cr_assert_geq(checked, 28);
+    cr_assert_geq(checked, 29);
+    cr_assert_gt(k.eligible[NM_HCP_ADDR_SECONDARY], 500, "secondary locations are used");
     /* Structure: ~10% absent, ~15% organizations, ~18% of providers with duplicates. */
     cr_assert_eq(k.records, 20000);
     cr_expect(fabs((double)k.absent_records / 20000 - 0.10) < 0.02);
@@ -234,8 +260,8 @@ Test(gen_hcp, cli_registry_and_nppes_agree) {
     snprintf(cmd, sizeof cmd, "%s gen hcp --registry %s --rows 800 --seed 3 --threads 1 --out %s --truth %s",
              NM_CLI_PATH, snap, a, ta);
     cr_assert_eq(system(cmd), 0);
-    snprintf(cmd, sizeof cmd, "%s gen hcp --nppes %s --rows 800 --seed 3 --threads 2 --out %s --truth %s",
-             NM_CLI_PATH, g_nppes, b, tb);
+    snprintf(cmd, sizeof cmd, "%s gen hcp --nppes %s --nppes %s --rows 800 --seed 3 --threads 2 --out %s --truth %s",
+             NM_CLI_PATH, g_nppes, g_pl, b, tb);
     cr_assert_eq(system(cmd), 0);
     size_t la, lb;
     char *pa = slurp(a, &la), *pb = slurp(b, &lb);

@@ -75,12 +75,14 @@ static int parse_fraction(const char *cmd, const char *opt, const char *v, doubl
 
 static int usage_hcp(FILE *out) {
     fprintf(out,
-            "usage: npimatch gen hcp (--nppes NPPES.csv | --registry REG.nmx) --rows N --seed S --out HCPS.csv\n"
-            "                        --truth TRUTH.csv [--absent-fraction F] [--org-fraction F] [--threads N]\n\n"
+            "usage: npimatch gen hcp (--nppes NPPES.csv [--nppes pl_pfile.csv ...] | --registry REG.nmx) --rows N\n"
+            "                        --seed S --out HCPS.csv\n"
+            "                        --truth TRUTH.csv [--absent-fraction F] [--org-fraction F] [--threads N] [--counts]\n\n"
             "Write a customer HCP file drawn from registry providers, typed through the error model of\n"
             "docs/error-model.md (typos, nicknames, swapped names, old/mailing/secondary addresses, NPI column\n"
             "sometimes wrong ...), and its truth (record_id,npi; npi empty for providers absent from the\n"
-            "registry). Columns: record_id, first_name, middle_name, last_name, suffix, credential,\n"
+            "registry). --nppes may repeat (main file, then othername/pl/deactivation files, as for index).\n"
+            "Columns: record_id, first_name, middle_name, last_name, suffix, credential,\n"
             "organization_name, npi, address_line1, address_line2, city, state, postal_code, phone,\n"
             "taxonomy_code, license_number, license_state. Same seed and input => same bytes, whatever --threads.\n"
             "  --absent-fraction F   share of providers not in the registry (default 0.10)\n"
@@ -101,7 +103,8 @@ static void print_counts(const nm_gen_counts *k, int nkinds, const char *(*name)
 }
 
 static int run_hcp(int argc, char **argv) {
-    const char *cmd = "gen hcp", *nppes = NULL, *snap = NULL;
+    const char *cmd = "gen hcp", *nppes[16], *snap = NULL;
+    size_t nnppes = 0;
     nm_gen_hcp_opts o = {.seed = 1, .absent = 0.10, .orgs = 0.15};
     int have_rows = 0, counts = 0;
     for (int i = 1; i < argc; i++) {
@@ -118,7 +121,13 @@ static int run_hcp(int argc, char **argv) {
         else if (!strcmp(a, "--threads")) o.threads = (int)nm_cli_parse_long(cmd, a, v, 1, 1024);
         else if (!strcmp(a, "--out")) o.out = v;
         else if (!strcmp(a, "--truth")) o.truth = v;
-        else if (!strcmp(a, "--nppes")) nppes = v;
+        else if (!strcmp(a, "--nppes")) {
+            if (nnppes == sizeof nppes / sizeof nppes[0]) {
+                fprintf(stderr, "npimatch %s: at most 16 --nppes files\n", cmd);
+                return NM_EXIT_USAGE;
+            }
+            nppes[nnppes++] = v;
+        }
         else if (!strcmp(a, "--registry")) snap = v;
         else if (!strcmp(a, "--absent-fraction")) { if (parse_fraction(cmd, a, v, &o.absent)) return NM_EXIT_USAGE; }
         else if (!strcmp(a, "--org-fraction")) { if (parse_fraction(cmd, a, v, &o.orgs)) return NM_EXIT_USAGE; }
@@ -127,7 +136,7 @@ static int run_hcp(int argc, char **argv) {
             return usage_hcp(stderr);
         }
     }
-    if (!have_rows || !o.out || !o.truth || !nppes == !snap) {
+    if (!have_rows || !o.out || !o.truth || !nnppes == !snap) {
         fprintf(stderr, "npimatch %s: --rows, --out, --truth and one of --nppes / --registry are required\n", cmd);
         return usage_hcp(stderr);
     }
@@ -138,7 +147,7 @@ static int run_hcp(int argc, char **argv) {
         rc = nm_registry_load(snap, &reg, &err);
     } else {
         nm_index_opts io = {.threads = o.threads, .quiet = 1};
-        rc = nm_registry_build(&nppes, 1, &io, &reg, NULL, &err);
+        rc = nm_registry_build(nppes, nnppes, &io, &reg, NULL, &err);
     }
     nm_gen_counts k;
     o.reg = reg;
