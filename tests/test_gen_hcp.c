@@ -107,7 +107,7 @@ static const struct { const char *name; double rate; } DOC[] = {
     {"credential_missing", 0.40}, {"first_last_swapped", 0.015}, {"first_missing", 0.01},
     {"org_other_name", 0.40}, {"org_legal_dropped", 0.35}, {"typo_org", 0.04},
     {"secondary_practice_address", 0.30}, {"mailing_address", 0.12}, {"old_address", 0.08},
-    {"address_missing", 0.03}, {"address_lines_joined", 0.30}, {"address_spelling", 0.30},
+    {"event_record", 0.06}, {"address_missing", 0.03}, {"address_lines_joined", 0.30}, {"address_spelling", 0.30},
     {"city_missing", 0.02}, {"zip5_only", 0.55}, {"old_phone", 0.10}, {"phone_missing", 0.20},
     {"taxonomy_present", 0.40}, {"license_present", 0.30}, {"title_case", 0.30}, {"lower_case", 0.03}};
 

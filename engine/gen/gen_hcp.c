@@ -320,7 +320,9 @@ static void make_record(const ctx *c, uint64_t idx, rec *x, nm_gen_counts *k) {
     else if (ROLL(ADDR_OLD)) x->a = old;
     else x->a = s.prac;
     if (x->a.phone[0]) phone = x->a.phone;
-    if (ROLL(ADDR_MISSING)) x->a.line1[0] = x->a.line2[0] = 0;
+    /* Event sign-in sheets carry a name, a city and a state, little else. */
+    int event = ROLL(EVENT_STYLE);
+    if (event || ROLL(ADDR_MISSING)) x->a.line1[0] = x->a.line2[0] = 0;
     if (x->a.line2[0] && ROLL(ADDR_JOIN)) nm_generr_join_lines(x->a.line1, sizeof x->a.line1, x->a.line2);
     char probe[128];
     nm_gen_copy(probe, sizeof probe, x->a.line1);
@@ -347,6 +349,7 @@ static void make_record(const ctx *c, uint64_t idx, rec *x, nm_gen_counts *k) {
         nm_gen_copy(x->lic, sizeof x->lic, s.lic);
         nm_gen_copy(x->lic_state, sizeof x->lic_state, s.lic_state);
     }
+    if (event) x->zip[0] = x->phone[0] = x->tax[0] = x->lic[0] = x->lic_state[0] = 0;
     int mode = ROLL(CASE_TITLE) ? NM_CASE_TITLE : ROLL(CASE_LOWER) ? NM_CASE_LOWER : NM_CASE_UPPER;
     char *fields[] = {x->first, x->middle, x->last, x->suffix, x->org, x->a.line1, x->a.line2, x->a.city};
     for (size_t i = 0; i < NELEM(fields); i++) nm_generr_apply_case(fields[i], mode);

@@ -50,7 +50,8 @@
     X(ADDR_SECONDARY, "secondary_practice_address", 0.30, "providers with a secondary practice location: it is used") \
     X(ADDR_MAILING, "mailing_address", 0.12, "mailing address differs from practice: it is used") \
     X(ADDR_OLD, "old_address", 0.08, "otherwise: an old address in the same state")        \
-    X(ADDR_MISSING, "address_missing", 0.03, "all records: street lines empty")            \
+    X(EVENT_STYLE, "event_record", 0.06, "all records: an event sign-in: no street, ZIP, phone, taxonomy or licence") \
+    X(ADDR_MISSING, "address_missing", 0.03, "other records: street lines empty")          \
     X(ADDR_JOIN, "address_lines_joined", 0.30, "second address line present: typed on line 1") \
     X(ADDR_WORDS, "address_spelling", 0.30, "street line with a Pub. 28 word: abbreviated/spelled differently") \
     X(CITY_MISSING, "city_missing", 0.02, "all records: city empty")                       \
