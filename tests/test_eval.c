@@ -152,6 +152,16 @@ Test(eval, npi_metrics_by_hand) {
     o.stats = NULL;
     cr_assert_eq(nm_eval_npi_run(&o, &e, &err), 0, "%s", err.msg);
     cr_assert(!e.have_stats && !e.have_blocking);
+    cr_assert_eq(e.at_model.tp, 1);
+    nm_eval_npi_free(&e);
+    /* A candidates column in the matches file gives pairs per record. */
+    put_file(mp, "record_id,npi,confidence,status,candidates\nR1,1000000001,0.9,matched,12\nR2,,0,unmatched,0\n"
+                 "R3,1000000003,0.7,matched,6\n");
+    cr_assert_eq(nm_eval_npi_run(&o, &e, &err), 0, "%s", err.msg);
+    cr_assert_eq(e.have_stats, 2);
+    cr_assert_eq(e.pairs_compared, 18);
+    cr_assert_eq(e.stats_records, 3);
+    cr_assert_eq(e.at_model.tp, 2);
     nm_eval_npi_free(&e);
     unlink(tp), unlink(mp), unlink(sp), unlink(cp);
 }

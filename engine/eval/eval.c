@@ -285,7 +285,7 @@ static const char *dup(nm_arena *a, const char *s) { return nm_arena_strndup(a, 
 
 /* ---- NPI matching ---------------------------------------------------------------------------------- */
 enum { T_ID, T_NPI };
-enum { M_ID, M_NPI, M_CONF, M_STATUS, M_RUNNER, M_EXPL, M_NCOLS };
+enum { M_ID, M_NPI, M_CONF, M_STATUS, M_RUNNER, M_EXPL, M_CAND, M_NCOLS };
 
 static int read_stats(const nm_eval_opts *o, nm_eval_npi *e, const smap *ids, const uint64_t *truth, nm_err *err) {
     char *text;
@@ -380,7 +380,9 @@ int nm_eval_npi_run(const nm_eval_opts *o, nm_eval_npi *e, nm_err *err) {
         status_of = calloc(n + 1, sizeof *status_of);
         if (!seen || !conf_of || !expl_of || !status_of) rc = nm_err_set(err, NM_E_NOMEM, "eval: out of memory");
     }
-    static const char *const MN[] = {"record_id", "npi", "confidence", "status", "runner_up_npi?", "explanation?"};
+    static const char *const MN[] = {"record_id", "npi", "confidence", "status", "runner_up_npi?", "explanation?",
+                                     "candidates?"};
+    uint64_t cand_sum = 0;
     if (!rc) rc = tab_open(&m, o->matches, MN, M_NCOLS, err);
     uint64_t seq = 0;
     while (!rc && (rc = tab_next(&m, err)) == 1) {
@@ -390,6 +392,13 @@ int nm_eval_npi_run(const nm_eval_opts *o, nm_eval_npi *e, nm_err *err) {
         if ((rc = get_npi(&m, M_NPI, &npi, err)) || (rc = get_npi(&m, M_RUNNER, &runner, err)) ||
             (rc = get_conf(&m, M_CONF, &conf, err)))
             break;
+        if (m.col[M_CAND] >= 0 && m.len[M_CAND]) {
+            /* Candidates scored for the record (optional column): pairs compared. */
+            char *end;
+            unsigned long long v = strtoull(m.val[M_CAND], &end, 10);
+            if (*end || m.val[M_CAND][0] == '-') { rc = tab_bad(&m, M_CAND, err, "candidates is not a whole number"); break; }
+            cand_sum += v;
+        }
         e->rows++;
         int64_t id = smap_id(&ids, m.val[M_ID], m.len[M_ID], 0, NULL);
         if (id < 0) { e->unknown++; continue; }
@@ -463,7 +472,13 @@ int nm_eval_npi_run(const nm_eval_opts *o, nm_eval_npi *e, nm_err *err) {
     if (!rc && (keep_worst(&fp, keep, 1, &e->arena, &e->worst_fp, &e->nworst_fp) ||
                 keep_worst(&fn, keep, 0, &e->arena, &e->worst_fn, &e->nworst_fn)))
         rc = nm_err_set(err, NM_E_NOMEM, "eval: out of memory");
+    int cand_col = m.col[M_CAND] >= 0;
     if (!rc && o->stats) rc = read_stats(o, e, &ids, truth.v, err);
+    else if (!rc && cand_col) {
+        e->have_stats = 2;   /* pairs from the matches file's candidates column */
+        e->stats_records = e->rows;
+        e->pairs_compared = cand_sum;
+    }
     NM_VEC_FREE(&fp);
     NM_VEC_FREE(&fn);
     free(seen), free(conf_of), free(expl_of), free(status_of);

@@ -75,7 +75,8 @@ typedef struct nm_eval_npi {
     int best;                    /* index of the best-F1 threshold (lowest on ties) */
     nm_eval_bin calib[NM_EVAL_BINS];
     uint64_t top2_found;         /* truth NPI is npi or runner_up_npi */
-    /* from --stats (have_stats) and the optional candidates list */
+    /* from --stats (have_stats 1) or the matches file's optional `candidates`
+     * column (have_stats 2), and the optional candidates list */
     int have_stats, have_blocking;
     uint64_t stats_records, pairs_compared, blocking_found;
     double seconds;

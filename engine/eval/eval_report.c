@@ -130,6 +130,7 @@ int nm_eval_npi_json(const nm_eval_npi *e, nm_buf *out) {
         put(&j, bl, "records", cnt(&j, e->stats_records));
         put(&j, bl, "pairs_compared", cnt(&j, e->pairs_compared));
         put(&j, bl, "pairs_per_record", num(&j, ratio(e->pairs_compared, e->stats_records)));
+        put(&j, bl, "pairs_source", str(&j, e->have_stats == 1 ? "stats" : "matches"));
         if (e->seconds > 0) put(&j, bl, "seconds", num(&j, e->seconds));
     }
     if (e->have_blocking) put(&j, bl, "blocking_recall", num(&j, ratio(e->blocking_found, e->truth_with_npi)));
@@ -181,8 +182,8 @@ void nm_eval_npi_print(const nm_eval_npi *e, FILE *out) {
     print_calib(e->calib, out);
     fprintf(out, "top-2 candidate recall: %.4f\n", ratio(e->top2_found, e->truth_with_npi));
     if (e->have_stats)
-        fprintf(out, "pairs compared: %llu (%.2f per record)\n", (unsigned long long)e->pairs_compared,
-                ratio(e->pairs_compared, e->stats_records));
+        fprintf(out, "pairs compared: %llu (%.2f per record, from the %s)\n", (unsigned long long)e->pairs_compared,
+                ratio(e->pairs_compared, e->stats_records), e->have_stats == 1 ? "stats file" : "matches file");
     if (e->have_blocking) fprintf(out, "blocking recall: %.4f\n", ratio(e->blocking_found, e->truth_with_npi));
     print_cases("worst false positives (highest confidence):", e->worst_fp, e->nworst_fp, out);
     print_cases("worst false negatives (lowest confidence):", e->worst_fn, e->nworst_fn, out);
