@@ -65,7 +65,7 @@ static const char NPI_MATCHES[] =
     "record_id,npi,confidence,match_weight,status,runner_up_npi,runner_up_confidence,match_key,explanation\n"
     "R1,1000000001,0.95,9.1,matched,,,k1,name=exact\n"
     "R2,1000000009,0.90,8.0,matched,1000000002,0.85,k1,\"name=fuzzy, zip=exact\"\n"
-    "R3,1000000003,0.60,3.0,review,,,k2,why3\n"
+    "R3,1000000003,0.60,3.0,ambiguous,,,k2,why3\n"
     "R4,,0.10,-2,unmatched,,,k2,why4\n"
     "R5,1000000005,0.80,6.0,matched,,,k1,why5\n"
     "R7,1000000007,0.30,1.0,review,,,k3,why7\n"
@@ -93,6 +93,9 @@ Test(eval, npi_metrics_by_hand) {
     cr_assert_eq(e.truth_with_npi, 5);
     cr_assert_eq(e.missing, 1);
     cr_assert_eq(e.unknown, 1);
+    cr_assert_eq(e.status_matched, 3);
+    cr_assert_eq(e.status_ambiguous, 2);   /* "ambiguous" and its alias "review" */
+    cr_assert_eq(e.status_other, 1);
     cr_assert_eq(e.at_model.tp, 1);
     cr_assert_eq(e.at_model.fp, 2);
     cr_assert_eq(e.fp_wrong, 1);

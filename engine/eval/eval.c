@@ -407,8 +407,10 @@ int nm_eval_npi_run(const nm_eval_opts *o, nm_eval_npi *e, nm_err *err) {
         const char *st = m.val[M_STATUS];
         int matched = !strcmp(st, "matched");
         e->status_matched += matched;
-        e->status_review += !strcmp(st, "review");
-        e->status_other += !matched && strcmp(st, "review");
+        /* match writes matched / ambiguous / unmatched; "review" is read as ambiguous. */
+        int amb = !strcmp(st, "ambiguous") || !strcmp(st, "review");
+        e->status_ambiguous += amb;
+        e->status_other += !matched && !amb;
         uint64_t tn = truth.v[id];
         int right = npi && npi == tn;
         if (matched && npi) {

@@ -67,7 +67,7 @@ typedef struct nm_eval_npi {
     uint64_t rows;               /* matches rows */
     uint64_t missing;            /* truth records without a matches row */
     uint64_t unknown;            /* matches rows not in the truth (ignored) */
-    uint64_t status_matched, status_review, status_other;
+    uint64_t status_matched, status_ambiguous, status_other;
     nm_eval_prf at_model;
     uint64_t fp_absent;          /* predicted NPIs for providers absent from the registry */
     uint64_t fp_wrong;           /* predicted a wrong NPI for a provider in the registry */

@@ -102,7 +102,7 @@ int nm_eval_npi_json(const nm_eval_npi *e, nm_buf *out) {
     put(&j, c, "missing_rows", cnt(&j, e->missing));
     put(&j, c, "unknown_rows", cnt(&j, e->unknown));
     put(&j, c, "status_matched", cnt(&j, e->status_matched));
-    put(&j, c, "status_review", cnt(&j, e->status_review));
+    put(&j, c, "status_ambiguous", cnt(&j, e->status_ambiguous));
     put(&j, c, "status_other", cnt(&j, e->status_other));
     put(&j, root, "counts", c);
     nm_json *am = prf_json(&j, &e->at_model);
@@ -168,8 +168,8 @@ static void print_cases(const char *title, const nm_eval_case *c, size_t n, FILE
 void nm_eval_npi_print(const nm_eval_npi *e, FILE *out) {
     fprintf(out, "records in truth: %llu (%llu with an NPI, %llu absent from the registry)\n",
             (unsigned long long)e->records, (unsigned long long)e->truth_with_npi, (unsigned long long)e->truth_absent);
-    fprintf(out, "match rows: %llu (matched %llu, review %llu, other %llu); missing %llu, not in truth %llu\n",
-            (unsigned long long)e->rows, (unsigned long long)e->status_matched, (unsigned long long)e->status_review,
+    fprintf(out, "match rows: %llu (matched %llu, ambiguous %llu, other %llu); missing %llu, not in truth %llu\n",
+            (unsigned long long)e->rows, (unsigned long long)e->status_matched, (unsigned long long)e->status_ambiguous,
             (unsigned long long)e->status_other, (unsigned long long)e->missing, (unsigned long long)e->unknown);
     const nm_eval_prf *m = &e->at_model;
     fprintf(out, "at the model's thresholds: precision %.4f  recall %.4f  F1 %.4f  (TP %llu, FP %llu = %llu wrong NPI + "
