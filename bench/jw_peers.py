@@ -63,7 +63,11 @@ def main():
             chk += sum(row[::97])
         cpu, wall = time.process_time() - c0, time.perf_counter() - w0
         pairs = jq * n
-        ver = getattr(jellyfish, "__version__", "?")
+        try:
+            from importlib.metadata import version
+            ver = version("jellyfish")
+        except Exception:
+            ver = getattr(jellyfish, "__version__", "?")
         print(f"jellyfish {ver} jaro_winkler_similarity (Python loop) {pairs:11d} pairs  cpu {cpu:7.3f} s  "
               f"{cpu * 1e9 / pairs:7.3f} ns/pair  (wall {wall * 1e9 / pairs:7.3f} ns/pair)  "
               f"checksum(first {jq} queries) {chk:.6f}")

@@ -361,7 +361,10 @@ Test(nppes, detect_kinds) {
     cr_assert_eq(nm_nppes_detect(on_h, 3), NM_NPPES_OTHERNAME);
     cr_assert_eq(nm_nppes_detect(pl_h, 2), NM_NPPES_PL);
     cr_assert_eq(nm_nppes_detect(de_h, 2), NM_NPPES_DEACT);
-    cr_assert_eq(nm_nppes_detect(ep_h, 3), NM_NPPES_UNKNOWN);
+    cr_assert_eq(nm_nppes_detect(ep_h, 3), NM_NPPES_ENDPOINT);
+    const char *other_h[] = {"NPI", "Name", "Zip"};
+    cr_assert_eq(nm_nppes_detect(other_h, 3), NM_NPPES_UNKNOWN);
+    cr_assert_eq(nm_nppes_detect(de_h + 1, 1), NM_NPPES_UNKNOWN);   /* no NPI column */
 }
 
 /* Weekly file: same layout, later rows replace earlier ones by NPI; plus the
@@ -575,6 +578,10 @@ Test(nppes, fatal_files) {
     write_file(p, "\"a\",\"b\"\n\"1\",\"2\"\n", 16);
     cr_assert_eq(nm_registry_build(paths, 1, &o, &r, NULL, &err), NM_E_FORMAT);
     cr_assert(strstr(err.msg, "not an NPPES file"), "%s", err.msg);
+    const char *ep = "\"NPI\",\"Endpoint Type\"\n\"1234567893\",\"DIRECT\"\n";
+    write_file(p, ep, strlen(ep));
+    cr_assert_eq(nm_registry_build(paths, 1, &o, &r, NULL, &err), NM_E_FORMAT);
+    cr_assert(strstr(err.msg, "endpoint_pfile"), "%s", err.msg);
     /* a main file without its "Provider First Name" column */
     static layout l;
     make_layout(&l, 330);
@@ -713,16 +720,3 @@ Test(cli, index_info_lookup) {
     unlink(m), unlink(snap);
 }
 
-/* The engine's header writer agrees with this file's own layout. */
-Test(nppes, main_header_writer) {
-    for (int ncols = 329; ncols <= 330; ncols++) {
-        static layout l;
-        make_layout(&l, ncols);
-        nm_buf mine = {0}, eng = {0};
-        put_header(&mine, &l, "\n");
-        cr_assert_eq(nm_nppes_main_header(&eng, ncols), 0);
-        cr_assert_str_eq(eng.data, mine.data);
-        nm_buf_free(&mine);
-        nm_buf_free(&eng);
-    }
-}

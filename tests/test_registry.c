@@ -403,16 +403,23 @@ static int load_code(const char *path, nm_err *err) {
     return rc;
 }
 
+/* Save a synthetic registry of `rows` providers to `path`; return its bytes. */
+static char *saved_bytes(uint32_t rows, const char *path, size_t *n) {
+    nm_registry *r = make_registry(rows, 2);
+    nm_err err;
+    cr_assert_eq(nm_registry_save(r, path, &err), 0, "%s", err.msg);
+    nm_registry_free(r);
+    return slurp(path, n);
+}
+
 Test(snapshot, refuses_damaged_files) {
     char p[512], q[512];
     tmp_path(p, sizeof p, "good.nmx");
     tmp_path(q, sizeof q, "bad.nmx");
-    nm_registry *r = make_registry(500, 2);
+    nm_registry *r = NULL;
     nm_err err;
-    cr_assert_eq(nm_registry_save(r, p, &err), 0);
-    nm_registry_free(r);
     size_t n;
-    char *s = slurp(p, &n);
+    char *s = saved_bytes(500, p, &n);
     /* truncated at several points, including inside the header */
     size_t cuts[] = {0, 5, 40, 64, n / 2, n - 1};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
@@ -467,12 +474,9 @@ Test(snapshot, refuses_inconsistent_sizes_with_valid_checksum) {
     char p[512], q[512];
     tmp_path(p, sizeof p, "sizes.nmx");
     tmp_path(q, sizeof q, "sizes_bad.nmx");
-    nm_registry *r = make_registry(300, 1);
     nm_err err;
-    cr_assert_eq(nm_registry_save(r, p, &err), 0);
-    nm_registry_free(r);
     size_t n;
-    char *s = slurp(p, &n);
+    char *s = saved_bytes(300, p, &n);
     /* meta words: 0 rows, 1 blob bytes, ..., 6 dictionary entries */
     const size_t words[] = {0, 1, 2, 6, 7};
     const int64_t deltas[] = {1, -1, 1000000};

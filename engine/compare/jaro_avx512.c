@@ -1,10 +1,12 @@
-/* Jaro-Winkler one-against-many kernel, AVX-512 (F/BW/VL): 32 candidates of
- * <= 16 bytes per 512-bit vector (16 of <= 32, 8 of <= 64). The lane logic is
- * shared with AVX2 in jaro_simd_tmpl.h; this file supplies the two steps that
- * need byte-level instructions: loading candidates into slots (masked loads
- * near the batch's end, so nothing past it is read) and the pattern-match rows, where one vpcmpeqb of a
- * query byte against 64 staged bytes yields a 64-bit mask whose bits are
- * already the lanes' position bits. */
+/* Jaro-Winkler one-against-many kernels, AVX-512 (F/BW/VL): 32 candidates
+ * of <= 16 bytes per 512-bit vector (16 of <= 32, 8 of <= 64), and 64 of
+ * <= 8 bytes in byte lanes for runs of short names. The lane logic for the
+ * general case is shared with AVX2 in jaro_simd_tmpl.h; this file supplies
+ * the byte-level steps (slot loads, masked near the batch's end so nothing
+ * past it is read; pattern-match rows, where one vpcmpeqb of a query byte
+ * against 64 slot bytes yields a 64-bit mask whose bits are already the
+ * lanes' position bits) and hand-scheduled run kernels for 8- and 16-bit
+ * lanes, the hot case of name blocks. */
 #include <immintrin.h>
 #include <string.h>
 #include "compare/jaro_internal.h"
@@ -138,10 +140,13 @@ static inline void jv_finish_x16(__m512i la, __m512i lb, __m512i m, __m512i th, 
         _mm512_store_pd(sa + 8, hi);
     } else {
         __m512i lvl = _mm512_set1_epi32(o->nthr), num100 = _mm512_mullo_epi32(num, _mm512_set1_epi32(100));
+        __mmask16 nz = (__mmask16)~mz;
         for (int t = o->nthr - 1; t >= 0; t--) {
-            __mmask16 ge = _mm512_mask_cmpge_epi32_mask((__mmask16)~mz, num100,
-                                                        _mm512_mullo_epi32(den, _mm512_set1_epi32(o->thr[t])));
-            if (o->thr[t] == 0) ge |= mz;
+            if (o->thr[t] == 0) { /* every score reaches 0 */
+                lvl = _mm512_set1_epi32(t);
+                continue;
+            }
+            __mmask16 ge = _mm512_mask_cmpge_epi32_mask(nz, num100, _mm512_mullo_epi32(den, _mm512_set1_epi32(o->thr[t])));
             lvl = _mm512_mask_mov_epi32(lvl, ge, _mm512_set1_epi32(t));
         }
         _mm_store_si128((__m128i *)lv, _mm512_cvtepi32_epi8(lvl));
@@ -204,13 +209,42 @@ static inline void jv_finish16(uint32_t lq, jv_v16 lenv, jv_v16 mv, jv_v16 thv, 
 #define JV_S int64_t
 #include "compare/jaro_simd_tmpl.h"
 
+/* Common prefix (<= 4) of every lane at once: bit i of PM[q[i]] for i < 4,
+ * gathered into one 4-bit value per lane (rows past lq are zero), whose
+ * count of trailing ones a 16-entry vpshufb table gives. Works for 8- and
+ * 16-bit lanes (the value sits in the low byte). */
+static inline __m512i jv_prefix4(const __m512i *pm, __m512i lenmask) {
+    const __m512i tz1 = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 0, 2, 0, 1, 0, 3, 0, 1, 0, 2, 0, 1, 0, 4));
+    __m512i p = _mm512_and_si512(pm[0], _mm512_set1_epi8(1));
+    p = _mm512_ternarylogic_epi64(p, pm[1], _mm512_set1_epi8(2), 0xF8); /* p | (b & c) */
+    p = _mm512_ternarylogic_epi64(p, pm[2], _mm512_set1_epi8(4), 0xF8);
+    p = _mm512_ternarylogic_epi64(p, pm[3], _mm512_set1_epi8(8), 0xF8);
+    return _mm512_shuffle_epi8(tz1, _mm512_and_si512(p, lenmask));
+}
+
+/* The parts of a full run group, from lanes of lw = 8 or 16 bits. */
+static void jv_store_parts(nm_jaro_parts *out, uint32_t lq, __m512i lenv, __m512i m, __m512i th, __m512i pre,
+                           int lw) {
+    uint8_t a[4][64];
+    _mm512_storeu_si512(a[0], lenv);
+    _mm512_storeu_si512(a[1], m);
+    _mm512_storeu_si512(a[2], th);
+    _mm512_storeu_si512(a[3], pre);
+    size_t nl = lw == 8 ? 64 : 32;
+    for (size_t z = 0; z < nl; z++) {
+        uint32_t v[4];
+        for (int f = 0; f < 4; f++) v[f] = lw == 8 ? a[f][z] : (uint32_t)(a[f][2 * z] | a[f][2 * z + 1] << 8);
+        out[z] = (nm_jaro_parts){.la = lq, .lb = v[0], .m = v[1], .t_half = v[2], .prefix = v[3]};
+    }
+}
+
 /* ---------------- 8-bit lanes: 64 candidates of <= 8 bytes ----------------
  * For runs of short names (a block sorted by length puts them together) the
  * same algorithm runs on 64 byte lanes: twice the pairs per instruction.
  * AVX-512BW has byte adds, compares and masks but no byte shifts, so the
  * window comes from one vpshufb of a per-query table tab[j][r] (r <= 15
  * because lq <= 32 and lc <= 8), the length mask from a 9-entry table, and
- * the slots are filled by 64-bit gathers (8 candidates per gather). */
+ * the slots are filled by plain 8-byte loads (cheaper than gathers on Zen 4). */
 static inline __m512i jv_bytes_of_u32(__m512i a, __m512i b, __m512i c, __m512i d) {
     __m512i r = _mm512_castsi128_si512(_mm512_cvtepi32_epi8(a));
     r = _mm512_inserti32x4(r, _mm512_cvtepi32_epi8(b), 1);
@@ -223,6 +257,7 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
     if (lq > 32 || cnt < 64) return 0;
     const uint8_t *b8 = (const uint8_t *)bytes, *e8 = (const uint8_t *)end;
     __m512i tab[32], pm[32];
+    pm[0] = pm[1] = pm[2] = pm[3] = _mm512_setzero_si512(); /* rows past lq < 4 stay 0 */
     __mmask64 hits[32];
     /* tab[j][r] = bits [j - r, j + r] of a byte, for r = 0..15 in every
      * 128-bit lane (vpshufb looks up within lanes). */
@@ -256,9 +291,21 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
          * batch's end, masked byte loads instead (no read past `end`). */
         __m512i s[8];
         if ((size_t)(e8 - (b8 + of[63])) >= 8) {
-            for (int z = 0; z < 8; z++)
-                s[z] = _mm512_i64gather_epi64(
-                    _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(of + 8 * z))), b8, 1);
+            /* Plain 8-byte loads paired into 128-bit lanes (cheaper than a
+             * gather on Zen 4). */
+            for (int z = 0; z < 8; z++) {
+                const uint32_t *oz = of + 8 * z;
+                __m128i v[4];
+                for (int i = 0; i < 4; i++) {
+                    long long hi;
+                    memcpy(&hi, b8 + oz[2 * i + 1], sizeof hi);
+                    v[i] = _mm_insert_epi64(_mm_loadl_epi64((const __m128i *)(b8 + oz[2 * i])), hi, 1);
+                }
+                __m512i r = _mm512_castsi128_si512(v[0]);
+                r = _mm512_inserti32x4(r, v[1], 1);
+                r = _mm512_inserti32x4(r, v[2], 2);
+                s[z] = _mm512_inserti32x4(r, v[3], 3);
+            }
         } else {
             uint64_t tmp[64];
             for (int c = 0; c < 64; c++) {
@@ -294,27 +341,11 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
             tcnt = _mm512_mask_add_epi8(tcnt, miss, tcnt, one);
             rest = _mm512_mask_sub_epi8(rest, hits[j], rest, low);
         }
-        __mmask64 run = ~(__mmask64)0;
-        for (uint32_t i = 0; i < lq && i < 4; i++) {
-            run &= _mm512_test_epi8_mask(_mm512_and_si512(pm[i], lenmask), _mm512_set1_epi8((char)(1 << i)));
-            pre = _mm512_mask_add_epi8(pre, run, pre, one);
-        }
+        pre = jv_prefix4(pm, lenmask);
         __m512i th = _mm512_and_si512(_mm512_srli_epi16(tcnt, 1), seven_f);
 
         if (o->parts) {
-            uint8_t la[64], ma[64], ta[64], pa[64];
-            _mm512_storeu_si512(la, lenv);
-            _mm512_storeu_si512(ma, mcnt);
-            _mm512_storeu_si512(ta, th);
-            _mm512_storeu_si512(pa, pre);
-            for (size_t z = 0; z < 64; z++) {
-                nm_jaro_parts *p = &o->parts[base + g + z];
-                p->la = lq;
-                p->lb = la[z];
-                p->m = ma[z];
-                p->t_half = ta[z];
-                p->prefix = pa[z];
-            }
+            jv_store_parts(o->parts + base + g, lq, lenv, mcnt, th, pre, 8);
             continue;
         }
         double sa[64] __attribute__((aligned(64)));
@@ -330,6 +361,54 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
         JV_FIN_Q(3);
 #undef JV_FIN_Q
 #undef JV_QUARTER
+        if (o->jw) memcpy(o->jw + base + g, sa, sizeof sa);
+        else memcpy(o->level + base + g, lv, sizeof lv);
+    }
+    return g;
+}
+
+/* Runs of candidates <= 16 bytes in 16-bit lanes: the template's run mode,
+ * specialized with intrinsics end to end (lengths packed straight into
+ * lanes, no per-lane arrays), for the common name block. */
+size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
+                          const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o) {
+    if (lq > NM_JV_MAX_QUERY || cnt < 32) return 0;
+    const uint8_t *b8 = (const uint8_t *)bytes, *e8 = (const uint8_t *)end;
+    jv_core16_ctx core;
+    jv_core16_prep(&core, lq);
+    __m512i pm[NM_JV_MAX_QUERY];
+    pm[0] = pm[1] = pm[2] = pm[3] = _mm512_setzero_si512(); /* rows past lq < 4 stay 0 */
+    const __m512i one = _mm512_set1_epi16(1), ones = _mm512_set1_epi16(-1), sixteen = _mm512_set1_epi32(16);
+    const __m512i lqv = _mm512_set1_epi16((short)lq), la = _mm512_set1_epi32((int)lq);
+    size_t g = 0;
+    for (; g + 32 <= cnt; g += 32) {
+        const uint32_t *of = offsets + base + g;
+        __m512i l0 = _mm512_sub_epi32(_mm512_loadu_si512(of + 1), _mm512_loadu_si512(of));
+        __m512i l1 = _mm512_sub_epi32(_mm512_loadu_si512(of + 17), _mm512_loadu_si512(of + 16));
+        if (_mm512_cmpgt_epu32_mask(l0, sixteen) | _mm512_cmpgt_epu32_mask(l1, sixteen)) break;
+        __m512i lenv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(l0)),
+                                          _mm512_cvtepi32_epi16(l1), 1);
+        int fast = (size_t)(e8 - (b8 + of[31])) >= 16;
+        jv_pm_build(b8, of, fast, e8, 16, q, lq, pm);
+        /* r = max(floor(max(lc, lq) / 2) - 1, 0); positions past the length
+         * start out taken (lenmask = bits below lc). */
+        __m512i rv = _mm512_subs_epu16(_mm512_srli_epi16(_mm512_max_epu16(lenv, lqv), 1), one);
+        __m512i lenmask = _mm512_andnot_si512(_mm512_sllv_epi16(ones, lenv), ones);
+        jv_v16 mv, tv;
+        jv_core16(&core, pm, lq, (jv_v16)rv, (jv_v16)lenmask, &mv, &tv);
+        __m512i mcnt = (__m512i)mv, th = _mm512_srli_epi16((__m512i)tv, 1);
+        /* 16-bit lanes: the high byte of each lane must not feed vpshufb. */
+        __m512i pre = jv_prefix4(pm, _mm512_and_si512(lenmask, _mm512_set1_epi16(0x0F)));
+        if (o->parts) {
+            jv_store_parts(o->parts + base + g, lq, lenv, mcnt, th, pre, 16);
+            continue;
+        }
+        double sa[32] __attribute__((aligned(64)));
+        uint8_t lv[32] __attribute__((aligned(64)));
+#define JV_HALF(v, h) _mm512_cvtepu16_epi32(h ? _mm512_extracti64x4_epi64((v), 1) : _mm512_castsi512_si256(v))
+        jv_finish_x16(la, JV_HALF(lenv, 0), JV_HALF(mcnt, 0), JV_HALF(th, 0), JV_HALF(pre, 0), o, sa, lv);
+        jv_finish_x16(la, JV_HALF(lenv, 1), JV_HALF(mcnt, 1), JV_HALF(th, 1), JV_HALF(pre, 1), o, sa + 16, lv + 16);
+#undef JV_HALF
         if (o->jw) memcpy(o->jw + base + g, sa, sizeof sa);
         else memcpy(o->level + base + g, lv, sizeof lv);
     }

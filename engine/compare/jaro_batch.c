@@ -50,9 +50,12 @@ static void run_batch(const char *q, size_t lq, const char *bytes, const uint32_
          * straight to the lanes with no per-candidate sorting: 64 byte lanes
          * while candidates are <= 8 bytes (blocks sorted by ascending length
          * keep them together), then 16-bit lanes while they are <= 16. */
-        if (lvl == NM_SIMD_AVX512)
+        if (lvl == NM_SIMD_AVX512) {
             s += nm_jv_run8_avx512((const uint8_t *)q, (uint32_t)lq, bytes, end, offsets, s, n - s, o);
-        s += kern((const uint8_t *)q, (uint32_t)lq, bytes, end, offsets, NULL, s, n - s, 16, o);
+            s += nm_jv_run16_avx512((const uint8_t *)q, (uint32_t)lq, bytes, end, offsets, s, n - s, o);
+        } else {
+            s += kern((const uint8_t *)q, (uint32_t)lq, bytes, end, offsets, NULL, s, n - s, 16, o);
+        }
         if (s >= n) break;
         /* Otherwise sort the next chunk into lane classes. */
         size_t e = n - s < JV_CHUNK ? n : s + JV_CHUNK;

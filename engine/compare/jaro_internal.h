@@ -1,12 +1,13 @@
 /* Internal interface between the Jaro-Winkler batch dispatcher
  * (jaro_batch.c) and its SIMD kernels (jaro_avx2.c, jaro_avx512.c).
  *
- * The kernels put candidates side by side in SIMD lanes of 16, 32 or 64
- * bits (one bit per candidate byte: candidates of up to 16, 32 or 64 bytes)
- * and stream the query (up to NM_JV_MAX_QUERY bytes) through them. The
- * dispatcher sorts candidates into those lane classes once per batch and
- * sends longer ones, and every pair of a longer query, to the scalar
- * reference. */
+ * The kernels put candidates side by side in SIMD lanes of 8 (AVX-512
+ * only), 16, 32 or 64 bits (one bit per candidate byte: candidates of up to
+ * 8, 16, 32 or 64 bytes) and stream the query (up to NM_JV_MAX_QUERY bytes)
+ * through them. The dispatcher feeds runs of consecutive short candidates
+ * straight to the 8- and 16-bit lanes, sorts the rest into lane classes per
+ * chunk, and sends longer candidates, and every pair of a longer query, to
+ * the scalar reference. */
 #ifndef NM_COMPARE_JARO_INTERNAL_H
 #define NM_COMPARE_JARO_INTERNAL_H
 
@@ -25,26 +26,10 @@ typedef struct nm_jv_out {
     int nthr;
 } nm_jv_out;
 
-/* Exact JW as num / den (see jaro.c), for lengths <= 64: every term fits in
- * 32 bits (N <= 786,432; den <= 30 * 64^3; thr * den < 2^32 for thr <= 255).
- * Written branch-free so that loops over lanes vectorize. m = 0 gives
- * num = 0, den = 1. */
-static inline void nm_jv_numden(uint32_t la, uint32_t lb, uint32_t m, uint32_t th, uint32_t l, uint32_t *num,
-                                uint32_t *den) {
-    uint32_t d = la * lb * m;
-    uint32_t n = m * m * (la + lb) + (m - th) * la * lb;
-    uint32_t boosted = (10 - l) * n + 3 * l * d;
-    *num = 10 * n > 21 * d ? boosted : 10 * n;
-    *den = m ? 30 * d : 1;
-}
-
-/* First threshold index reached, or nthr: 100 num >= thr den, and a score of
- * 0 (m = 0) reaches only a threshold of 0. Same decision as nm_jw_at_least. */
-static inline uint8_t nm_jv_level(uint32_t m, uint32_t num, uint32_t den, const uint8_t *thr, int nthr) {
-    for (int k = 0; k < nthr; k++)
-        if (m ? 100u * num >= (uint32_t)thr[k] * den : thr[k] == 0) return (uint8_t)k;
-    return (uint8_t)nthr;
-}
+/* Kernels evaluate JW = num / den exactly as jaro.c does, in 32-bit lanes:
+ * for lengths <= 64, N <= 786,432, den = 30 la lb m <= 7,864,320, and
+ * 100 num and thr * den (thr <= 255) stay below 2^31, so every product and
+ * the signed int-to-double conversions are exact. */
 
 /* Kernels: the candidates idx[0..cnt) of the batch (ascending), or when idx
  * is NULL the run base .. base+cnt-1 in full groups of lanes, stopping before
@@ -63,5 +48,9 @@ nm_jv_kernel_fn nm_jv_lanes_avx512;
  * that is short or holds a longer candidate. Returns the number done. */
 size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
                          const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o);
+/* AVX-512 only: the same for groups of 32 candidates of at most 16 bytes in
+ * 16-bit lanes (lq <= NM_JV_MAX_QUERY). */
+size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
+                          const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o);
 
 #endif

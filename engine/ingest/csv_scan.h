@@ -217,56 +217,78 @@ static NM_CSV_ALWAYS_INLINE int nm_csv_scan_template(nm_csv_chunk *ck,
         if (fs == base) q = (uint32_t)(m.quote & 1);
 
         const uint64_t Q1 = m.quote >> 1, L = m.lf;   /* Q1 bit b: the byte after b is a quote */
-        uint64_t st = st_all;
-        while (st) {
-            const unsigned bit = (unsigned)__builtin_ctzll(st);
-            const char *const pos = base + bit;
-            fp->p = fs + q;
-            fp->len = (uint32_t)(pos - fs) - 2 * q;
-            fp->col = (uint32_t)(fs - ls0);
-            fp->flags = q;   /* NM_CSV_QUOTED */
-            if (NM_LIKELY(fp < fend)) fp++;
-            else extra++;
-            if (NM_UNLIKELY((L >> bit) & 1)) {
-                uint32_t nf = (uint32_t)(fp - F) + extra;
-                const char *lend = pos;
-                if (lend > ls && lend[-1] == '\r') {
-                    lend--;
-                    if (!extra) fp[-1].len--;   /* the CR is not part of the last field */
+/* Cut the field ending at bit b_ of the window; the next one starts after it. */
+#define NM_CSV_CUT(b_)                                 \
+    do {                                               \
+        const char *const e_ = base + (b_);            \
+        fp->p = fs + q;                                \
+        fp->len = (uint32_t)(e_ - fs) - 2 * q;         \
+        fp->col = (uint32_t)(fs - ls0);                \
+        fp->flags = q; /* NM_CSV_QUOTED */             \
+        fs = e_ + 1;                                   \
+        q = (uint32_t)(Q1 >> (b_)) & 1;                \
+    } while (0)
+        uint64_t rest = st_all;
+        for (;;) {
+            /* The delimiters before the next LF, then that LF (most windows
+             * hold no LF: rows are ~20 windows long in NPPES). */
+            const uint64_t lfs = rest & L;
+            uint64_t seg = lfs ? rest & ((lfs & (0 - lfs)) - 1) : rest;
+            if (NM_LIKELY(fend - fp >= 64)) {   /* room for a whole window of fields */
+                for (; seg; seg &= seg - 1) {
+                    NM_CSV_CUT((unsigned)__builtin_ctzll(seg));
+                    fp++;
                 }
-                if (lend > ls) {   /* empty lines are not rows */
-                    nm_csv_row row;
-                    row.line = line;
-                    row.f = F;
-                    row.error = NM_R_COUNT;
-                    row.nfields = nf;
-                    row.error_col = 0;
-                    if (NM_UNLIKELY(row_irr)) {
-                        size_t at = 0;
-                        int r = nm_csv_parse_line(ls, (size_t)(lend - ls), delim, F, ck->max_fields, &row.nfields, &at);
-                        if (r != NM_R_COUNT) {
-                            row.error = r;
-                            row.error_col = (uint32_t)(at + 1);
-                            row.nfields = 0;
-                        }
-                    }
-                    int rc = ck->cb(ck->ctx, &row);
-                    if (rc) {
-                        ck->lines_out = line - ck->line + 1;
-                        return rc;
-                    }
+            } else {
+                for (; seg; seg &= seg - 1) {
+                    NM_CSV_CUT((unsigned)__builtin_ctzll(seg));
+                    if (fp < fend) fp++;
+                    else extra++;
                 }
-                line++;
-                fp = F;
-                extra = 0;
-                ls = pos + 1;
-                ls0 = pos;
-                row_irr = win_irr;   /* rows starting in an irregular window too */
             }
-            fs = pos + 1;
-            q = (uint32_t)(Q1 >> bit) & 1;
-            st &= st - 1;
+            if (!lfs) break;
+            const unsigned bit = (unsigned)__builtin_ctzll(lfs);
+            const char *const pos = base + bit;
+            NM_CSV_CUT(bit);
+            if (fp < fend) fp++;
+            else extra++;
+            rest &= (0 - (lfs & (0 - lfs))) << 1;   /* the bits after this LF */
+            const uint32_t nf = (uint32_t)(fp - F) + extra;
+            const char *lend = pos;
+            if (lend > ls && lend[-1] == '\r') {
+                lend--;
+                if (!extra) fp[-1].len--;   /* the CR is not part of the last field */
+            }
+            if (lend > ls) {   /* empty lines are not rows */
+                nm_csv_row row;
+                row.line = line;
+                row.f = F;
+                row.error = NM_R_COUNT;
+                row.nfields = nf;
+                row.error_col = 0;
+                if (NM_UNLIKELY(row_irr)) {
+                    size_t at = 0;
+                    int r = nm_csv_parse_line(ls, (size_t)(lend - ls), delim, F, ck->max_fields, &row.nfields, &at);
+                    if (r != NM_R_COUNT) {
+                        row.error = r;
+                        row.error_col = (uint32_t)(at + 1);
+                        row.nfields = 0;
+                    }
+                }
+                int rc = ck->cb(ck->ctx, &row);
+                if (rc) {
+                    ck->lines_out = line - ck->line + 1;
+                    return rc;
+                }
+            }
+            line++;
+            fp = F;
+            extra = 0;
+            ls = pos + 1;
+            ls0 = pos;
+            row_irr = win_irr;   /* rows starting in an irregular window too */
         }
+#undef NM_CSV_CUT
         if (last) break;
     }
     ck->lines_out = line - ck->line;

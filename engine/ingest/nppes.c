@@ -64,58 +64,13 @@ nm_nppes_kind nm_nppes_detect(const char *const *names, uint32_t n) {
     if (find_name(names, n, PL_PREFIX "- Address Line 1") >= 0) return NM_NPPES_PL;
     if (find_name(names, n, "Provider Other Organization Name") >= 0) return NM_NPPES_OTHERNAME;
     if (find_deact_date(names, n) >= 0) return NM_NPPES_DEACT;
+    if (find_name(names, n, "Endpoint Type") >= 0) return NM_NPPES_ENDPOINT;
     return NM_NPPES_UNKNOWN;
 }
 
 const char *nm_nppes_kind_name(nm_nppes_kind k) {
-    static const char *const names[] = {"unknown", "main", "othername", "pl", "deactivation list"};
-    return k <= NM_NPPES_DEACT ? names[k] : "unknown";
-}
-
-/* ---- the main-file header (Readme section 2: column order) ------------------- */
-
-static const char *const main_head[] = {
-    "NPI", "Entity Type Code", "Replacement NPI", "Employer Identification Number (EIN)",
-    "Provider Organization Name (Legal Business Name)", "Provider Last Name (Legal Name)", "Provider First Name",
-    "Provider Middle Name", "Provider Name Prefix Text", "Provider Name Suffix Text", "Provider Credential Text",
-    "Provider Other Organization Name", "Provider Other Organization Name Type Code", "Provider Other Last Name",
-    "Provider Other First Name", "Provider Other Middle Name", "Provider Other Name Prefix Text",
-    "Provider Other Name Suffix Text", "Provider Other Credential Text", "Provider Other Last Name Type Code",
-    "Provider First Line Business Mailing Address", "Provider Second Line Business Mailing Address",
-    "Provider Business Mailing Address City Name", "Provider Business Mailing Address State Name",
-    "Provider Business Mailing Address Postal Code", "Provider Business Mailing Address Country Code (If outside U.S.)",
-    "Provider Business Mailing Address Telephone Number", "Provider Business Mailing Address Fax Number",
-    "Provider First Line Business Practice Location Address", "Provider Second Line Business Practice Location Address",
-    "Provider Business Practice Location Address City Name", "Provider Business Practice Location Address State Name",
-    "Provider Business Practice Location Address Postal Code",
-    "Provider Business Practice Location Address Country Code (If outside U.S.)",
-    "Provider Business Practice Location Address Telephone Number",
-    "Provider Business Practice Location Address Fax Number", "Provider Enumeration Date", "Last Update Date",
-    "NPI Deactivation Reason Code", "NPI Deactivation Date", "NPI Reactivation Date", "Provider Sex Code",
-    "Authorized Official Last Name", "Authorized Official First Name", "Authorized Official Middle Name",
-    "Authorized Official Title or Position", "Authorized Official Telephone Number"};
-static const char *const main_tail[] = {"Is Sole Proprietor", "Is Organization Subpart", "Parent Organization LBN",
-                                        "Parent Organization TIN", "Authorized Official Name Prefix Text",
-                                        "Authorized Official Name Suffix Text", "Authorized Official Credential Text"};
-
-int nm_nppes_main_header(nm_buf *out, int ncols) {
-    int rc = 0;
-    for (size_t i = 0; i < sizeof main_head / sizeof main_head[0]; i++)
-        rc |= nm_buf_printf(out, "%s\"%s\"", i ? "," : "",
-                            ncols == 329 && i == 41 ? "Provider Gender Code" : main_head[i]);
-    for (int i = 1; i <= NM_TAX_SLOTS; i++)
-        rc |= nm_buf_printf(out, ",\"Healthcare Provider Taxonomy Code_%d\",\"Provider License Number_%d\","
-                                 "\"Provider License Number State Code_%d\","
-                                 "\"Healthcare Provider Primary Taxonomy Switch_%d\"", i, i, i, i);
-    for (int i = 1; i <= 50; i++)
-        rc |= nm_buf_printf(out, ",\"Other Provider Identifier_%d\",\"Other Provider Identifier Type Code_%d\","
-                                 "\"Other Provider Identifier State_%d\",\"Other Provider Identifier Issuer_%d\"",
-                            i, i, i, i);
-    for (size_t i = 0; i < sizeof main_tail / sizeof main_tail[0]; i++) rc |= nm_buf_printf(out, ",\"%s\"", main_tail[i]);
-    for (int i = 1; i <= NM_TAX_SLOTS; i++) rc |= nm_buf_printf(out, ",\"Healthcare Provider Taxonomy Group_%d\"", i);
-    if (ncols != 329) rc |= nm_buf_printf(out, ",\"Certification Date\"");
-    rc |= nm_buf_putc(out, '\n');
-    return rc ? NM_E_NOMEM : 0;
+    static const char *const names[] = {"unknown", "main", "othername", "pl", "deactivation list", "endpoint"};
+    return k <= NM_NPPES_ENDPOINT ? names[k] : "unknown";
 }
 
 /* ---- column maps ----------------------------------------------------------------- */
@@ -202,12 +157,15 @@ static const colspec on_cols[] = {
 typedef struct colmap {
     uint32_t ncols;
     uint8_t *kind, *idx;   /* per file column */
+    uint16_t *used;        /* the mapped columns, in file order (a third of a main file's) */
+    uint32_t nused;
     int npi_col, entity_col, deact_col;
 } colmap;
 
 static void colmap_free(colmap *m) {
     free(m->kind);
     free(m->idx);
+    free(m->used);
     memset(m, 0, sizeof *m);
 }
 
@@ -227,8 +185,10 @@ static int colmap_build(colmap *m, const char *path, const char *const *names, u
     m->ncols = n;
     m->kind = calloc(n + 1, 1);
     m->idx = calloc(n + 1, 1);
+    m->used = calloc(n + 1, sizeof *m->used);
     m->npi_col = m->entity_col = m->deact_col = -1;
-    if (!m->kind || !m->idx) return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", path);
+    if (!m->kind || !m->idx || !m->used || n > UINT16_MAX)
+        return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", path);
     for (size_t i = 0; i < nspec; i++) {
         int col = find_name(names, n, spec[i].name);
         if (col < 0 && spec[i].alt) col = find_name(names, n, spec[i].alt);
@@ -242,6 +202,8 @@ static int colmap_build(colmap *m, const char *path, const char *const *names, u
             if (!colmap_set(m, find_name(names, n, name), C_TAX, (uint8_t)((slot - 1) * NM_TF_COUNT + t)))
                 return nm_err_set(err, NM_E_FORMAT, "%s:1: missing required column \"%s\"", path, name);
         }
+    for (uint32_t c = 0; c < n; c++)
+        if (m->kind[c] != C_NONE) m->used[m->nused++] = (uint16_t)c;
     return 0;
 }
 
@@ -271,10 +233,12 @@ static void note_utf8(worker *w, uint64_t line, uint32_t col) {
 
 /* Room in scratch for every field of a row that needs rewriting, reserved up
  * front so pointers into it stay valid for the whole row. */
-static int reserve_scratch(worker *w, const nm_csv_row *row) {
+static int reserve_scratch(worker *w, const nm_csv_row *row, const colmap *map) {
     size_t need = 1;
-    for (uint32_t i = 0; i < row->nfields; i++)
-        if (row->f[i].flags & (NM_CSV_HIGHBIT | NM_CSV_ESCAPED)) need += 4 * (size_t)row->f[i].len + 2;
+    for (uint32_t u = 0; u < map->nused; u++) {
+        const nm_csv_field *f = &row->f[map->used[u]];
+        if (f->flags & (NM_CSV_HIGHBIT | NM_CSV_ESCAPED)) need += 4 * (size_t)f->len + 2;
+    }
     w->scratch.len = 0;
     return nm_buf_reserve(&w->scratch, need);
 }
@@ -388,11 +352,12 @@ static int main_row_process(worker *w, const colmap *map, const nm_csv_row *row)
     } else {
         out.flags |= NM_RF_STUB;
     }
-    NM_TRY(reserve_scratch(w, row));
+    NM_TRY(reserve_scratch(w, row, map));
     nm_rec_val mv[NM_MF_COUNT], tv[NM_TAX_SLOTS][NM_TF_COUNT];
     memset(mv, 0, sizeof mv);
     memset(tv, 0, sizeof tv);
-    for (uint32_t c = 0; c < map->ncols; c++) {
+    for (uint32_t u = 0; u < map->nused; u++) {
+        uint32_t c = map->used[u];
         const nm_csv_field *fc = &f[c];
         uint8_t idx = map->idx[c];
         switch (map->kind[c]) {
@@ -507,11 +472,13 @@ static int ingest_items(nm_csv *csv, const colmap *map, nm_nppes_kind kind, work
         (*rows)++;
         uint32_t npi = check_row(w, &row, map->ncols, map->npi_col, 1);
         if (!npi) continue;
-        NM_TRY(reserve_scratch(w, &row));
+        NM_TRY(reserve_scratch(w, &row, map));
         nm_rec_val v[NM_PF_COUNT];
         memset(v, 0, sizeof v);
-        for (uint32_t c = 0; c < map->ncols; c++)
+        for (uint32_t u = 0; u < map->nused; u++) {
+            uint32_t c = map->used[u];
             if (map->kind[c] == C_ITEM) v[map->idx[c]] = field_value(w, &row.f[c], s->maxlen[map->idx[c]], row.line);
+        }
         NM_TRY(intern_fields(&b->dict, s, v));
         nm_regb_item it = {npi, w->file, row.line, blob->len};
         if (NM_VEC_PUSH(items, it)) return NM_E_NOMEM;
@@ -622,6 +589,11 @@ static int ingest_file(const char *path, uint16_t file, const nm_index_opts *o, 
         break;
     case NM_NPPES_DEACT:
         rc = ingest_deact(csv, find_name(names, n, "NPI"), find_deact_date(names, n), &w, b, rows, err);
+        break;
+    case NM_NPPES_ENDPOINT:
+        /* endpoints (FHIR/Direct addresses) carry nothing the registry keeps
+         * (see nppes-format notes: "notoriously unreliable") */
+        rc = nm_err_set(err, NM_E_FORMAT, "%s:1: an endpoint_pfile: not used by the registry, leave it out", shown);
         break;
     default: {
         int npi_col = -1, date_col = -1;

@@ -551,6 +551,13 @@ static int finish(nm_regb *b, nm_registry *r, void (*unknown)(void *, uint16_t, 
     for (size_t k = 0; k < nu; k++) total += staged_len(b, winner[k]);
     uint8_t empty_rec[2] = {0, 0};   /* no fields, no taxonomies */
     total += nstub * sizeof empty_rec;
+    /* Without updates the staged records are already in final order: adopt
+     * them instead of copying (saves a blob-sized copy at peak memory). */
+    int adopt = nu == ns;
+    if (adopt) {
+        r->blob = b->blob;
+        memset(&b->blob, 0, sizeof b->blob);
+    }
     rc = nm_buf_exact(&r->blob, total);
     for (size_t k = 0; k < n && !rc; k++) {
         nm_regb_row row;
@@ -558,7 +565,8 @@ static int finish(nm_regb *b, nm_registry *r, void (*unknown)(void *, uint16_t, 
         if (k < nu) {
             size_t i = winner[k];
             row = b->rows.v[i];
-            rc = nm_buf_append(&r->blob, b->blob.data + b->off.v[i], staged_len(b, i));
+            if (adopt) r->blob_off[k] = b->off.v[i];
+            else rc = nm_buf_append(&r->blob, b->blob.data + b->off.v[i], staged_len(b, i));
         } else {
             memset(&row, 0, sizeof row);
             row.npi = b->deact_npi.v[firstpos[k]];

@@ -4,9 +4,34 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 
 from . import _npimatch as _c
 from ._io import _optional
+
+
+def _interruptible(fn, *args):
+    """Run a long engine call (build, load) in a worker thread and wait for
+    it in slices, so Ctrl-C in a notebook returns control within a fraction
+    of a second. The engine has no cancellation hook: an interrupted call
+    keeps running in the background until it ends, then its result is
+    freed. Nothing is written to disk after an interrupt (snapshots are
+    saved by the caller, in this thread)."""
+    box = {}
+
+    def work():
+        try:
+            box["value"] = fn(*args)
+        except BaseException as e:  # handed to the waiting thread
+            box["error"] = e
+
+    t = threading.Thread(target=work, name="npimatch-registry", daemon=True)
+    t.start()
+    while t.is_alive():
+        t.join(0.1)
+    if "error" in box:
+        raise box.pop("error")
+    return box.pop("value")
 
 
 def _fspath(p) -> str:
@@ -42,13 +67,20 @@ class Registry:
             paths = [paths]
         paths = tuple(_fspath(p) for p in paths)
         outp = None if out is None else _fspath(out)
-        h, stats, report = _c._registry_build(paths, outp, bool(strict), int(threads))
-        return cls(h, stats, report)
+        h, stats, report = _interruptible(_c._registry_build, paths, bool(strict), int(threads))
+        reg = cls(h, stats, report)
+        if outp is not None:
+            try:
+                reg.save(outp)
+            except BaseException:
+                reg.close()
+                raise
+        return reg
 
     @classmethod
     def load(cls, path):
         """Load a snapshot written by ``save`` or ``build(..., out=...)``."""
-        return cls(_c._registry_load(_fspath(path)))
+        return cls(_interruptible(_c._registry_load, _fspath(path)))
 
     def save(self, path):
         """Write a snapshot atomically."""

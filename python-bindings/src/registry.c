@@ -89,15 +89,15 @@ static PyObject *stats_dict(const nm_index_stats *s) {
     return d;
 }
 
-/* _registry_build(paths: tuple[str], out: str|None, strict: bool, threads: int)
+/* _registry_build(paths: tuple[str], strict: bool, threads: int)
  *   -> (Registry, stats: dict, report: str)
  * The report ("file:line:col: reason" lines and a summary; never field
  * contents) is collected in memory rather than written to the process's
  * stderr, which a notebook does not show. */
 static PyObject *py_registry_build(PyObject *self, PyObject *args) {
-    PyObject *paths, *out;
+    PyObject *paths;
     int strict = 0, threads = 0;
-    if (!PyArg_ParseTuple(args, "O!O|pi", &PyTuple_Type, &paths, &out, &strict, &threads)) return NULL;
+    if (!PyArg_ParseTuple(args, "O!|pi", &PyTuple_Type, &paths, &strict, &threads)) return NULL;
     Py_ssize_t np = PyTuple_Size(paths);
     if (np == 0) {
         PyErr_SetString(PyExc_ValueError, "no NPPES file given");
@@ -147,10 +147,6 @@ static PyObject *py_registry_build(PyObject *self, PyObject *args) {
     }
     PyObject *reg = wrap(r);
     if (!reg) goto done;
-    if (out != Py_None && save_to(r, out) < 0) {
-        Py_DECREF(reg);
-        goto done;
-    }
     PyObject *sd = stats_dict(&stats);
     PyObject *rs = PyUnicode_DecodeUTF8(report ? report : "", (Py_ssize_t)report_len, "replace");
     if (sd && rs) res = PyTuple_Pack(3, reg, sd, rs);
@@ -347,6 +343,6 @@ int nmpy_registry_init_type(PyObject *module) {
 }
 
 PyMethodDef nmpy_registry_functions[] = {
-    {"_registry_build", py_registry_build, METH_VARARGS, "_registry_build(paths, out, strict, threads)"},
+    {"_registry_build", py_registry_build, METH_VARARGS, "_registry_build(paths, strict, threads)"},
     {"_registry_load", py_registry_load, METH_O, "_registry_load(path)"},
     {NULL, NULL, 0, NULL}};

@@ -1,3 +1,7 @@
+import contextlib
+import signal
+import time
+
 import pytest
 
 pa = pytest.importorskip("pyarrow")
@@ -12,3 +16,24 @@ def as_list(x):
     if hasattr(x, "to_list"):  # polars
         return x.to_list()
     return list(x)
+
+
+@contextlib.contextmanager
+def ctrl_c_after(seconds):
+    """Simulate Ctrl-C: a SIGALRM handler raises KeyboardInterrupt after
+    `seconds`. Yields a list that receives the time from the alarm being set
+    to the end of the block."""
+    def boom(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGALRM, boom)
+    elapsed = []
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        t = time.perf_counter()
+        with pytest.raises(KeyboardInterrupt):
+            yield elapsed
+        elapsed.append(time.perf_counter() - t)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)

@@ -107,3 +107,20 @@ def test_engine_errors_become_npimatch_errors(tmp_path, nppes):
         nm.Registry.load(tmp_path / "trunc.snap")
     with pytest.raises(TypeError):
         nm.Registry(object())
+
+
+def test_long_registry_calls_are_interruptible():
+    # Registry.build/load wait for the engine in slices; Ctrl-C (here a
+    # SIGALRM handler raising KeyboardInterrupt) returns within a second even
+    # though the engine call itself cannot be cancelled.
+    import time
+
+    from conftest import ctrl_c_after
+    from npimatch.registry import _interruptible
+
+    with ctrl_c_after(0.1) as elapsed:
+        _interruptible(time.sleep, 5)
+    assert elapsed[0] < 1.0
+    assert _interruptible(sum, [1, 2]) == 3
+    with pytest.raises(ZeroDivisionError):
+        _interruptible(lambda: 1 / 0)

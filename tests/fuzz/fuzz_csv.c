@@ -1,6 +1,7 @@
 /* Fuzz harness for the CSV reader: arbitrary bytes through nm_csv_open_memory,
  * the parallel scan (tiny blocks, two threads) and nm_csv_next, which must
- * agree row for row; small inputs also go through the streamed zstd path.
+ * agree row for row, at a SIMD level chosen from the input's hash; small
+ * inputs also go through the streamed zstd path.
  * Every field is unescaped and transcoded. Aborts on any disagreement. */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "common/arena.h"
 #include "common/hash.h"
 #include "ingest/csv.h"
+#include "npimatch/simd.h"
 
 typedef struct sink {
     nm_buf chunk[4];
@@ -82,6 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     o.max_fields = (h >> 2) & 1 ? 1 + (uint32_t)((h >> 16) % 8) : 0;
     o.delim = (h >> 3) & 1 ? '\t' : 0;
     g_maxf = o.max_fields ? o.max_fields : 1024;
+    /* Every SIMD level the machine has (the kernel is picked at open). */
+    nm_simd_force((nm_simd_level)((h >> 24) % ((uint64_t)nm_simd_detect() + 1)));
 
     nm_csv *a = NULL, *b = NULL;
     nm_err err;
