@@ -348,6 +348,8 @@ Test(csv, empty_file_and_header_only) {
     cr_assert_not_null(strstr(err.msg, ":1:3:"), "%s", err.msg);
     nm_csv_opts o = {.delim = '"'};
     cr_assert_eq(nm_csv_open_memory("a\n", 2, NULL, &o, &c, &err), NM_E_ARG);
+    nm_csv_opts huge = {.max_fields = UINT32_MAX};
+    cr_assert_eq(nm_csv_open_memory("a\n", 2, NULL, &huge, &c, &err), NM_E_ARG);
 
     cr_assert_eq(nm_csv_open_memory("a,b", 3, NULL, NULL, &c, &err), 0);
     cr_assert_eq(nm_csv_ncols(c), 2);
