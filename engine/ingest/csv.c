@@ -21,6 +21,7 @@
 
 #define NM_CSV_DEFAULT_BLOCK ((size_t)64 << 20)
 #define NM_CSV_DEFAULT_MAX_FIELDS 1024u
+#define NM_CSV_MAX_FIELDS_LIMIT (1u << 20)
 
 struct nm_csv {
     char *path;                 /* for messages */
@@ -199,6 +200,10 @@ static int csv_new(const char *name, const nm_csv_opts *opts, nm_csv **out, nm_e
     if (c->o.delim == '"' || c->o.delim == '\n' || c->o.delim == '\r') {
         free(c);
         return nm_err_set(err, NM_E_ARG, "%s: the delimiter cannot be a quote or a line end", name);
+    }
+    if (c->o.max_fields > NM_CSV_MAX_FIELDS_LIMIT) {   /* per-chunk field arrays stay sane */
+        free(c);
+        return nm_err_set(err, NM_E_ARG, "%s: max_fields above %u", name, NM_CSV_MAX_FIELDS_LIMIT);
     }
     if (!c->o.block_size) c->o.block_size = NM_CSV_DEFAULT_BLOCK;
     if (!c->o.max_fields) c->o.max_fields = NM_CSV_DEFAULT_MAX_FIELDS;

@@ -54,7 +54,7 @@ typedef struct nm_csv_opts {
     char delim;             /* 0 means ',' */
     int threads;            /* 0: omp_get_max_threads() */
     size_t block_size;      /* bytes per block for streamed (.zst, stdin) input; 0: 64 MiB */
-    uint32_t max_fields;    /* fields beyond this are counted but not stored; 0: 1024 */
+    uint32_t max_fields;    /* fields beyond this are counted but not stored; 0: 1024; at most 2^20 */
 } nm_csv_opts;
 
 typedef struct nm_csv nm_csv;
