@@ -153,6 +153,62 @@ static inline void jv_finish_x16(__m512i la, __m512i lb, __m512i m, __m512i th, 
     }
 }
 
+/* The same for 32 lanes of 16 bits when lq <= 32, with far fewer
+ * multiplies: the parts N and D fit signed 16-bit lanes (N <= 16^2 * 48 +
+ * 16 * 512 = 20,480, D <= 8,192), so they are formed with vpmullw on all 32
+ * lanes, and every 32-bit quantity the decision needs is one vpmaddwd of
+ * the (N, D) pairs: 10 N - 21 D (boost iff > 0), 10 N, (10 - l) N + 3 l D
+ * and 30 D. Same integers as jv_finish_x16, so the same doubles. */
+static inline void jv_finish_w32(uint32_t lq, __m512i lb, __m512i m, __m512i th, __m512i l, const nm_jv_out *o,
+                                 double *sa, uint8_t *lv) {
+    const __m512i la = _mm512_set1_epi16((short)lq), zero = _mm512_setzero_si512();
+    __m512i p = _mm512_mullo_epi16(la, lb);
+    __m512i d = _mm512_mullo_epi16(p, m);
+    __m512i n = _mm512_add_epi16(_mm512_mullo_epi16(_mm512_mullo_epi16(m, m), _mm512_add_epi16(la, lb)),
+                                 _mm512_mullo_epi16(_mm512_sub_epi16(m, th), p));
+    __m512i ca = _mm512_sub_epi16(_mm512_set1_epi16(10), l);
+    __m512i cb = _mm512_add_epi16(_mm512_add_epi16(l, l), l);
+    /* word k of the first / second operand, paired into dword k (k < 16)
+     * and dword k - 16 (k >= 16). */
+    const __m512i ix[2] = {
+        _mm512_set_epi16(47, 15, 46, 14, 45, 13, 44, 12, 43, 11, 42, 10, 41, 9, 40, 8, 39, 7, 38, 6, 37, 5, 36, 4,
+                         35, 3, 34, 2, 33, 1, 32, 0),
+        _mm512_set_epi16(63, 31, 62, 30, 61, 29, 60, 28, 59, 27, 58, 26, 57, 25, 56, 24, 55, 23, 54, 22, 53, 21, 52,
+                         20, 51, 19, 50, 18, 49, 17, 48, 16)};
+    const __m512i c_boost = _mm512_set1_epi32((int)(((uint32_t)(uint16_t)-21 << 16) | 10u));
+    const __m512i c_n10 = _mm512_set1_epi32(10), c_d30 = _mm512_set1_epi32(30 << 16);
+    for (int h = 0; h < 2; h++) {
+        __m512i nd = _mm512_permutex2var_epi16(n, ix[h], d);
+        __m512i co = _mm512_permutex2var_epi16(ca, ix[h], cb);
+        __mmask16 boost = _mm512_cmpgt_epi32_mask(_mm512_madd_epi16(nd, c_boost), zero);
+        __m512i num = _mm512_mask_blend_epi32(boost, _mm512_madd_epi16(nd, c_n10), _mm512_madd_epi16(nd, co));
+        __m512i d30 = _mm512_madd_epi16(nd, c_d30);
+        __mmask16 mz = _mm512_testn_epi32_mask(d30, d30); /* D = 0 iff m = 0 */
+        __m512i den = _mm512_mask_blend_epi32(mz, d30, _mm512_set1_epi32(1));
+        if (o->jw) {
+            __m512d lo = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_castsi512_si256(num)),
+                                       _mm512_cvtepi32_pd(_mm512_castsi512_si256(den)));
+            __m512d hi = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(num, 1)),
+                                       _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(den, 1)));
+            _mm512_store_pd(sa + 16 * h, lo);
+            _mm512_store_pd(sa + 16 * h + 8, hi);
+        } else {
+            __m512i lvl = _mm512_set1_epi32(o->nthr), num100 = _mm512_mullo_epi32(num, _mm512_set1_epi32(100));
+            __mmask16 nz = (__mmask16)~mz;
+            for (int t = o->nthr - 1; t >= 0; t--) {
+                if (o->thr[t] == 0) { /* every score reaches 0 */
+                    lvl = _mm512_set1_epi32(t);
+                    continue;
+                }
+                __mmask16 ge =
+                    _mm512_mask_cmpge_epi32_mask(nz, num100, _mm512_mullo_epi32(den, _mm512_set1_epi32(o->thr[t])));
+                lvl = _mm512_mask_mov_epi32(lvl, ge, _mm512_set1_epi32(t));
+            }
+            _mm_store_si128((__m128i *)(lv + 16 * h), _mm512_cvtepi32_epi8(lvl));
+        }
+    }
+}
+
 /* Write a group's scores or levels to the batch outputs. */
 static inline void jv_emit(const double *sa, const uint8_t *lv, const uint32_t *ix, size_t k, size_t nl,
                            const nm_jv_out *o) {
@@ -171,6 +227,11 @@ static inline void jv_finish16(uint32_t lq, jv_v16 lenv, jv_v16 mv, jv_v16 thv, 
                                size_t k, const nm_jv_out *o) {
     double sa[32] __attribute__((aligned(64)));
     uint8_t lv[32] __attribute__((aligned(64)));
+    if (lq <= 32) {
+        jv_finish_w32(lq, (__m512i)lenv, (__m512i)mv, (__m512i)thv, (__m512i)prev, o, sa, lv);
+        jv_emit(sa, lv, ix, k, 32, o);
+        return;
+    }
     const __m512i la = _mm512_set1_epi32((int)lq);
     for (int h = 0; h < 2; h++) {
 #define JV_HALF(v) _mm512_cvtepu16_epi32(h ? _mm512_extracti64x4_epi64((__m512i)(v), 1) \
@@ -350,17 +411,10 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
         }
         double sa[64] __attribute__((aligned(64)));
         uint8_t lv[64] __attribute__((aligned(64)));
-        const __m512i la = _mm512_set1_epi32((int)lq);
-#define JV_QUARTER(v, h) _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32((v), h))
-#define JV_FIN_Q(h)                                                                                          \
-    jv_finish_x16(la, JV_QUARTER(lenv, h), JV_QUARTER(mcnt, h), JV_QUARTER(th, h), JV_QUARTER(pre, h), o, \
-                  sa + 16 * (h), lv + 16 * (h))
-        JV_FIN_Q(0);
-        JV_FIN_Q(1);
-        JV_FIN_Q(2);
-        JV_FIN_Q(3);
-#undef JV_FIN_Q
-#undef JV_QUARTER
+#define JV_W(v, h) _mm512_cvtepu8_epi16(h ? _mm512_extracti64x4_epi64((v), 1) : _mm512_castsi512_si256(v))
+        jv_finish_w32(lq, JV_W(lenv, 0), JV_W(mcnt, 0), JV_W(th, 0), JV_W(pre, 0), o, sa, lv);
+        jv_finish_w32(lq, JV_W(lenv, 1), JV_W(mcnt, 1), JV_W(th, 1), JV_W(pre, 1), o, sa + 32, lv + 32);
+#undef JV_W
         if (o->jw) memcpy(o->jw + base + g, sa, sizeof sa);
         else memcpy(o->level + base + g, lv, sizeof lv);
     }
@@ -405,6 +459,12 @@ size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, cons
         }
         double sa[32] __attribute__((aligned(64)));
         uint8_t lv[32] __attribute__((aligned(64)));
+        if (lq <= 32) {
+            jv_finish_w32(lq, lenv, mcnt, th, pre, o, sa, lv);
+            if (o->jw) memcpy(o->jw + base + g, sa, sizeof sa);
+            else memcpy(o->level + base + g, lv, sizeof lv);
+            continue;
+        }
 #define JV_HALF(v, h) _mm512_cvtepu16_epi32(h ? _mm512_extracti64x4_epi64((v), 1) : _mm512_castsi512_si256(v))
         jv_finish_x16(la, JV_HALF(lenv, 0), JV_HALF(mcnt, 0), JV_HALF(th, 0), JV_HALF(pre, 0), o, sa, lv);
         jv_finish_x16(la, JV_HALF(lenv, 1), JV_HALF(mcnt, 1), JV_HALF(th, 1), JV_HALF(pre, 1), o, sa + 16, lv + 16);
