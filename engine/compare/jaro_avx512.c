@@ -421,56 +421,74 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
     return g;
 }
 
+/* Lengths of the 32 candidates of a run group as 16-bit lanes, or 0 when
+ * one is longer than 16 bytes. */
+static inline int jv_run16_lengths(const uint32_t *of, __m512i *lenv) {
+    __m512i l0 = _mm512_sub_epi32(_mm512_loadu_si512(of + 1), _mm512_loadu_si512(of));
+    __m512i l1 = _mm512_sub_epi32(_mm512_loadu_si512(of + 17), _mm512_loadu_si512(of + 16));
+    const __m512i sixteen = _mm512_set1_epi32(16);
+    if (_mm512_cmpgt_epu32_mask(l0, sixteen) | _mm512_cmpgt_epu32_mask(l1, sixteen)) return 0;
+    *lenv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(l0)), _mm512_cvtepi32_epi16(l1), 1);
+    return 1;
+}
+
 /* Runs of candidates <= 16 bytes in 16-bit lanes: the template's run mode,
  * specialized with intrinsics end to end (lengths packed straight into
- * lanes, no per-lane arrays), for the common name block. */
+ * lanes, no per-lane arrays), for the common name block. Software-pipelined:
+ * the rows of the next group are built (compare masks stored as 64-bit
+ * pieces) before the current group's matching loads its rows, so those
+ * loads never wait on the just-issued narrow stores (a wide load cannot be
+ * forwarded from several narrow stores and stalls until they retire). */
 size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
                           const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o) {
     if (lq > NM_JV_MAX_QUERY || cnt < 32) return 0;
     const uint8_t *b8 = (const uint8_t *)bytes, *e8 = (const uint8_t *)end;
     jv_core16_ctx core;
     jv_core16_prep(&core, lq);
-    __m512i pm[NM_JV_MAX_QUERY];
-    pm[0] = pm[1] = pm[2] = pm[3] = _mm512_setzero_si512(); /* rows past lq < 4 stay 0 */
-    const __m512i one = _mm512_set1_epi16(1), ones = _mm512_set1_epi16(-1), sixteen = _mm512_set1_epi32(16);
+    __m512i pm[2][NM_JV_MAX_QUERY];
+    for (int k = 0; k < 2; k++) /* rows past lq < 4 stay 0 */
+        pm[k][0] = pm[k][1] = pm[k][2] = pm[k][3] = _mm512_setzero_si512();
+    const __m512i one = _mm512_set1_epi16(1), ones = _mm512_set1_epi16(-1);
     const __m512i lqv = _mm512_set1_epi16((short)lq), la = _mm512_set1_epi32((int)lq);
+    __m512i lenv, lenv_next;
+    const uint32_t *of0 = offsets + base;
+    if (!jv_run16_lengths(of0, &lenv)) return 0;
+    jv_pm_build(b8, of0, (size_t)(e8 - (b8 + of0[31])) >= 16, e8, 16, q, lq, pm[0]);
     size_t g = 0;
-    for (; g + 32 <= cnt; g += 32) {
+    for (int cur = 0;; cur ^= 1) {
         const uint32_t *of = offsets + base + g;
-        __m512i l0 = _mm512_sub_epi32(_mm512_loadu_si512(of + 1), _mm512_loadu_si512(of));
-        __m512i l1 = _mm512_sub_epi32(_mm512_loadu_si512(of + 17), _mm512_loadu_si512(of + 16));
-        if (_mm512_cmpgt_epu32_mask(l0, sixteen) | _mm512_cmpgt_epu32_mask(l1, sixteen)) break;
-        __m512i lenv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(l0)),
-                                          _mm512_cvtepi32_epi16(l1), 1);
-        int fast = (size_t)(e8 - (b8 + of[31])) >= 16;
-        jv_pm_build(b8, of, fast, e8, 16, q, lq, pm);
+        int next = g + 64 <= cnt && jv_run16_lengths(of + 32, &lenv_next);
+        if (next) jv_pm_build(b8, of + 32, (size_t)(e8 - (b8 + of[63])) >= 16, e8, 16, q, lq, pm[cur ^ 1]);
+        const __m512i *pc = pm[cur];
         /* r = max(floor(max(lc, lq) / 2) - 1, 0); positions past the length
          * start out taken (lenmask = bits below lc). */
         __m512i rv = _mm512_subs_epu16(_mm512_srli_epi16(_mm512_max_epu16(lenv, lqv), 1), one);
         __m512i lenmask = _mm512_andnot_si512(_mm512_sllv_epi16(ones, lenv), ones);
         jv_v16 mv, tv;
-        jv_core16(&core, pm, lq, (jv_v16)rv, (jv_v16)lenmask, &mv, &tv);
+        jv_core16(&core, pc, lq, (jv_v16)rv, (jv_v16)lenmask, &mv, &tv);
         __m512i mcnt = (__m512i)mv, th = _mm512_srli_epi16((__m512i)tv, 1);
         /* 16-bit lanes: the high byte of each lane must not feed vpshufb. */
-        __m512i pre = jv_prefix4(pm, _mm512_and_si512(lenmask, _mm512_set1_epi16(0x0F)));
+        __m512i pre = jv_prefix4(pc, _mm512_and_si512(lenmask, _mm512_set1_epi16(0x0F)));
         if (o->parts) {
             jv_store_parts(o->parts + base + g, lq, lenv, mcnt, th, pre, 16);
-            continue;
-        }
-        double sa[32] __attribute__((aligned(64)));
-        uint8_t lv[32] __attribute__((aligned(64)));
-        if (lq <= 32) {
-            jv_finish_w32(lq, lenv, mcnt, th, pre, o, sa, lv);
+        } else {
+            double sa[32] __attribute__((aligned(64)));
+            uint8_t lv[32] __attribute__((aligned(64)));
+            if (lq <= 32) {
+                jv_finish_w32(lq, lenv, mcnt, th, pre, o, sa, lv);
+            } else {
+#define JV_HALF(v, h) _mm512_cvtepu16_epi32(h ? _mm512_extracti64x4_epi64((v), 1) : _mm512_castsi512_si256(v))
+                jv_finish_x16(la, JV_HALF(lenv, 0), JV_HALF(mcnt, 0), JV_HALF(th, 0), JV_HALF(pre, 0), o, sa, lv);
+                jv_finish_x16(la, JV_HALF(lenv, 1), JV_HALF(mcnt, 1), JV_HALF(th, 1), JV_HALF(pre, 1), o, sa + 16,
+                              lv + 16);
+#undef JV_HALF
+            }
             if (o->jw) memcpy(o->jw + base + g, sa, sizeof sa);
             else memcpy(o->level + base + g, lv, sizeof lv);
-            continue;
         }
-#define JV_HALF(v, h) _mm512_cvtepu16_epi32(h ? _mm512_extracti64x4_epi64((v), 1) : _mm512_castsi512_si256(v))
-        jv_finish_x16(la, JV_HALF(lenv, 0), JV_HALF(mcnt, 0), JV_HALF(th, 0), JV_HALF(pre, 0), o, sa, lv);
-        jv_finish_x16(la, JV_HALF(lenv, 1), JV_HALF(mcnt, 1), JV_HALF(th, 1), JV_HALF(pre, 1), o, sa + 16, lv + 16);
-#undef JV_HALF
-        if (o->jw) memcpy(o->jw + base + g, sa, sizeof sa);
-        else memcpy(o->level + base + g, lv, sizeof lv);
+        g += 32;
+        if (!next) break;
+        lenv = lenv_next;
     }
     return g;
 }
