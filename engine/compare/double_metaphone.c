@@ -136,6 +136,12 @@ static const char dm_codes[16] = {0, 'P', 'F', 'K', 'N', 'T', 'M', 'L', 'R', 'S'
 static const uint8_t dm_pclass[256] = {['A'] = 1, ['O'] = 1, ['U'] = 1, ['Y'] = 1, ['E'] = 2, ['I'] = 3};
 static uint8_t dm_tab[2][5][1024];
 
+static unsigned dm_code_ix(unsigned code) {
+    unsigned k = 1;
+    while (dm_codes[k] != (char)code) k++;
+    return k;
+}
+
 __attribute__((constructor)) static void dm_tab_init(void) {
     for (int sch = 0; sch < 2; sch++)
         for (int v = 0; v < 5; v++)
@@ -158,24 +164,26 @@ __attribute__((constructor)) static void dm_tab_init(void) {
                         while (code && dm_codes[k] != (char)code) k++;
                         e = step | (code ? DM_T_ADD : 0) | k << 4;
                     }
+                    /* Pairs whose rule has one outcome wherever they
+                     * stand: PH is F ("PH" rule of P); CK, CG, CQ are K and
+                     * CE, CY are S (no earlier C rule can match them). */
+                    if (c == 'P' && nx == 'H') e = 2 | DM_T_ADD | dm_code_ix('F') << 4;
+                    if (c == 'C' && (nx == 'K' || nx == 'G' || nx == 'Q')) e = 2 | DM_T_ADD | dm_code_ix('K') << 4;
+                    if (c == 'C' && (nx == 'E' || nx == 'Y')) e = 2 | DM_T_ADD | dm_code_ix('S') << 4;
                     dm_tab[sch][v][ci << 5 | ni] = (uint8_t)e;
                 }
 }
 
-DM_INLINE int dm_vowel(char c) {
-    return c == 'A' || c == 'E' || c == 'I' || c == 'O' || c == 'U' || c == 'Y';
-}
+DM_INLINE int dm_vowel(char c) { return dm_isvowel[(unsigned char)c]; }
 /* c is one of the characters of set (c = 0, before the word, never is).
- * Sets are literals of ' '..'Z', so after inlining the mask is a constant
- * and the test is a shift. */
-DM_INLINE uint64_t dm_mask(const char *set) {
+ * Sets are literals of ' '..'Z'; with the count known the loop unrolls, the
+ * mask is a constant and the test is a shift. */
+#define dm_in(c, set) dm_in_n((c), (set), (int)sizeof(set) - 1)
+DM_INLINE int dm_in_n(char c, const char *set, int n) {
     uint64_t m = 0;
-    for (; *set; set++) m |= (uint64_t)1 << (*set - ' ');
-    return m;
-}
-DM_INLINE int dm_in(char c, const char *set) {
-    unsigned k = (unsigned)((unsigned char)c - ' ');
-    return k < 64 && ((dm_mask(set) >> k) & 1);
+    for (int k = 0; k < n; k++) m |= (uint64_t)1 << (set[k] - ' ');
+    unsigned u = (unsigned)((unsigned char)c - ' ');
+    return u < 64 && ((m >> u) & 1);
 }
 /* The word has `lit` at position pos (pos may be up to DM_PRE before it). */
 #define AT(pos, lit) dm_at(w + (pos), (lit), (int)sizeof(lit) - 1)
@@ -486,16 +494,19 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
     const char *w = wb;
     const int last = len - 1;
 
-    int i = 0;
-    /* Silent first letter: "gnome", "knight", "pneumonia", "wright", "psychology". */
-    if (AT(0, "GN") || AT(0, "KN") || AT(0, "PN") || AT(0, "WR") || AT(0, "PS")) i = 1;
-    if (CH(0) == 'X') {   /* initial X is S: "Xavier" */
-        dm_add(&o, "S");
-        i = 1;
-    } else if (dm_vowel(CH(0))) {   /* every initial vowel is A */
-        dm_add(&o, "A");
-        i = 1;
-    }
+    /* Silent first letter: "gnome", "knight", "pneumonia", "wright",
+     * "psychology"; initial X is S ("Xavier"); every initial vowel is A.
+     * Decided on the first two letters together, without branches. */
+    unsigned c0 = (unsigned char)CH(0), c1 = (unsigned char)CH(1);
+#define DM_P2(a, b) ((unsigned)(a) | (unsigned)(b) << 8)
+    unsigned f2 = c0 | c1 << 8;
+    int silent = (f2 == DM_P2('G', 'N')) | (f2 == DM_P2('K', 'N')) | (f2 == DM_P2('P', 'N')) |
+                 (f2 == DM_P2('W', 'R')) | (f2 == DM_P2('P', 'S'));
+#undef DM_P2
+    unsigned lead = c0 == 'X' ? 'S' : dm_isvowel[c0] ? 'A' : 0;
+    o.pv = o.av = lead;
+    o.pl = o.al = lead != 0;
+    int i = silent | (lead != 0);
     /* Classify every position first (independent lookups the core runs in
      * parallel), so that the walk below carries only i -> info[i] -> i from
      * one position to the next, not i -> letters -> tables -> i. */
