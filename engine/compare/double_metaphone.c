@@ -156,13 +156,11 @@ __attribute__((constructor)) static void dm_tab_init(void) {
                     if (ni <= 26 && sc && !(dm_guard[c] & ctx)) {
                         unsigned step = 1 + ((dm_skip2[c] & dm_nbit[nx]) != 0), code = sc > 1 ? sc : 0;
                         if (c == 'H') {
-                            int coded = (v == 4 || v != 0) && dm_isvowel[nx];
+                            int coded = v != 0 && dm_isvowel[nx]; /* v = 4: first */
                             code = coded ? 'H' : 0;
                             step = 1 + (unsigned)coded;
                         }
-                        unsigned k = 0;
-                        while (code && dm_codes[k] != (char)code) k++;
-                        e = step | (code ? DM_T_ADD : 0) | k << 4;
+                        e = step | (code ? DM_T_ADD | dm_code_ix(code) << 4 : 0);
                     }
                     /* Pairs whose rule has one outcome wherever they
                      * stand: PH is F ("PH" rule of P); CK, CG, CQ are K and
