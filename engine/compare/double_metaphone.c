@@ -20,6 +20,7 @@
  * (Stephen Woodbridge's list) and the 38 DoubleMetaphoneTest assertions. */
 #include <stdint.h>
 #include <string.h>
+#include "compare/phonetic.h"
 #include "npimatch/compare.h"
 
 #define DM_PRE 8     /* zero bytes before the word: look-behind needs <= 4 */
@@ -459,7 +460,7 @@ static inline int dm_copy_short(const char *s, int len, char *wb) {
     return (h[0] | h[1]) != 0;
 }
 
-size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char alternate[5]) {
+size_t nm_double_metaphone_impl(const char *s, size_t n, char primary[5], char alternate[5], int rules_only) {
     size_t b = 0, e = n;
     while (b < e && (unsigned)((s[b] | 0x20) - 'a') >= 26) b++;
     while (e > b && (unsigned)((s[e - 1] | 0x20) - 'a') >= 26) e--;
@@ -518,7 +519,7 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
     }
     while ((o.pl < DM_LEN || o.al < DM_LEN) && i < len) {
         unsigned f = info[i];
-        if (!(f & DM_T_SLOW)) {
+        if (!(f & DM_T_SLOW) && !rules_only) {
             /* Branch-free: ORs in zero when there is no code. */
             int add = (int)(f >> 2 & 1);
             uint64_t ch = (uint64_t)(unsigned char)dm_codes[f >> 4];
@@ -634,7 +635,20 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
                 dm_add(&o, "S");
             i += CH(i + 1) == 'Z' ? 2 : 1;
             break;
-        default:   /* word boundary */
+        case 'B':   /* the letters below always take the fast path unless */
+        case 'F':   /* the rules are forced (tests): their published rules */
+        case 'K':
+        case 'N':
+        case 'Q':
+        case 'V': {
+            static const char code[] = {['B' - 'B'] = 'P', ['F' - 'B'] = 'F', ['K' - 'B'] = 'K',
+                                        ['N' - 'B'] = 'N', ['Q' - 'B'] = 'K', ['V' - 'B'] = 'F'};
+            dm_put(&o.pv, &o.pl, &code[c - 'B'], 1);
+            dm_put(&o.av, &o.al, &code[c - 'B'], 1);
+            i += CH(i + 1) == c ? 2 : 1;
+            break;
+        }
+        default:   /* vowels after the first letter, word boundary */
             i++;
             break;
         }
@@ -642,4 +656,8 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
     dm_store(primary, o.pv, o.pl);
     dm_store(alternate, o.av, o.al);
     return (size_t)o.pl;
+}
+
+size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char alternate[5]) {
+    return nm_double_metaphone_impl(s, n, primary, alternate, 0);
 }
