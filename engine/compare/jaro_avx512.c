@@ -190,8 +190,8 @@ static inline void jv_finish_w32(uint32_t lq, __m512i lb, __m512i m, __m512i th,
                                        _mm512_cvtepi32_pd(_mm512_castsi512_si256(den)));
             __m512d hi = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(num, 1)),
                                        _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(den, 1)));
-            _mm512_store_pd(sa + 16 * h, lo);
-            _mm512_store_pd(sa + 16 * h + 8, hi);
+            _mm512_storeu_pd(sa + 16 * h, lo);
+            _mm512_storeu_pd(sa + 16 * h + 8, hi);
         } else {
             __m512i lvl = _mm512_set1_epi32(o->nthr), num100 = _mm512_mullo_epi32(num, _mm512_set1_epi32(100));
             __mmask16 nz = (__mmask16)~mz;
@@ -204,7 +204,7 @@ static inline void jv_finish_w32(uint32_t lq, __m512i lb, __m512i m, __m512i th,
                     _mm512_mask_cmpge_epi32_mask(nz, num100, _mm512_mullo_epi32(den, _mm512_set1_epi32(o->thr[t])));
                 lvl = _mm512_mask_mov_epi32(lvl, ge, _mm512_set1_epi32(t));
             }
-            _mm_store_si128((__m128i *)(lv + 16 * h), _mm512_cvtepi32_epi8(lvl));
+            _mm_storeu_si128((__m128i *)(lv + 16 * h), _mm512_cvtepi32_epi8(lvl));
         }
     }
 }
@@ -421,6 +421,26 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
     return g;
 }
 
+/* Outputs of one run group of 32 (first candidate at `at`). */
+static inline void jv_run16_emit(uint32_t lq, __m512i lenv, __m512i mcnt, __m512i th, __m512i pre,
+                                 const nm_jv_out *o, size_t at) {
+    if (o->parts) {
+        jv_store_parts(o->parts + at, lq, lenv, mcnt, th, pre, 16);
+    } else if (lq <= 32) {
+        jv_finish_w32(lq, lenv, mcnt, th, pre, o, o->jw ? o->jw + at : NULL, o->jw ? NULL : o->level + at);
+    } else {
+        double sa[32] __attribute__((aligned(64)));
+        uint8_t lv[32] __attribute__((aligned(64)));
+        const __m512i la = _mm512_set1_epi32((int)lq);
+#define JV_HALF(v, h) _mm512_cvtepu16_epi32(h ? _mm512_extracti64x4_epi64((v), 1) : _mm512_castsi512_si256(v))
+        jv_finish_x16(la, JV_HALF(lenv, 0), JV_HALF(mcnt, 0), JV_HALF(th, 0), JV_HALF(pre, 0), o, sa, lv);
+        jv_finish_x16(la, JV_HALF(lenv, 1), JV_HALF(mcnt, 1), JV_HALF(th, 1), JV_HALF(pre, 1), o, sa + 16, lv + 16);
+#undef JV_HALF
+        if (o->jw) memcpy(o->jw + at, sa, sizeof sa);
+        else memcpy(o->level + at, lv, sizeof lv);
+    }
+}
+
 /* Lengths of the 32 candidates of a run group as 16-bit lanes, or 0 when
  * one is longer than 16 bytes. */
 static inline int jv_run16_lengths(const uint32_t *of, __m512i *lenv) {
@@ -449,12 +469,14 @@ size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, cons
     for (int k = 0; k < 2; k++) /* rows past lq < 4 stay 0 */
         pm[k][0] = pm[k][1] = pm[k][2] = pm[k][3] = _mm512_setzero_si512();
     const __m512i one = _mm512_set1_epi16(1), ones = _mm512_set1_epi16(-1);
-    const __m512i lqv = _mm512_set1_epi16((short)lq), la = _mm512_set1_epi32((int)lq);
+    const __m512i lqv = _mm512_set1_epi16((short)lq);
     __m512i lenv, lenv_next;
     const uint32_t *of0 = offsets + base;
     if (!jv_run16_lengths(of0, &lenv)) return 0;
     jv_pm_build(b8, of0, (size_t)(e8 - (b8 + of0[31])) >= 16, e8, 16, q, lq, pm[0]);
-    size_t g = 0;
+    size_t g = 0, pat = 0;
+    int pend = 0;
+    __m512i pl = lenv, pm_ = lenv, pt = lenv, pp = lenv; /* the group awaiting its scores */
     for (int cur = 0;; cur ^= 1) {
         const uint32_t *of = offsets + base + g;
         int next = g + 64 <= cnt && jv_run16_lengths(of + 32, &lenv_next);
@@ -469,27 +491,16 @@ size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, cons
         __m512i mcnt = (__m512i)mv, th = _mm512_srli_epi16((__m512i)tv, 1);
         /* 16-bit lanes: the high byte of each lane must not feed vpshufb. */
         __m512i pre = jv_prefix4(pc, _mm512_and_si512(lenmask, _mm512_set1_epi16(0x0F)));
-        if (o->parts) {
-            jv_store_parts(o->parts + base + g, lq, lenv, mcnt, th, pre, 16);
-        } else {
-            double sa[32] __attribute__((aligned(64)));
-            uint8_t lv[32] __attribute__((aligned(64)));
-            if (lq <= 32) {
-                jv_finish_w32(lq, lenv, mcnt, th, pre, o, sa, lv);
-            } else {
-#define JV_HALF(v, h) _mm512_cvtepu16_epi32(h ? _mm512_extracti64x4_epi64((v), 1) : _mm512_castsi512_si256(v))
-                jv_finish_x16(la, JV_HALF(lenv, 0), JV_HALF(mcnt, 0), JV_HALF(th, 0), JV_HALF(pre, 0), o, sa, lv);
-                jv_finish_x16(la, JV_HALF(lenv, 1), JV_HALF(mcnt, 1), JV_HALF(th, 1), JV_HALF(pre, 1), o, sa + 16,
-                              lv + 16);
-#undef JV_HALF
-            }
-            if (o->jw) memcpy(o->jw + base + g, sa, sizeof sa);
-            else memcpy(o->level + base + g, lv, sizeof lv);
-        }
+        /* Scores of the previous group now, so that their long dependency
+         * chain (multiplies, division) overlaps this group's matching. */
+        if (pend) jv_run16_emit(lq, pl, pm_, pt, pp, o, pat);
+        pend = 1;
+        pl = lenv, pm_ = mcnt, pt = th, pp = pre, pat = base + g;
         g += 32;
         if (!next) break;
         lenv = lenv_next;
     }
+    if (pend) jv_run16_emit(lq, pl, pm_, pt, pp, o, pat);
     return g;
 }
 
