@@ -313,6 +313,22 @@ static inline __m512i jv_bytes_of_u32(__m512i a, __m512i b, __m512i c, __m512i d
     return _mm512_inserti32x4(r, _mm512_cvtepi32_epi8(d), 3);
 }
 
+/* Outputs of one run group of 64 byte lanes (first candidate at `at`). */
+static inline void jv_run8_emit(uint32_t lq, __m512i lenv, __m512i mcnt, __m512i th, __m512i pre,
+                                const nm_jv_out *o, size_t at) {
+    if (o->parts) {
+        jv_store_parts(o->parts + at, lq, lenv, mcnt, th, pre, 8);
+        return;
+    }
+    double *sa = o->jw ? o->jw + at : NULL;
+    uint8_t *lv = o->jw ? NULL : o->level + at;
+#define JV_W(v, h) _mm512_cvtepu8_epi16(h ? _mm512_extracti64x4_epi64((v), 1) : _mm512_castsi512_si256(v))
+    jv_finish_w32(lq, JV_W(lenv, 0), JV_W(mcnt, 0), JV_W(th, 0), JV_W(pre, 0), o, sa, lv);
+    jv_finish_w32(lq, JV_W(lenv, 1), JV_W(mcnt, 1), JV_W(th, 1), JV_W(pre, 1), o, sa ? sa + 32 : NULL,
+                  lv ? lv + 32 : NULL);
+#undef JV_W
+}
+
 size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
                          const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o) {
     if (lq > 32 || cnt < 64) return 0;
@@ -335,7 +351,9 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
     const __m512i lenmask_tab = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 3, 7, 15, 31, 63, 127, -1, 0, 0, 0, 0, 0, 0, 0));
     const __m512i one = _mm512_set1_epi8(1), zero = _mm512_setzero_si512(), eight = _mm512_set1_epi32(8);
     const __m512i lqv = _mm512_set1_epi8((char)lq), seven_f = _mm512_set1_epi8(0x7F);
-    size_t g = 0;
+    size_t g = 0, pat = 0;
+    int pend = 0;
+    __m512i pl = zero, pm_ = zero, pt = zero, pp = zero; /* the group awaiting its scores */
     for (; g + 64 <= cnt; g += 64) {
         const uint32_t *of = offsets + base + g;
         __m512i o0 = _mm512_loadu_si512(of), o1 = _mm512_loadu_si512(of + 16);
@@ -405,19 +423,12 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
         pre = jv_prefix4(pm, lenmask);
         __m512i th = _mm512_and_si512(_mm512_srli_epi16(tcnt, 1), seven_f);
 
-        if (o->parts) {
-            jv_store_parts(o->parts + base + g, lq, lenv, mcnt, th, pre, 8);
-            continue;
-        }
-        double sa[64] __attribute__((aligned(64)));
-        uint8_t lv[64] __attribute__((aligned(64)));
-#define JV_W(v, h) _mm512_cvtepu8_epi16(h ? _mm512_extracti64x4_epi64((v), 1) : _mm512_castsi512_si256(v))
-        jv_finish_w32(lq, JV_W(lenv, 0), JV_W(mcnt, 0), JV_W(th, 0), JV_W(pre, 0), o, sa, lv);
-        jv_finish_w32(lq, JV_W(lenv, 1), JV_W(mcnt, 1), JV_W(th, 1), JV_W(pre, 1), o, sa + 32, lv + 32);
-#undef JV_W
-        if (o->jw) memcpy(o->jw + base + g, sa, sizeof sa);
-        else memcpy(o->level + base + g, lv, sizeof lv);
+        /* Scores of the previous group now (latency hiding, as in run16). */
+        if (pend) jv_run8_emit(lq, pl, pm_, pt, pp, o, pat);
+        pend = 1;
+        pl = lenv, pm_ = mcnt, pt = th, pp = pre, pat = base + g;
     }
+    if (pend) jv_run8_emit(lq, pl, pm_, pt, pp, o, pat);
     return g;
 }
 
