@@ -68,6 +68,7 @@ static inline void jv_pm_build(const uint8_t *b8, const uint32_t *of, int fast, 
  * Same values as the generic loops of jaro_simd_tmpl.h. */
 typedef struct {
     __m512i tab[NM_JV_MAX_QUERY];
+    uint8_t ix[NM_JV_MAX_QUERY]; /* row of query byte j (identity unless deduplicated) */
 } jv_core16_ctx;
 
 static inline void jv_core16_prep(jv_core16_ctx *c, uint32_t lq) {
@@ -75,6 +76,7 @@ static inline void jv_core16_prep(jv_core16_ctx *c, uint32_t lq) {
                                        12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     const __m512i ones = _mm512_set1_epi16(-1);
     for (uint32_t j = 0; j < lq; j++) {
+        c->ix[j] = (uint8_t)j;
         __m512i jv = _mm512_set1_epi16((short)j);
         /* bits <= j + r (all when j + r >= 15: vpsllvw counts >= 16 give 0) */
         __m512i hi = _mm512_andnot_si512(_mm512_sllv_epi16(ones, _mm512_add_epi16(_mm512_add_epi16(jv, r),
@@ -97,7 +99,7 @@ static inline void jv_core16(const jv_core16_ctx *c, const void *pmv, uint32_t l
     __mmask32 hits[NM_JV_MAX_QUERY];
     for (uint32_t j = 0; j < lq; j++) {
         __m512i w = _mm512_permutexvar_epi16(r, c->tab[j]);
-        __m512i x = _mm512_ternarylogic_epi64(pm[j], w, matched, 0x40); /* a & b & ~c */
+        __m512i x = _mm512_ternarylogic_epi64(pm[c->ix[j]], w, matched, 0x40); /* a & b & ~c */
         /* matched |= x & -x (the lowest candidate bit), one ternary op */
         matched = _mm512_ternarylogic_epi64(matched, x, _mm512_sub_epi16(zero, x), 0xF8);
         __mmask32 h = _mm512_test_epi16_mask(x, x);
@@ -107,7 +109,7 @@ static inline void jv_core16(const jv_core16_ctx *c, const void *pmv, uint32_t l
     __m512i rest = _mm512_and_si512(matched, len);
     for (uint32_t j = 0; j < lq; j++) {
         __m512i low = _mm512_and_si512(rest, _mm512_sub_epi16(zero, rest));
-        __mmask32 miss = _mm512_mask_testn_epi16_mask(hits[j], pm[j], low);
+        __mmask32 miss = _mm512_mask_testn_epi16_mask(hits[j], pm[c->ix[j]], low);
         tcnt = _mm512_mask_add_epi16(tcnt, miss, tcnt, one);
         rest = _mm512_mask_sub_epi16(rest, hits[j], rest, low); /* clears that bit */
     }
@@ -274,13 +276,16 @@ static inline void jv_finish16(uint32_t lq, jv_v16 lenv, jv_v16 mv, jv_v16 thv, 
  * gathered into one 4-bit value per lane (rows past lq are zero), whose
  * count of trailing ones a 16-entry vpshufb table gives. Works for 8- and
  * 16-bit lanes (the value sits in the low byte). */
-static inline __m512i jv_prefix4(const __m512i *pm, __m512i lenmask) {
+static inline __m512i jv_prefix4v(__m512i r0, __m512i r1, __m512i r2, __m512i r3, __m512i lenmask) {
     const __m512i tz1 = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 0, 2, 0, 1, 0, 3, 0, 1, 0, 2, 0, 1, 0, 4));
-    __m512i p = _mm512_and_si512(pm[0], _mm512_set1_epi8(1));
-    p = _mm512_ternarylogic_epi64(p, pm[1], _mm512_set1_epi8(2), 0xF8); /* p | (b & c) */
-    p = _mm512_ternarylogic_epi64(p, pm[2], _mm512_set1_epi8(4), 0xF8);
-    p = _mm512_ternarylogic_epi64(p, pm[3], _mm512_set1_epi8(8), 0xF8);
+    __m512i p = _mm512_and_si512(r0, _mm512_set1_epi8(1));
+    p = _mm512_ternarylogic_epi64(p, r1, _mm512_set1_epi8(2), 0xF8); /* p | (b & c) */
+    p = _mm512_ternarylogic_epi64(p, r2, _mm512_set1_epi8(4), 0xF8);
+    p = _mm512_ternarylogic_epi64(p, r3, _mm512_set1_epi8(8), 0xF8);
     return _mm512_shuffle_epi8(tz1, _mm512_and_si512(p, lenmask));
+}
+static inline __m512i jv_prefix4(const __m512i *pm, __m512i lenmask) {
+    return jv_prefix4v(pm[0], pm[1], pm[2], pm[3], lenmask);
 }
 
 /* The parts of a full run group, from lanes of lw = 8 or 16 bits. */
@@ -476,22 +481,35 @@ size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, cons
     const uint8_t *b8 = (const uint8_t *)bytes, *e8 = (const uint8_t *)end;
     jv_core16_ctx core;
     jv_core16_prep(&core, lq);
-    __m512i pm[2][NM_JV_MAX_QUERY];
-    for (int k = 0; k < 2; k++) /* rows past lq < 4 stay 0 */
-        pm[k][0] = pm[k][1] = pm[k][2] = pm[k][3] = _mm512_setzero_si512();
+    /* Rows only for the query's distinct bytes (names repeat letters; each
+     * row costs 16 instructions per group); core.ix maps query positions to
+     * rows, positions past lq < 4 to the zero row ZR. */
+    enum { ZR = NM_JV_MAX_QUERY };
+    __m512i pm[2][NM_JV_MAX_QUERY + 1];
+    pm[0][ZR] = pm[1][ZR] = _mm512_setzero_si512();
+    uint8_t dq[NM_JV_MAX_QUERY];
+    uint32_t nd = 0;
+    for (uint32_t j = 0; j < lq; j++) {
+        uint32_t k = 0;
+        while (k < nd && dq[k] != q[j]) k++;
+        if (k == nd) dq[nd++] = q[j];
+        core.ix[j] = (uint8_t)k;
+    }
+    uint8_t ix4[4];
+    for (uint32_t j = 0; j < 4; j++) ix4[j] = j < lq ? core.ix[j] : (uint8_t)ZR;
     const __m512i one = _mm512_set1_epi16(1), ones = _mm512_set1_epi16(-1);
     const __m512i lqv = _mm512_set1_epi16((short)lq);
     __m512i lenv, lenv_next;
     const uint32_t *of0 = offsets + base;
     if (!jv_run16_lengths(of0, &lenv)) return 0;
-    jv_pm_build(b8, of0, (size_t)(e8 - (b8 + of0[31])) >= 16, e8, 16, q, lq, pm[0]);
+    jv_pm_build(b8, of0, (size_t)(e8 - (b8 + of0[31])) >= 16, e8, 16, dq, nd, pm[0]);
     size_t g = 0, pat = 0;
     int pend = 0;
     __m512i pl = lenv, pm_ = lenv, pt = lenv, pp = lenv; /* the group awaiting its scores */
     for (int cur = 0;; cur ^= 1) {
         const uint32_t *of = offsets + base + g;
         int next = g + 64 <= cnt && jv_run16_lengths(of + 32, &lenv_next);
-        if (next) jv_pm_build(b8, of + 32, (size_t)(e8 - (b8 + of[63])) >= 16, e8, 16, q, lq, pm[cur ^ 1]);
+        if (next) jv_pm_build(b8, of + 32, (size_t)(e8 - (b8 + of[63])) >= 16, e8, 16, dq, nd, pm[cur ^ 1]);
         const __m512i *pc = pm[cur];
         /* r = max(floor(max(lc, lq) / 2) - 1, 0); positions past the length
          * start out taken (lenmask = bits below lc). */
@@ -501,7 +519,8 @@ size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, cons
         jv_core16(&core, pc, lq, (jv_v16)rv, (jv_v16)lenmask, &mv, &tv);
         __m512i mcnt = (__m512i)mv, th = _mm512_srli_epi16((__m512i)tv, 1);
         /* 16-bit lanes: the high byte of each lane must not feed vpshufb. */
-        __m512i pre = jv_prefix4(pc, _mm512_and_si512(lenmask, _mm512_set1_epi16(0x0F)));
+        __m512i pre = jv_prefix4v(pc[ix4[0]], pc[ix4[1]], pc[ix4[2]], pc[ix4[3]],
+                                  _mm512_and_si512(lenmask, _mm512_set1_epi16(0x0F)));
         /* Scores of the previous group now, so that their long dependency
          * chain (multiplies, division) overlaps this group's matching. */
         if (pend) jv_run16_emit(lq, pl, pm_, pt, pp, o, pat);
