@@ -20,6 +20,7 @@
  * (Stephen Woodbridge's list) and the 38 DoubleMetaphoneTest assertions. */
 #include <stdint.h>
 #include <string.h>
+#include "compare/bytes16.h"
 #include "compare/phonetic.h"
 #include "npimatch/compare.h"
 
@@ -427,25 +428,8 @@ typedef unsigned char dm_v16 __attribute__((vector_size(16)));
 typedef signed char dm_s16 __attribute__((vector_size(16)));
 
 static inline int dm_copy_short(const char *s, int len, char *wb) {
-    /* The bytes in two 64-bit halves from overlapping loads inside
-     * [s, s + len) (the usual short-copy trick), built in registers: a
-     * vector loaded from byte-wise stores would stall on store forwarding. */
-    uint64_t lo, hi = 0;
-    if (len >= 8) {
-        uint64_t b;
-        memcpy(&lo, s, 8);
-        memcpy(&b, s + len - 8, 8);
-        unsigned sh = 8u * (unsigned)(16 - len); /* 0..64 */
-        hi = sh < 64 ? b >> sh : 0;
-    } else if (len >= 4) {
-        uint32_t a, b;
-        memcpy(&a, s, 4);
-        memcpy(&b, s + len - 4, 4);
-        lo = (uint64_t)a | (uint64_t)b << (8 * (len - 4));
-    } else {
-        lo = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[len / 2] << (8 * (len / 2)) |
-             (uint64_t)(unsigned char)s[len - 1] << (8 * (len - 1));
-    }
+    uint64_t lo, hi;
+    nm_bytes16(s, (size_t)len, &lo, &hi);
     typedef uint64_t dm_v2 __attribute__((vector_size(16)));
     dm_v16 v = (dm_v16)(dm_v2){lo, hi}, idx = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     dm_v16 u = (v | 0x20) - 'a';
