@@ -117,6 +117,33 @@ static inline void jv_core16(const jv_core16_ctx *c, const void *pmv, uint32_t l
     *t_out = (jv_v16)tcnt;
 }
 
+/* From the exact num / den of 16 lanes (den = 1 where m = 0, mask mz):
+ * the division nm_jw_from_parts performs (into sa[0..16)) or the exact
+ * threshold tests of nm_jw_at_least (lv[0..16)); unaligned stores. */
+static inline void jv_out_x16(__m512i num, __m512i den, __mmask16 mz, const nm_jv_out *o, double *sa,
+                              uint8_t *lv) {
+    if (o->jw) {
+        __m512d lo = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_castsi512_si256(num)),
+                                   _mm512_cvtepi32_pd(_mm512_castsi512_si256(den)));
+        __m512d hi = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(num, 1)),
+                                   _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(den, 1)));
+        _mm512_storeu_pd(sa, lo);
+        _mm512_storeu_pd(sa + 8, hi);
+        return;
+    }
+    __m512i lvl = _mm512_set1_epi32(o->nthr), num100 = _mm512_mullo_epi32(num, _mm512_set1_epi32(100));
+    __mmask16 nz = (__mmask16)~mz;
+    for (int t = o->nthr - 1; t >= 0; t--) {
+        if (o->thr[t] == 0) { /* every score reaches 0 */
+            lvl = _mm512_set1_epi32(t);
+            continue;
+        }
+        __mmask16 ge = _mm512_mask_cmpge_epi32_mask(nz, num100, _mm512_mullo_epi32(den, _mm512_set1_epi32(o->thr[t])));
+        lvl = _mm512_mask_mov_epi32(lvl, ge, _mm512_set1_epi32(t));
+    }
+    _mm_storeu_si128((__m128i *)lv, _mm512_cvtepi32_epi8(lvl));
+}
+
 /* Scores or levels of 16 lanes held as 32-bit integers: the exact num / den
  * of nm_jv_numden, then the division nm_jw_from_parts performs (into
  * sa[0..16)) or the exact threshold tests of nm_jw_at_least (lv[0..16)). */
@@ -133,26 +160,7 @@ static inline void jv_finish_x16(__m512i la, __m512i lb, __m512i m, __m512i th, 
     __m512i num = _mm512_mask_blend_epi32(boost, n10, boosted);
     __mmask16 mz = _mm512_testn_epi32_mask(m, m);
     __m512i den = _mm512_mask_blend_epi32(mz, _mm512_mullo_epi32(d, _mm512_set1_epi32(30)), _mm512_set1_epi32(1));
-    if (o->jw) {
-        __m512d lo = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_castsi512_si256(num)),
-                                   _mm512_cvtepi32_pd(_mm512_castsi512_si256(den)));
-        __m512d hi = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(num, 1)),
-                                   _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(den, 1)));
-        _mm512_store_pd(sa, lo);
-        _mm512_store_pd(sa + 8, hi);
-    } else {
-        __m512i lvl = _mm512_set1_epi32(o->nthr), num100 = _mm512_mullo_epi32(num, _mm512_set1_epi32(100));
-        __mmask16 nz = (__mmask16)~mz;
-        for (int t = o->nthr - 1; t >= 0; t--) {
-            if (o->thr[t] == 0) { /* every score reaches 0 */
-                lvl = _mm512_set1_epi32(t);
-                continue;
-            }
-            __mmask16 ge = _mm512_mask_cmpge_epi32_mask(nz, num100, _mm512_mullo_epi32(den, _mm512_set1_epi32(o->thr[t])));
-            lvl = _mm512_mask_mov_epi32(lvl, ge, _mm512_set1_epi32(t));
-        }
-        _mm_store_si128((__m128i *)lv, _mm512_cvtepi32_epi8(lvl));
-    }
+    jv_out_x16(num, den, mz, o, sa, lv);
 }
 
 /* The same for 32 lanes of 16 bits when lq <= 32, with far fewer
@@ -187,27 +195,7 @@ static inline void jv_finish_w32(uint32_t lq, __m512i lb, __m512i m, __m512i th,
         __m512i d30 = _mm512_madd_epi16(nd, c_d30);
         __mmask16 mz = _mm512_testn_epi32_mask(d30, d30); /* D = 0 iff m = 0 */
         __m512i den = _mm512_mask_blend_epi32(mz, d30, _mm512_set1_epi32(1));
-        if (o->jw) {
-            __m512d lo = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_castsi512_si256(num)),
-                                       _mm512_cvtepi32_pd(_mm512_castsi512_si256(den)));
-            __m512d hi = _mm512_div_pd(_mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(num, 1)),
-                                       _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(den, 1)));
-            _mm512_storeu_pd(sa + 16 * h, lo);
-            _mm512_storeu_pd(sa + 16 * h + 8, hi);
-        } else {
-            __m512i lvl = _mm512_set1_epi32(o->nthr), num100 = _mm512_mullo_epi32(num, _mm512_set1_epi32(100));
-            __mmask16 nz = (__mmask16)~mz;
-            for (int t = o->nthr - 1; t >= 0; t--) {
-                if (o->thr[t] == 0) { /* every score reaches 0 */
-                    lvl = _mm512_set1_epi32(t);
-                    continue;
-                }
-                __mmask16 ge =
-                    _mm512_mask_cmpge_epi32_mask(nz, num100, _mm512_mullo_epi32(den, _mm512_set1_epi32(o->thr[t])));
-                lvl = _mm512_mask_mov_epi32(lvl, ge, _mm512_set1_epi32(t));
-            }
-            _mm_storeu_si128((__m128i *)(lv + 16 * h), _mm512_cvtepi32_epi8(lvl));
-        }
+        jv_out_x16(num, den, mz, o, sa ? sa + 16 * h : NULL, lv ? lv + 16 * h : NULL);
     }
 }
 
