@@ -62,13 +62,14 @@ static inline void dm_store(char out[DM_LEN + 1], uint64_t v, int len) {
 
 /* Fast path. Most letters get a fixed code in most contexts: dm_fast[c] is
  * that code (1: none, for the vowels after the first letter, the word
- * boundary and W; 0: always use the rules, or for H the one condition
- * below), and the letter is skipped twice when the next letter is in
- * dm_skip2[c]. dm_guard[c] lists the contexts that call for the full rules:
- * bit k for a next letter 'A' + k, DM_NOTLETTER for a next word boundary,
- * DM_SCH for words starting with SCH, DM_FIRST and DM_LAST for the first and
- * last position. The rules give the same result as the fast path everywhere
- * else (each letter's rule list was checked against its guard):
+ * boundary and W; 0: always use the rules; H: see dm_tab), and the letter
+ * is skipped twice when the next letter is in dm_skip2[c]. dm_guard[c] lists
+ * the contexts that call for the full rules: bit k for a next letter
+ * 'A' + k, DM_NOTLETTER for a next word boundary, DM_SCH for words starting
+ * with SCH, DM_FIRST and DM_LAST for the first and last position. The rules
+ * give the same result as the fast path everywhere else (each letter's rule
+ * list was checked against its guard, and a test runs both on rule-context
+ * words):
  *  - D before G ("edge"); T before I C H T (TION, TIA, TCH, TH, TTH);
  *    P before H; M before B ("dumb"); L before L; R at the end;
  *  - C (K) before H Z I C K G Q E Y or a boundary, or first ("caesar");
@@ -76,10 +77,8 @@ static inline void dm_store(char out[DM_LEN + 1], uint64_t v, int len) {
  *  - S (S) before H I C Z L, first ("sugar", "smith") or last ("artois");
  *  - W (no code) before R S I W, first, last, or in SCH- words ("Arnow",
  *    "-ewski", "-wicz", "Schwarz" all take the rules).
- * H is coded only first or after a vowel, and before a vowel (then it also
- * skips the vowel's position... no: it skips one more position), which is
- * computed without a branch. Taking the fast path avoids the mispredicted
- * jump into the rule switch for most letters. */
+ * Taking the fast path avoids the mispredicted jump into the rule switch for
+ * most letters. */
 #define DM_G(c) (1u << ((c) - 'A'))
 #define DM_NOTLETTER (1u << 28)
 #define DM_SCH (1u << 29)
