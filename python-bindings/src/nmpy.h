@@ -8,6 +8,8 @@
  *                the buffer protocol
  *   kernels.c    the vectorised comparators and normalizers
  *   registry.c   the Registry type (nm_registry)
+ *   model.c      the _Model type (nm_model): load, save, JSON, waterfall
+ *   evalgen.c    the evaluator and the data generators (engine/eval, engine/gen)
  *
  * Built against the Stable ABI (Py_LIMITED_API 3.11, set by CMake). */
 #ifndef NMPY_H
@@ -37,6 +39,10 @@ PyObject *nmpy_raise(int code, const nm_err *err);
  * *nomem). */
 typedef void (*nmpy_chunk_fn)(void *ctx, size_t lo, size_t hi, int *nomem);
 int nmpy_run(size_t n, nmpy_chunk_fn fn, void *ctx);
+/* Progress: when the calling thread has a hook installed (_set_progress_hook,
+ * kept in the thread state dict so threads do not see each other's bars),
+ * nmpy_run calls hook(done, total) after each chunk of a call that has more
+ * than one chunk. A hook that raises stops the call with its exception. */
 
 /* ---------- string columns in (strcol.c) ---------- */
 
@@ -112,5 +118,15 @@ int nmpy_column_init_type(PyObject *module);
 extern PyMethodDef nmpy_kernel_methods[];
 int nmpy_registry_init_type(PyObject *module);
 extern PyMethodDef nmpy_registry_functions[];
+/* The nm_registry of a _Registry object for a call that releases the GIL:
+ * close() refuses while it is acquired. NULL with TypeError /
+ * RegistryClosedError. Pair with nmpy_registry_release (GIL held). */
+struct nm_registry;
+struct nm_registry *nmpy_registry_acquire(PyObject *obj);
+void nmpy_registry_release(PyObject *obj);
+
+int nmpy_model_init_type(PyObject *module);
+extern PyMethodDef nmpy_model_functions[];
+extern PyMethodDef nmpy_evalgen_functions[];
 
 #endif

@@ -12,6 +12,7 @@
 typedef struct {
     PyObject_HEAD
     nm_registry *r;
+    int busy;   /* calls using r without the GIL (nmpy_registry_acquire) */
 } RegistryObject;
 
 static PyTypeObject *RegistryType;
@@ -29,6 +30,7 @@ static PyObject *wrap(nm_registry *r) {
         return NULL;
     }
     o->r = r;
+    o->busy = 0;
     return (PyObject *)o;
 }
 
@@ -293,8 +295,29 @@ static PyObject *registry_find(PyObject *self, PyObject *arg) {
     return PyLong_FromLongLong(npi ? nm_registry_find(r, npi) : -1);
 }
 
+nm_registry *nmpy_registry_acquire(PyObject *obj) {
+    if (!PyObject_TypeCheck(obj, RegistryType)) {
+        PyErr_SetString(PyExc_TypeError, "expected an npimatch Registry");
+        return NULL;
+    }
+    nm_registry *r = live(obj);
+    if (r) ((RegistryObject *)obj)->busy++;
+    return r;
+}
+
+void nmpy_registry_release(PyObject *obj) {
+    ((RegistryObject *)obj)->busy--;
+}
+
 static PyObject *registry_close(PyObject *self, PyObject *unused) {
     RegistryObject *o = (RegistryObject *)self;
+    /* Another thread may be running an engine call on it without the GIL
+     * (e.g. generate_hcp): freeing it now would pull the memory from under
+     * that call. */
+    if (o->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "the registry is in use by a running call; close it afterwards");
+        return NULL;
+    }
     nm_registry_free(o->r);
     o->r = NULL;
     Py_RETURN_NONE;
