@@ -80,15 +80,15 @@ class Report:
 
     @property
     def precision(self) -> float:
-        return self._headline["precision"]
+        return float(self._headline["precision"])
 
     @property
     def recall(self) -> float:
-        return self._headline["recall"]
+        return float(self._headline["recall"])
 
     @property
     def f1(self) -> float:
-        return self._headline["f1"]
+        return float(self._headline["f1"])
 
     @property
     def counts(self) -> dict:
@@ -105,13 +105,15 @@ class Report:
 
     @property
     def sweep(self):
-        rows = [(s["threshold"], s["precision"], s["recall"], s["f1"]) for s in self._d.get("sweep", [])]
+        # the JSON writes whole numbers as integers: columns are floats here
+        rows = [tuple(float(s[k]) for k in ("threshold", "precision", "recall", "f1")) for s in self._d.get("sweep", [])]
         return _frame(rows, ("threshold", "precision", "recall", "f1"))
 
     @property
     def calibration(self):
         cols = ("lo", "hi", "count", "right", "share_right", "mean_confidence")
-        return _frame([tuple(b.get(c) for c in cols) for b in self._d.get("calibration", [])], cols)
+        return _frame([(float(b["lo"]), float(b["hi"]), int(b["count"]), int(b["right"]), float(b["share_right"]),
+                        float(b["mean_confidence"])) for b in self._d.get("calibration", [])], cols)
 
     @property
     def blocking(self) -> dict:
@@ -205,12 +207,12 @@ class Report:
         rows = [("precision", self.precision), ("recall", self.recall), ("F1", self.f1)]
         if self.kind == "matches":
             b = self._d["best_f1_threshold"]
-            rows.append((f"best F1 (threshold {b['threshold']:.2f})", b["f1"]))
-            rows.append(("top-2 candidate recall", self._d["blocking"]["top2_candidate_recall"]))
+            rows.append((f"best F1 (threshold {b['threshold']:.2f})", float(b["f1"])))
+            rows.append(("top-2 candidate recall", float(self._d["blocking"]["top2_candidate_recall"])))
         else:
-            rows += [("B-cubed precision", self._d["bcubed"]["precision"]),
-                     ("B-cubed recall", self._d["bcubed"]["recall"]),
-                     ("B-cubed F1", self._d["bcubed"]["f1"]),
+            rows += [("B-cubed precision", float(self._d["bcubed"]["precision"])),
+                     ("B-cubed recall", float(self._d["bcubed"]["recall"])),
+                     ("B-cubed F1", float(self._d["bcubed"]["f1"])),
                      ("over-merged persons", self.over_merged), ("split persons", self.split)]
         return rows
 
