@@ -35,7 +35,8 @@ from .normalize import (
     soundex,
 )
 from .registry import Registry
-from .model import Model, Waterfall, explain
+from .model import Model, Waterfall
+from .match import Matcher, explain
 from .evaluate import Report, evaluate
 from .generate import PatientFeeds, generate_hcp, generate_nppes, generate_patients
 from ._progress import get_progress, set_progress
@@ -49,7 +50,7 @@ __all__ = [
     "double_metaphone", "normalize_address", "normalize_email", "normalize_name", "normalize_phone",
     "normalize_text", "normalize_zip", "nysiis", "parse_date", "soundex",
     "Registry",
-    "Model", "Waterfall", "explain", "Report", "evaluate",
+    "Model", "Waterfall", "Matcher", "explain", "Report", "evaluate",
     "PatientFeeds", "generate_hcp", "generate_nppes", "generate_patients",
     "get_progress", "set_progress",
 ]

@@ -316,13 +316,3 @@ class Model:
         return (f"<npimatch.Model '{self.name}' {self.link_type}, {len(self._d['fields'])} fields, "
                 f"{len(self._d['comparisons'])} comparisons, lambda={self.probability_two_random_records_match:g}>")
 
-
-def explain(*args, **kwargs):
-    """Explain why a record matched an NPI (a :class:`Waterfall`).
-
-    Not available yet: it needs the engine's HCP-to-NPI match API
-    (npimatch/match.h, being built), which is not in this build. To explain
-    a comparison vector you already have, use ``Model.waterfall(levels)``."""
-    raise NotImplementedError(
-        "npimatch.explain(record, npi) needs the engine's match pipeline (npimatch/match.h), which this build "
-        "does not include yet; Model.waterfall(levels) explains a given comparison vector")

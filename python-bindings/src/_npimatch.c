@@ -139,6 +139,7 @@ PyMODINIT_FUNC PyInit__npimatch(void) {
     if (!m) return NULL;
     if (PyModule_AddFunctions(m, module_methods) < 0 || PyModule_AddFunctions(m, nmpy_kernel_methods) < 0 ||
         PyModule_AddFunctions(m, nmpy_registry_functions) < 0 || PyModule_AddFunctions(m, nmpy_model_functions) < 0 ||
+        PyModule_AddFunctions(m, nmpy_matcher_functions) < 0 ||
         PyModule_AddFunctions(m, nmpy_evalgen_functions) < 0)
         goto fail;
 
@@ -161,7 +162,9 @@ PyMODINIT_FUNC PyInit__npimatch(void) {
     if (!nmpy_ClosedError) goto fail;
     Py_INCREF(nmpy_ClosedError);
     if (PyModule_AddObject(m, "RegistryClosedError", nmpy_ClosedError) < 0) goto fail;
-    if (nmpy_column_init_type(m) < 0 || nmpy_registry_init_type(m) < 0 || nmpy_model_init_type(m) < 0) goto fail;
+    if (nmpy_column_init_type(m) < 0 || nmpy_registry_init_type(m) < 0 || nmpy_model_init_type(m) < 0 ||
+        nmpy_matcher_init_type(m) < 0)
+        goto fail;
     /* NM_E_* codes as module constants, for matching on err.code. */
 #define NM_X_CONST(name, value, text) \
     if (PyModule_AddIntConstant(m, #name, value) < 0) goto fail;

@@ -228,3 +228,11 @@ PyMethodDef nmpy_model_functions[] = {
     {"_model_load", py_model_load, METH_O, "_model_load(path) -> _Model"},
     {"_model_parse", py_model_parse, METH_VARARGS, "_model_parse(json, name) -> _Model"},
     {NULL, NULL, 0, NULL}};
+
+nm_model *nmpy_model_of(PyObject *obj) {
+    if (!PyObject_TypeCheck(obj, ModelType)) {
+        PyErr_SetString(PyExc_TypeError, "expected an npimatch Model");
+        return NULL;
+    }
+    return ((ModelObject *)obj)->m;
+}

@@ -9,6 +9,7 @@
  *   kernels.c    the vectorised comparators and normalizers
  *   registry.c   the Registry type (nm_registry)
  *   model.c      the _Model type (nm_model): load, save, JSON, waterfall
+ *   matcher.c    the _Matcher type (nm_matcher): HCP-to-NPI matching
  *   evalgen.c    the evaluator and the data generators (engine/eval, engine/gen)
  *
  * Built against the Stable ABI (Py_LIMITED_API 3.11, set by CMake). */
@@ -127,6 +128,11 @@ void nmpy_registry_release(PyObject *obj);
 
 int nmpy_model_init_type(PyObject *module);
 extern PyMethodDef nmpy_model_functions[];
+/* The nm_model of a _Model object (borrowed), or NULL with TypeError. */
+struct nm_model;
+struct nm_model *nmpy_model_of(PyObject *obj);
+int nmpy_matcher_init_type(PyObject *module);
+extern PyMethodDef nmpy_matcher_functions[];
 extern PyMethodDef nmpy_evalgen_functions[];
 
 #endif

@@ -315,7 +315,8 @@ static PyObject *registry_close(PyObject *self, PyObject *unused) {
      * (e.g. generate_hcp): freeing it now would pull the memory from under
      * that call. */
     if (o->busy) {
-        PyErr_SetString(PyExc_RuntimeError, "the registry is in use by a running call; close it afterwards");
+        PyErr_SetString(PyExc_RuntimeError,
+                        "the registry is in use (a running call or an open Matcher); close that first");
         return NULL;
     }
     nm_registry_free(o->r);

@@ -113,7 +113,3 @@ def test_plots_produce_figures():
     assert len(ax.patches) == len(wf.steps) + 1  # steps and the final bar
     matplotlib.pyplot.close("all")
 
-
-def test_explain_needs_the_match_pipeline():
-    with pytest.raises(NotImplementedError, match="match"):
-        nm.explain({"last_name": "SMITH"}, 1234567893)

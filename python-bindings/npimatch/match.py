@@ -1,0 +1,173 @@
+"""HCP-to-NPI matching (npimatch/match.h) and explanations of its results.
+
+A :class:`Matcher` is built once per registry and model (fields extracted
+and normalized, one index per blocking rule, term frequencies) and matches
+any number of HCP files or tables; ``Registry.match`` does both in one call.
+The results are the engine's match output, one row per input row in input
+order: record_id, npi, confidence, match_weight, status (matched, ambiguous,
+unmatched), runner_up_npi, runner_up_confidence, match_key, explanation.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import tempfile
+
+from . import _npimatch as _c
+from ._io import _optional
+from .model import Model, Waterfall
+from .registry import Registry, _fspath
+
+_FLOAT_COLUMNS = ("confidence", "match_weight", "runner_up_confidence")
+
+
+def _read_matches(path, as_):
+    if as_ == "path":
+        return path
+    if as_ == "pandas":
+        pd = _optional("pandas")
+        if pd is None:
+            raise ImportError("as_='pandas' needs pandas")
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        for c in _FLOAT_COLUMNS:
+            df[c] = df[c].astype(float)
+        return df
+    if as_ == "arrow":
+        pa, pa_csv = _optional("pyarrow"), _optional("pyarrow.csv")
+        if pa_csv is None:
+            raise ImportError("as_='arrow' needs pyarrow")
+        with open(path, newline="") as f:
+            names = f.readline().rstrip("\n").split(",")
+        types = {n: (pa.float64() if n in _FLOAT_COLUMNS else pa.string()) for n in names}
+        return pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
+            column_types=types, strings_can_be_null=True, null_values=[""]))
+    if as_ == "polars":
+        pl = _optional("polars")
+        if pl is None:
+            raise ImportError("as_='polars' needs polars")
+        return pl.read_csv(path, schema_overrides={c: pl.Float64 for c in _FLOAT_COLUMNS}, infer_schema=False)
+    raise ValueError("as_ must be 'pandas', 'arrow', 'polars' or 'path'")
+
+
+class Matcher:
+    """Matches HCP records to registry NPIs with a model.
+
+    ``Matcher(registry, model="builtin:hcp")``; ``model`` is a :class:`Model`
+    or anything ``Model.load`` takes. Options: ``threads`` (0: all cores),
+    ``block_cap`` (skip blocks with more registry rows; 0: 2000),
+    ``match_probability`` / ``ambiguity_gap_bits`` (override the model's
+    thresholds), ``keep_lambda`` (use the model's prior instead of 1/N active
+    providers). The registry cannot be closed while the matcher is open:
+    close it (or use ``with``) first."""
+
+    def __init__(self, registry, model="builtin:hcp", *, threads=0, block_cap=0, match_probability=None,
+                 ambiguity_gap_bits=None, keep_lambda=False):
+        if not isinstance(registry, Registry):
+            raise TypeError("registry must be an npimatch.Registry")
+        self.model = model if isinstance(model, Model) else Model.load(model)
+        self._h = _c._matcher_create(registry._h, self.model._h, int(threads), int(block_cap),
+                                     -1.0 if match_probability is None else float(match_probability),
+                                     -1.0 if ambiguity_gap_bits is None else float(ambiguity_gap_bits),
+                                     bool(keep_lambda))
+        self.stats = None
+        self.report = ""
+
+    def match(self, records, *, out=None, map=None, as_="pandas"):
+        """Match the records: a CSV path (plain or .zst) or a table (pandas,
+        polars, pyarrow, list of dicts) with record_id and name columns
+        (first_name/last_name or organization_name; see ``npimatch match
+        --help``). ``map``: {model field: input column} for other column
+        names. ``out``: also keep the output CSV there. Returns the matches
+        as ``as_`` ("pandas", "arrow", "polars", or "path" with ``out``).
+        Bad rows are matched as unmatched and described in ``self.report``
+        (file:line:col: reason, never field contents); counts in
+        ``self.stats``."""
+        from .evaluate import _is_path, _write_csv
+
+        if as_ == "path" and out is None:
+            raise ValueError("as_='path' needs out")
+        maps = tuple(f"{k}={v}" for k, v in (map or {}).items())
+        tmp = tempfile.mkdtemp(prefix="npimatch-match-")
+        try:
+            if _is_path(records):
+                inp = _fspath(records)
+            else:
+                inp = os.path.join(tmp, "records.csv")
+                _write_csv(records, inp)
+            outp = _fspath(out) if out is not None else os.path.join(tmp, "matches.csv")
+            self.stats, self.report = self._h.match_file(inp, outp, maps)
+            return _read_matches(outp, as_)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def close(self):
+        """Free the matcher and release the registry (idempotent)."""
+        self._h.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._h.closed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return f"<npimatch.Matcher model='{self.model.name}'{' (closed)' if self.closed else ''}>"
+
+
+_STEP = re.compile(r"^([^=;]+)=([^:;]+):([+-]?[0-9.]+|0)(\(tf\))?$")
+
+
+def explain(match, model="builtin:hcp") -> Waterfall:
+    """The waterfall of a match result: how the chosen NPI's match weight is
+    built, comparison by comparison.
+
+    ``match``: one row of a match output (a pandas Series, a dict, or a
+    polars/pyarrow row as a dict) with ``explanation`` and ``match_weight``,
+    or an explanation string. ``model``: the model the match ran with.
+    Each step's weight is the model's log2(m/u) for the level; the
+    term-frequency share is the rest of the engine's explained weight (one
+    decimal), and the prior is what makes the steps add up to the row's
+    match_weight (the matcher's prior is 1/N active providers unless
+    keep_lambda). Rows without a candidate or rejected rows have nothing to
+    explain (ValueError)."""
+    m = model if isinstance(model, Model) else Model.load(model)
+    if isinstance(match, str):
+        text, total = match, None
+    else:
+        get = match.get if hasattr(match, "get") else (lambda k, d=None: match[k] if k in match else d)
+        text, total = get("explanation"), get("match_weight")
+        if total is not None and isinstance(total, float) and math.isnan(total):
+            total = None
+    if not isinstance(text, str) or "=" not in text:
+        # "no_candidates", "rejected:<reason>": engine codes, never record contents
+        raise ValueError(f"this row has no comparison to explain ({text!r}: no candidate or a rejected row)")
+    comps = {c["name"]: c for c in m.comparisons}
+    parsed = []
+    for part in text.split(";"):
+        g = _STEP.match(part)
+        if not g or g.group(1) not in comps:
+            raise ValueError(f"explanation does not fit model '{m.name}': {part.split('=')[0]!r}")
+        name, label, shown, tf = g.group(1), g.group(2), float(g.group(3)), bool(g.group(4))
+        lv = next((lv for lv in comps[name]["levels"] if lv["label"] == label), None)
+        if lv is None:
+            raise ValueError(f"model '{m.name}' has no level {label!r} in comparison {name!r}")
+        w = float(lv.get("weight", 0.0))
+        parsed.append((name, label, w, shown - w if tf else 0.0))
+    evidence = sum(w + t for _, _, w, t in parsed)
+    prior = (float(total) - evidence) if total is not None else m.prior_weight
+    steps, cum = [], prior
+
+    def prob(x):
+        return 1.0 / (1.0 + 2.0 ** -x) if x > -1000 else 0.0
+
+    steps.append(("prior", "lambda", prior, 0.0, cum, prob(cum)))
+    for name, label, w, t in parsed:
+        cum += w + t
+        steps.append((name, label, w, t, cum, prob(cum)))
+    return Waterfall(steps, text)
