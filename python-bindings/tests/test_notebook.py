@@ -28,4 +28,5 @@ def test_walkthrough_executes(tmp_path):
     out = "\n".join(text)
     assert "<npimatch.Report matches" in out and "<npimatch.Report persons" in out
     assert "<npimatch.Model 'hcp_nppes'" in out
-    assert images >= 4  # weights, waterfall, precision/recall, calibration (and the persons chart)
+    assert "npimatch.Report matches" in out and out.count("<npimatch.Report matches") == 2  # matches and baseline
+    assert images >= 6  # weights, two waterfalls, precision/recall, calibration, persons chart
