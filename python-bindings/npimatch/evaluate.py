@@ -18,6 +18,7 @@ import tempfile
 from . import _npimatch as _c
 from ._io import _optional
 from .model import _axes, _frame
+from .registry import _interruptible
 
 
 def _is_path(x) -> bool:
@@ -262,7 +263,7 @@ def evaluate(predictions, truth, kind="matches", *, stats=None, worst=10) -> Rep
                 _write_csv(x, p)
                 paths.append(p)
         st = None if stats is None else os.fsdecode(os.fspath(stats))
-        data, text = _c._eval(kind, paths[1], paths[0], st, int(worst))
+        data, text = _interruptible(_c._eval, kind, paths[1], paths[0], st, int(worst))
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -12,7 +12,7 @@ import tempfile
 
 from . import _npimatch as _c
 from ._io import _optional
-from .registry import Registry, _fspath
+from .registry import Registry, _fspath, _interruptible
 
 
 def _read_csv(path, as_):
@@ -49,7 +49,7 @@ def generate_nppes(rows, seed, path, *, layout=330, deactivated=0.015, threads=0
     the path. ``layout``: 330 (current header) or 329 (2015 header);
     ``deactivated``: share of deactivated stub rows."""
     path = _fspath(path)
-    _c._gen_nppes(path, int(rows), int(seed), int(threads), int(layout), float(deactivated))
+    _interruptible(_c._gen_nppes, path, int(rows), int(seed), int(threads), int(layout), float(deactivated))
     return path
 
 
@@ -76,12 +76,15 @@ def generate_hcp(registry, rows, seed, *, out=None, truth=None, absent=0.10, org
             tmp = tempfile.mkdtemp(prefix="npimatch-hcp-")
         po = _fspath(out) if out is not None else os.path.join(tmp, "hcp.csv")
         pt = _fspath(truth) if truth is not None else os.path.join(tmp, "truth.csv")
-        generate_hcp.last_counts = _c._gen_hcp(registry._h, po, pt, int(rows), int(seed), float(absent),
+        generate_hcp.last_counts = _interruptible(_c._gen_hcp, registry._h, po, pt, int(rows), int(seed), float(absent),
                                                float(orgs), int(threads))
         return _read_csv(po, as_), _read_csv(pt, as_)
     finally:
         if own is not None:
-            own.close()
+            try:
+                own.close()
+            except RuntimeError:  # interrupted: the engine call still runs; freed when it ends
+                pass
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -122,7 +125,7 @@ def generate_patients(rows, seed, *, sources=2, nights=2, out=None, threads=0, a
     try:
         d = _fspath(out) if out is not None else tempfile.mkdtemp(prefix="npimatch-patients-")
         tmp = None if out is not None else d
-        counts = _c._gen_patients(d, int(rows), int(seed), int(sources), int(nights), int(threads))
+        counts = _interruptible(_c._gen_patients, d, int(rows), int(seed), int(sources), int(nights), int(threads))
         night_tables, deletes = [], {}
         for t in range(1, int(nights) + 1):
             p = os.path.join(d, f"night_{t:02d}.csv")

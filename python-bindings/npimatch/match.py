@@ -18,7 +18,7 @@ import tempfile
 from . import _npimatch as _c
 from ._io import _optional
 from .model import Model, Waterfall
-from .registry import Registry, _fspath
+from .registry import Registry, _fspath, _interruptible
 
 _FLOAT_COLUMNS = ("confidence", "match_weight", "runner_up_confidence")
 
@@ -97,7 +97,7 @@ class Matcher:
                 inp = os.path.join(tmp, "records.csv")
                 _write_csv(records, inp)
             outp = _fspath(out) if out is not None else os.path.join(tmp, "matches.csv")
-            self.stats, self.report = self._h.match_file(inp, outp, maps)
+            self.stats, self.report = _interruptible(self._h.match_file, inp, outp, maps)
             return _read_matches(outp, as_)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -113,8 +113,14 @@ class Matcher:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, etype, *exc):
+        try:
+            self.close()
+        except RuntimeError:
+            # Interrupted while matching: the engine call still runs in the
+            # background and holds the matcher; it is freed when that ends.
+            if etype is None:
+                raise
 
     def __repr__(self):
         return f"<npimatch.Matcher model='{self.model.name}'{' (closed)' if self.closed else ''}>"
