@@ -30,7 +30,6 @@ def _write_csv(table, path):
     with gaps) are written back as integers, never as 1234567893.0."""
     mod = type(table).__module__ or ""
     if mod.startswith("pandas"):
-        pd = _optional("pandas")
         df = table.copy()
         for col in df.columns:
             s = df[col]

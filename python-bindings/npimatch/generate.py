@@ -11,36 +11,8 @@ import shutil
 import tempfile
 
 from . import _npimatch as _c
-from ._io import _optional
+from ._io import read_text_csv as _read_csv
 from .registry import Registry, _fspath, _interruptible
-
-
-def _read_csv(path, as_):
-    """A generated CSV as a table. Every column is text (NPIs, ZIP codes and
-    record ids keep their leading zeros) and only empty fields are missing
-    (a surname such as NA stays a name)."""
-    if as_ == "path":
-        return path
-    if as_ == "pandas":
-        pd = _optional("pandas")
-        if pd is None:
-            raise ImportError("as_='pandas' needs pandas")
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    if as_ == "arrow":
-        pa_csv = _optional("pyarrow.csv")
-        if pa_csv is None:
-            raise ImportError("as_='arrow' needs pyarrow")
-        pa = _optional("pyarrow")
-        with open(path, newline="") as f:
-            names = f.readline().rstrip("\n").split(",")
-        return pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""]))
-    if as_ == "polars":
-        pl = _optional("polars")
-        if pl is None:
-            raise ImportError("as_='polars' needs polars")
-        return pl.read_csv(path, infer_schema=False)
-    raise ValueError("as_ must be 'pandas', 'arrow', 'polars' or 'path'")
 
 
 def generate_nppes(rows, seed, path, *, layout=330, deactivated=0.015, threads=0):

@@ -16,39 +16,11 @@ import shutil
 import tempfile
 
 from . import _npimatch as _c
-from ._io import _optional
+from ._io import read_text_csv
 from .model import Model, Waterfall
 from .registry import Registry, _fspath, _interruptible
 
 _FLOAT_COLUMNS = ("confidence", "match_weight", "runner_up_confidence")
-
-
-def _read_matches(path, as_):
-    if as_ == "path":
-        return path
-    if as_ == "pandas":
-        pd = _optional("pandas")
-        if pd is None:
-            raise ImportError("as_='pandas' needs pandas")
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        for c in _FLOAT_COLUMNS:
-            df[c] = df[c].astype(float)
-        return df
-    if as_ == "arrow":
-        pa, pa_csv = _optional("pyarrow"), _optional("pyarrow.csv")
-        if pa_csv is None:
-            raise ImportError("as_='arrow' needs pyarrow")
-        with open(path, newline="") as f:
-            names = f.readline().rstrip("\n").split(",")
-        types = {n: (pa.float64() if n in _FLOAT_COLUMNS else pa.string()) for n in names}
-        return pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
-            column_types=types, strings_can_be_null=True, null_values=[""]))
-    if as_ == "polars":
-        pl = _optional("polars")
-        if pl is None:
-            raise ImportError("as_='polars' needs polars")
-        return pl.read_csv(path, schema_overrides={c: pl.Float64 for c in _FLOAT_COLUMNS}, infer_schema=False)
-    raise ValueError("as_ must be 'pandas', 'arrow', 'polars' or 'path'")
 
 
 class Matcher:
@@ -98,7 +70,7 @@ class Matcher:
                 _write_csv(records, inp)
             outp = _fspath(out) if out is not None else os.path.join(tmp, "matches.csv")
             self.stats, self.report = _interruptible(self._h.match_file, inp, outp, maps)
-            return _read_matches(outp, as_)
+            return read_text_csv(outp, as_, _FLOAT_COLUMNS)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 

@@ -42,6 +42,16 @@ PyObject *nmpy_raise(int code, const nm_err *err) {
     return NULL;
 }
 
+const char *nmpy_fs_path(PyObject *s, PyObject **keep) {
+    *keep = NULL;
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "paths must be str");
+        return NULL;
+    }
+    *keep = PyUnicode_EncodeFSDefault(s);
+    return *keep ? PyBytes_AsString(*keep) : NULL;
+}
+
 /* Rows per chunk: small enough that the slowest kernel (address
  * normalization, a few microseconds per row) returns to the interpreter well
  * within a second, large enough that dropping and retaking the GIL costs

@@ -11,19 +11,13 @@
 #include "gen/gen.h"
 #include "gen/labelled.h"
 
-/* A str path in the filesystem encoding, or NULL for None; *keep owns it. */
+/* A path, or NULL for None; *keep owns the bytes. */
 static int opt_path(PyObject *o, const char **out, PyObject **keep) {
     *out = NULL;
     *keep = NULL;
     if (o == Py_None) return 0;
-    if (!PyUnicode_Check(o)) {
-        PyErr_SetString(PyExc_TypeError, "paths must be str");
-        return -1;
-    }
-    *keep = PyUnicode_EncodeFSDefault(o);
-    if (!*keep) return -1;
-    *out = PyBytes_AsString(*keep);
-    return 0;
+    *out = nmpy_fs_path(o, keep);
+    return *out ? 0 : -1;
 }
 
 static PyObject *json_and_text(const nm_buf *json, const char *text, size_t tlen) {

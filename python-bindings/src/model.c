@@ -34,12 +34,9 @@ static void model_dealloc(PyObject *self) {
 
 /* _model_load(path: str) -> _Model; "builtin:hcp" etc. are embedded models. */
 static PyObject *py_model_load(PyObject *self, PyObject *arg) {
-    PyObject *keep = PyUnicode_Check(arg) ? PyUnicode_EncodeFSDefault(arg) : NULL;
-    if (!keep) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "model path must be str");
-        return NULL;
-    }
-    const char *path = PyBytes_AsString(keep);
+    PyObject *keep;
+    const char *path = nmpy_fs_path(arg, &keep);
+    if (!path) return NULL;
     nm_err err;
     nm_err_clear(&err);
     nm_model *m = NULL;
@@ -87,12 +84,9 @@ static PyObject *model_to_json(PyObject *self, PyObject *unused) {
 }
 
 static PyObject *model_save(PyObject *self, PyObject *arg) {
-    PyObject *keep = PyUnicode_Check(arg) ? PyUnicode_EncodeFSDefault(arg) : NULL;
-    if (!keep) {
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "paths must be str");
-        return NULL;
-    }
-    const char *path = PyBytes_AsString(keep);
+    PyObject *keep;
+    const char *path = nmpy_fs_path(arg, &keep);
+    if (!path) return NULL;
     nm_err err;
     nm_err_clear(&err);
     int rc;

@@ -31,6 +31,10 @@ extern PyObject *nmpy_ClosedError;    /* npimatch.RegistryClosedError */
  * message (err may be NULL: nm_strerror(code) is used). Returns NULL. */
 PyObject *nmpy_raise(int code, const nm_err *err);
 
+/* A str path in the filesystem encoding; *keep owns the bytes (Py_XDECREF
+ * it). NULL with TypeError for a non-str. */
+const char *nmpy_fs_path(PyObject *s, PyObject **keep);
+
 /* ---------- chunked execution (_npimatch.c) ---------- */
 
 /* Run fn(ctx, lo, hi) over [0, n) in chunks. Large inputs run without the

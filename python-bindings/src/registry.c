@@ -41,19 +41,9 @@ static void registry_dealloc(PyObject *self) {
     Py_DECREF(tp);
 }
 
-/* Encode a str path with the filesystem encoding; *keep owns the bytes. */
-static const char *fs_path(PyObject *s, PyObject **keep) {
-    if (!PyUnicode_Check(s)) {
-        PyErr_SetString(PyExc_TypeError, "paths must be str");
-        return NULL;
-    }
-    *keep = PyUnicode_EncodeFSDefault(s);
-    return *keep ? PyBytes_AsString(*keep) : NULL;
-}
-
 static int save_to(nm_registry *r, PyObject *out) {
     PyObject *keep = NULL;
-    const char *path = fs_path(out, &keep);
+    const char *path = nmpy_fs_path(out, &keep);
     if (!path) return -1;
     nm_err err;
     nm_err_clear(&err);
@@ -117,7 +107,7 @@ static PyObject *py_registry_build(PyObject *self, PyObject *args) {
     }
     for (Py_ssize_t i = 0; i < np; i++) {
         PyObject *b = NULL;
-        cpaths[i] = fs_path(PyTuple_GetItem(paths, i), &b);
+        cpaths[i] = nmpy_fs_path(PyTuple_GetItem(paths, i), &b);
         if (!cpaths[i]) goto done;
         PyTuple_SetItem(keep, i, b);
     }
@@ -165,7 +155,7 @@ done:
 
 static PyObject *py_registry_load(PyObject *self, PyObject *arg) {
     PyObject *keep = NULL;
-    const char *path = fs_path(arg, &keep);
+    const char *path = nmpy_fs_path(arg, &keep);
     if (!path) return NULL;
     nm_err err;
     nm_err_clear(&err);

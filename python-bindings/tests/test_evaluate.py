@@ -1,7 +1,6 @@
 import json
 import os
 import pathlib
-import shutil
 import subprocess
 
 import pytest

@@ -49,6 +49,9 @@ def test_matcher_reuse_and_registry_guard(world):
             reg.close()
         a = mt.match(records.head(100))
         b = mt.match(records.head(100), as_="arrow")
+        c = mt.match(records.head(100), as_="polars")
+        assert str(c.schema["confidence"]) == "Float64" and str(c.schema["npi"]) == "String"
+        assert c["npi"].to_list() == b.column("npi").to_pylist()
         assert mt.stats["records"] == 100
         assert "matched" in mt.report
     assert mt.closed
