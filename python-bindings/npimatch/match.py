@@ -9,6 +9,8 @@ unmatched), runner_up_npi, runner_up_confidence, match_key, explanation.
 """
 from __future__ import annotations
 
+import csv
+import io
 import math
 import os
 import re
@@ -74,6 +76,25 @@ class Matcher:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    def explain(self, record, npi, *, map=None) -> Waterfall:
+        """The waterfall of one record against one registry NPI, whether or
+        not blocking would have found the pair: the comparison levels the
+        engine gives them, the record's term frequencies and the matcher's
+        prior, so the final weight is the match_weight this matcher gives
+        the pair. ``record``: a dict or a pandas Series / one-row DataFrame
+        with the input columns (as for ``match``); ``npi``: int or str.
+        NotFoundError for an NPI not in the registry; ValueError for a
+        record the matcher rejects (no name...)."""
+        row = _one_record(record)
+        row.setdefault("record_id", "explain")
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(list(row))
+        w.writerow(["" if _missing(v) else str(v) for v in row.values()])
+        maps = tuple(f"{k}={v}" for k, v in (map or {}).items())
+        steps, text = self._h.explain(buf.getvalue().encode(), int(npi), maps)
+        return Waterfall(steps, text)
+
     def close(self):
         """Free the matcher and release the registry (idempotent)."""
         self._h.close()
@@ -98,12 +119,34 @@ class Matcher:
         return f"<npimatch.Matcher model='{self.model.name}'{' (closed)' if self.closed else ''}>"
 
 
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _one_record(record) -> dict:
+    if isinstance(record, dict):
+        return dict(record)
+    if hasattr(record, "to_dict") and hasattr(record, "columns"):  # a one-row DataFrame
+        rows = record.to_dict("records") if hasattr(record, "iloc") else record.to_dicts()
+        if len(rows) != 1:
+            raise ValueError(f"expected one record, got {len(rows)}")
+        return rows[0]
+    if hasattr(record, "to_dict"):  # a pandas Series
+        return record.to_dict()
+    raise TypeError("record must be a dict, a pandas Series or a one-row DataFrame")
+
+
 _STEP = re.compile(r"^([^=;]+)=([^:;]+):([+-]?[0-9.]+|0)(\(tf\))?$")
 
 
-def explain(match, model="builtin:hcp") -> Waterfall:
-    """The waterfall of a match result: how the chosen NPI's match weight is
-    built, comparison by comparison.
+def explain(match, npi=None, *, matcher=None, model="builtin:hcp") -> Waterfall:
+    """Why a record matches (or not) an NPI, as a :class:`Waterfall`.
+
+    ``explain(record, npi, matcher=mt)``: any record against any registry
+    NPI through ``Matcher.explain`` (exact: the engine compares the pair).
+
+    ``explain(match_row)``: the waterfall of a match result: how the chosen
+    NPI's match weight is built, comparison by comparison, from the row alone.
 
     ``match``: one row of a match output (a pandas Series, a dict, or a
     polars/pyarrow row as a dict) with ``explanation`` and ``match_weight``,
@@ -114,6 +157,10 @@ def explain(match, model="builtin:hcp") -> Waterfall:
     match_weight (the matcher's prior is 1/N active providers unless
     keep_lambda). Rows without a candidate or rejected rows have nothing to
     explain (ValueError)."""
+    if npi is not None:
+        if not isinstance(matcher, Matcher):
+            raise TypeError("explain(record, npi) needs matcher=npimatch.Matcher(registry, model)")
+        return matcher.explain(match, npi)
     m = model if isinstance(model, Model) else Model.load(model)
     if isinstance(match, str):
         text, total = match, None

@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/diag.h"
+#include "common/error_internal.h"
+#include "match/matcher.h"
 #include "npimatch/match.h"
+#include "npimatch/registry.h"
 
 typedef struct {
     PyObject_HEAD
@@ -156,6 +160,86 @@ done:
     return res;
 }
 
+/* explain(csv: bytes, npi: int, maps: tuple[str]) -> (steps, explanation)
+ * One record (a CSV with a header and one row, read exactly as match reads
+ * its input) against one registry NPI, whether or not blocking would have
+ * found it: its comparison vector, the query's term frequencies and the
+ * waterfall of the matcher's model (prior 1/N unless keep_lambda), so the
+ * final weight is the match_weight the matcher gives that pair. Raises
+ * NotFoundError for an NPI not in the registry, ValueError for a rejected
+ * row (the reason is an engine code, never field contents). */
+static PyObject *matcher_explain(PyObject *self, PyObject *args) {
+    MatcherObject *mo = (MatcherObject *)self;
+    const char *data;
+    Py_ssize_t len;
+    unsigned long long npi;
+    PyObject *omaps;
+    if (!PyArg_ParseTuple(args, "y#KO!", &data, &len, &npi, &PyTuple_Type, &omaps)) return NULL;
+    if (!mo->mt) {
+        PyErr_SetString(nmpy_ClosedError, "the matcher is closed");
+        return NULL;
+    }
+    const nm_matcher *mt = mo->mt;
+    int64_t row = nm_registry_find(mt->reg, npi);
+    if (row < 0) {
+        nm_err e;
+        nm_err_clear(&e);
+        nm_err_set(&e, NM_E_NOTFOUND, "NPI %010llu is not in the registry", npi);
+        return nmpy_raise(NM_E_NOTFOUND, &e);
+    }
+    Py_ssize_t nmap = PyTuple_Size(omaps);
+    const char *maps[64];
+    if (nmap > 64) {
+        PyErr_SetString(PyExc_ValueError, "at most 64 column mappings");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < nmap; i++)
+        if (!(maps[i] = PyUnicode_AsUTF8AndSize(PyTuple_GetItem(omaps, i), NULL))) return NULL;
+    nm_input in;
+    memset(&in, 0, sizeof in);
+    nm_input_opts io = {maps, (size_t)nmap, 1};
+    nm_err err;
+    nm_err_clear(&err);
+    nm_mworker w;
+    memset(&w, 0, sizeof w);
+    PyObject *res = NULL;
+    int rc = nm_input_read_memory(&in, data, (size_t)len, mt->m, &io, &err);
+    if (rc == 0 && in.t.n != 1) {
+        PyErr_Format(PyExc_ValueError, "expected one record, got %zu", (size_t)in.t.n);
+        goto done;
+    }
+    if (rc == 0 && in.reason.v[0] != NM_R_COUNT) {
+        PyErr_Format(PyExc_ValueError, "the record is rejected: %s", nm_reason_text((nm_reason)in.reason.v[0]));
+        goto done;
+    }
+    if (rc == 0) rc = nm_mworker_init(&w, mt);
+    uint8_t vec[NM_MAX_COMPARISONS];
+    uint32_t r32 = (uint32_t)row;
+    if (rc == 0) rc = nm_compare_pairs(mt->m, &mt->plan, &in.t, 0, &mt->rows, &r32, 1, &w.cs, vec);
+    if (rc != 0) {
+        nmpy_raise(rc, &err);
+        goto done;
+    }
+    nm_query_tf(mt, &w, &in.t, 0);
+    nm_waterfall_step steps[NM_MAX_COMPARISONS + 1];
+    size_t n = nm_waterfall(mt->m, vec, w.tf, steps);
+    char text[4096];
+    int tl = nm_explain(mt->m, vec, w.tf, text, sizeof text);
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; list && i < n; i++) {
+        const nm_waterfall_step *st = &steps[i];
+        PyObject *t = Py_BuildValue("(ssdddd)", st->comparison, st->label, st->weight, st->tf_weight,
+                                    st->cumulative, st->probability);
+        if (!t) Py_CLEAR(list);
+        else PyList_SetItem(list, (Py_ssize_t)i, t);
+    }
+    if (list) res = Py_BuildValue("(Ns#)", list, text, (Py_ssize_t)(tl < 0 ? 0 : NM_MIN((size_t)tl, sizeof text - 1)));
+done:
+    nm_mworker_free(&w);
+    nm_input_free(&in);
+    return res;
+}
+
 static PyObject *matcher_close(PyObject *self, PyObject *unused) {
     if (((MatcherObject *)self)->busy) {
         PyErr_SetString(PyExc_RuntimeError, "the matcher is in use by a running call");
@@ -171,6 +255,7 @@ static PyObject *matcher_closed(PyObject *self, void *unused) {
 
 static PyMethodDef matcher_methods[] = {
     {"match_file", matcher_match_file, METH_VARARGS, "match_file(input, output, maps) -> (stats, report)"},
+    {"explain", matcher_explain, METH_VARARGS, "explain(csv, npi, maps) -> (steps, explanation)"},
     {"close", matcher_close, METH_NOARGS, "Free the matcher and release its registry."},
     {NULL, NULL, 0, NULL}};
 

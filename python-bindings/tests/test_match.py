@@ -79,3 +79,29 @@ def test_explain_a_match(world):
             nm.explain(nocand.iloc[0])
     with pytest.raises(ValueError, match="does not fit"):
         nm.explain("shoe_size=exact:+1.0")
+
+
+def test_explain_any_record_against_any_npi(world):
+    d, reg, records, truth = world
+    with nm.Matcher(reg) as mt:
+        m = mt.match(records)
+        hits = m[m["npi"].notna()]
+        assert len(hits) > 100
+        # the pair the matcher chose: same weight (printed with 2 decimals) and the same explanation
+        for i in hits.index[:200]:
+            wf = mt.explain(records.loc[i], hits.loc[i, "npi"])
+            assert wf.weight == pytest.approx(hits.loc[i, "match_weight"], abs=0.0051)
+            assert wf.explanation == hits.loc[i, "explanation"]
+        # another provider for the same record: much less evidence than the chosen one
+        i = hits.index[0]
+        other = next(n for n in hits["npi"] if n != hits.loc[i, "npi"])
+        far = nm.explain(records.loc[i], other, matcher=mt)
+        assert far.weight < hits.loc[i, "match_weight"] - 10
+        assert far.steps[0]["comparison"] == "prior" and len(far.steps) == len(mt.model.comparisons) + 1
+        with pytest.raises(nm.NotFoundError):
+            mt.explain(records.loc[i], 1234567893)
+        with pytest.raises(TypeError, match="matcher"):
+            nm.explain(records.loc[i], other)
+        one = records.loc[[i]]  # a one-row DataFrame and a dict work too
+        assert mt.explain(one, other).weight == far.weight
+        assert mt.explain(records.loc[i].to_dict(), other).weight == far.weight
