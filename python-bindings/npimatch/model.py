@@ -265,12 +265,12 @@ class Model:
         {comparison: level label or index} (comparisons left out are null),
         or one label/index per comparison in model order. ``tf``: optional
         relative term frequencies, a dict or one per comparison."""
-        v, t = self._vector(levels), self._tf(tf)
-        return Waterfall(self._h.waterfall(v, t), self._h.explain(v, t))
+        steps, text = self._h.explain(self._vector(levels), self._tf(tf))
+        return Waterfall(steps, text)
 
     def explain(self, levels, tf=None) -> str:
         """The engine's compact explanation ("last_name=exact:+9.8;...")."""
-        return self._h.explain(self._vector(levels), self._tf(tf))
+        return self._h.explain(self._vector(levels), self._tf(tf))[1]
 
     def score(self, levels, tf=None) -> float:
         """Match weight (bits) of one comparison vector, prior included."""

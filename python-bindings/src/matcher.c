@@ -221,19 +221,7 @@ static PyObject *matcher_explain(PyObject *self, PyObject *args) {
         goto done;
     }
     nm_query_tf(mt, &w, &in.t, 0);
-    nm_waterfall_step steps[NM_MAX_COMPARISONS + 1];
-    size_t n = nm_waterfall(mt->m, vec, w.tf, steps);
-    char text[4096];
-    int tl = nm_explain(mt->m, vec, w.tf, text, sizeof text);
-    PyObject *list = PyList_New((Py_ssize_t)n);
-    for (size_t i = 0; list && i < n; i++) {
-        const nm_waterfall_step *st = &steps[i];
-        PyObject *t = Py_BuildValue("(ssdddd)", st->comparison, st->label, st->weight, st->tf_weight,
-                                    st->cumulative, st->probability);
-        if (!t) Py_CLEAR(list);
-        else PyList_SetItem(list, (Py_ssize_t)i, t);
-    }
-    if (list) res = Py_BuildValue("(Ns#)", list, text, (Py_ssize_t)(tl < 0 ? 0 : NM_MIN((size_t)tl, sizeof text - 1)));
+    res = nmpy_explain_tuple(mt->m, vec, w.tf);
 done:
     nm_mworker_free(&w);
     nm_input_free(&in);

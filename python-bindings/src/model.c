@@ -145,34 +145,30 @@ static int read_vector(const nm_model *m, PyObject *levels, PyObject *tf, uint8_
     return 0;
 }
 
-/* waterfall(levels, tf=None) -> list of (comparison, label, weight,
- * tf_weight, cumulative, probability): the prior, then one step per
- * comparison (nm_waterfall). */
-static PyObject *model_waterfall(PyObject *self, PyObject *args) {
-    const nm_model *m = ((ModelObject *)self)->m;
-    PyObject *levels, *tf = Py_None;
-    if (!PyArg_ParseTuple(args, "O|O", &levels, &tf)) return NULL;
-    uint8_t lv[NM_MAX_COMPARISONS];
-    double tfv[NM_MAX_COMPARISONS];
-    int have_tf;
-    if (read_vector(m, levels, tf, lv, tfv, &have_tf) < 0) return NULL;
+PyObject *nmpy_explain_tuple(const nm_model *m, const uint8_t *levels, const double *tf) {
     nm_waterfall_step steps[NM_MAX_COMPARISONS + 1];
-    size_t n = nm_waterfall(m, lv, have_tf ? tfv : NULL, steps);
-    PyObject *out = PyList_New((Py_ssize_t)n);
-    for (size_t i = 0; out && i < n; i++) {
-        const nm_waterfall_step *s = &steps[i];
-        PyObject *t = Py_BuildValue("(ssdddd)", s->comparison, s->label, s->weight, s->tf_weight, s->cumulative,
-                                    s->probability);
-        if (!t) {
-            Py_CLEAR(out);
-            break;
-        }
-        PyList_SetItem(out, (Py_ssize_t)i, t);
+    size_t n = nm_waterfall(m, levels, tf, steps);
+    int len = nm_explain(m, levels, tf, NULL, 0);
+    if (len < 0) return nmpy_raise(len, NULL);
+    char *text = malloc((size_t)len + 1);
+    PyObject *list = text ? PyList_New((Py_ssize_t)n) : PyErr_NoMemory();
+    for (size_t i = 0; list && i < n; i++) {
+        const nm_waterfall_step *st = &steps[i];
+        PyObject *t = Py_BuildValue("(ssdddd)", st->comparison, st->label, st->weight, st->tf_weight,
+                                    st->cumulative, st->probability);
+        if (!t) Py_CLEAR(list);
+        else PyList_SetItem(list, (Py_ssize_t)i, t);
     }
-    return out;
+    PyObject *res = NULL;
+    if (list) {
+        nm_explain(m, levels, tf, text, (size_t)len + 1);
+        res = Py_BuildValue("(Ns#)", list, text, (Py_ssize_t)len);
+    }
+    free(text);
+    return res;
 }
 
-/* explain(levels, tf=None) -> the engine's compact explanation string. */
+/* explain(levels, tf=None) -> (steps, explanation), see nmpy_explain_tuple. */
 static PyObject *model_explain(PyObject *self, PyObject *args) {
     const nm_model *m = ((ModelObject *)self)->m;
     PyObject *levels, *tf = Py_None;
@@ -181,21 +177,14 @@ static PyObject *model_explain(PyObject *self, PyObject *args) {
     double tfv[NM_MAX_COMPARISONS];
     int have_tf;
     if (read_vector(m, levels, tf, lv, tfv, &have_tf) < 0) return NULL;
-    int len = nm_explain(m, lv, have_tf ? tfv : NULL, NULL, 0);
-    if (len < 0) return nmpy_raise(len, NULL);
-    char *buf = malloc((size_t)len + 1);
-    if (!buf) return PyErr_NoMemory();
-    nm_explain(m, lv, have_tf ? tfv : NULL, buf, (size_t)len + 1);
-    PyObject *s = PyUnicode_DecodeUTF8(buf, len, "replace");
-    free(buf);
-    return s;
+    return nmpy_explain_tuple(m, lv, have_tf ? tfv : NULL);
 }
 
 static PyMethodDef model_methods[] = {
     {"to_json", model_to_json, METH_NOARGS, "The model as JSON (the bytes save() writes)."},
     {"save", model_save, METH_O, "save(path): write the model JSON atomically (.zst compresses)."},
-    {"waterfall", model_waterfall, METH_VARARGS, "waterfall(levels, tf=None) -> list of step tuples."},
-    {"explain", model_explain, METH_VARARGS, "explain(levels, tf=None) -> compact explanation str."},
+    {"explain", model_explain, METH_VARARGS,
+     "explain(levels, tf=None) -> (waterfall step tuples, compact explanation str)."},
     {NULL, NULL, 0, NULL}};
 
 static PyType_Slot model_slots[] = {

@@ -135,6 +135,10 @@ extern PyMethodDef nmpy_model_functions[];
 /* The nm_model of a _Model object (borrowed), or NULL with TypeError. */
 struct nm_model;
 struct nm_model *nmpy_model_of(PyObject *obj);
+/* (steps, explanation) of one comparison vector: nm_waterfall as a list of
+ * (comparison, label, weight, tf_weight, cumulative, probability) tuples and
+ * the nm_explain string. tf may be NULL. New reference or NULL. */
+PyObject *nmpy_explain_tuple(const struct nm_model *m, const uint8_t *levels, const double *tf);
 int nmpy_matcher_init_type(PyObject *module);
 extern PyMethodDef nmpy_matcher_functions[];
 extern PyMethodDef nmpy_evalgen_functions[];

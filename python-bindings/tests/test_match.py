@@ -102,6 +102,10 @@ def test_explain_any_record_against_any_npi(world):
             mt.explain(records.loc[i], 1234567893)
         with pytest.raises(TypeError, match="matcher"):
             nm.explain(records.loc[i], other)
+        with pytest.raises(ValueError, match="rejected"):
+            mt.explain({"first_name": "", "last_name": ""}, other)  # nothing to match on
+        with pytest.raises(nm.FormatError, match="name"):
+            mt.explain({"phone": "2125550100"}, other)  # no name column at all
         one = records.loc[[i]]  # a one-row DataFrame and a dict work too
         assert mt.explain(one, other).weight == far.weight
         assert mt.explain(records.loc[i].to_dict(), other).weight == far.weight
