@@ -225,6 +225,13 @@ int nm_train_files(const char *left, const char *right, nm_model *out, const nm_
         nm_em_options eo = {0};
         rc = nm_train(out, source, &t, &eo, rep->em, err);
         rep->nruns = ntr ? ntr : 1;
+        /* lambda: each EM run estimates the share of matches among its
+         * rule's pairs, so lambda * pairs counts the matches that rule finds;
+         * the best-covering rule is a (slight) underestimate of all matches,
+         * over every comparable pair (n(n-1)/2 for dedupe, n1 n2 for link). */
+        double found = 0, total = t.dedupe ? (double)t.uq.n * (double)(t.uq.n - 1) / 2 : (double)t.uq.n * (double)t.ur.n;
+        for (size_t i = 0; ntr && i < rep->nruns; i++) found = NM_MAX(found, rep->em[i].lambda * (double)rep->rule_pairs[i]);
+        if (!rc && found >= 1 && found < total) rc = nm_model_estimate_lambda(out, found, 1.0, total, err);
     }
     nm_cands_free(&t.cands);
     nm_cmp_scratch_free(&t.cs);
