@@ -80,12 +80,10 @@ int nm_matcher_from_table(const nm_rtable *ref, const nm_model *m, const nm_matc
 
 int nm_link_read(nm_input *in, const char *path, const nm_model *m, const char *const *map, size_t nmap, int threads,
                  nm_err *err) {
-    const char *idc[4];
-    size_t nid = 0;
-    if (nm_model_id_column(m)) idc[nid++] = nm_model_id_column(m);
-    for (size_t i = 0; i < sizeof ID_COLUMNS / sizeof *ID_COLUMNS; i++) idc[nid++] = ID_COLUMNS[i];
     /* A model that names its id column means that one, not a fallback. */
-    if (nm_model_id_column(m)) nid = 1;
+    const char *own[1] = {nm_model_id_column(m)};
+    const char *const *idc = own[0] ? own : ID_COLUMNS;
+    size_t nid = own[0] ? 1 : sizeof ID_COLUMNS / sizeof *ID_COLUMNS;
     nm_input_opts io = {map, nmap, threads};
     return nm_input_read_generic(in, path, m, &io, idc, nid, err);
 }

@@ -87,7 +87,7 @@ static int make_map(nm_csv *csv, const nm_model *m, const nm_input_opts *o, cons
     memset(cm, -1, sizeof *cm);
     cm->ncols = nm_csv_ncols(csv);
     const char *idc = map_lookup(o, "record_id");
-    cm->id = nm_csv_find_column(csv, idc ? idc : "record_id");
+    cm->id = gen && !idc ? -1 : nm_csv_find_column(csv, idc ? idc : "record_id");
     for (size_t i = 0; !idc && cm->id < 0 && gen && i < gen->nid; i++)
         cm->id = nm_csv_find_column(csv, gen->id[i]);
     if (cm->id < 0 && !idc && gen && gen->nid) {

@@ -56,7 +56,8 @@ typedef struct nm_input_opts {
  * records with a reason. */
 int nm_input_read(nm_input *in, const char *path, const nm_model *m, const nm_input_opts *o, nm_err *err);
 /* Generic datasets (link, dedupe): record ids come from the first of
- * id_columns[0..nid) the header has (unless --map record_id=...); no name
+ * id_columns[0..nid) the header has (unless --map record_id=...), not from
+ * record_id unless listed; no name
  * column is required, and a row is rejected (no_name) only when none of the
  * model's fields has a value. */
 int nm_input_read_generic(nm_input *in, const char *path, const nm_model *m, const nm_input_opts *o,
