@@ -28,17 +28,25 @@ static inline void lfx_path(char *buf, size_t cap, const char *name) {
 }
 
 /* Person k: every field differs between persons (names from syllables). */
+static inline void lfx_syl3(char *out, size_t cap, unsigned x, const char *tail) {
+    snprintf(out, cap, "%s%s%s%s", LSYL[x % 20], LSYL[(x / 20) % 20], LSYL[(x / 400) % 20], tail);
+}
+
 static inline void lfx_person(lperson *p, unsigned k) {
+    /* each field from its own permutation of 0..7999 (multipliers prime to
+     * 8000), so neighbouring persons do not agree field by field */
+    unsigned g = (k * 7919u) % 8000, s = (k * 3037u) % 8000, a = (k * 6007u) % 8000, b = (k * 1237u) % 8000;
+    uint32_t h = k * 2654435761u;
     memset(p, 0, sizeof *p);
     snprintf(p->id, sizeof p->id, "rec-%u-org", k);
-    snprintf(p->given, sizeof p->given, "%s%s%sa", LSYL[k % 20], LSYL[(k / 20) % 20], LSYL[(k / 400) % 20]);
-    snprintf(p->surname, sizeof p->surname, "%s%s%sson", LSYL[(k * 7 + 3) % 20], LSYL[(k / 20 + 11) % 20], LSYL[(k / 400 + 4) % 20]);
-    snprintf(p->stno, sizeof p->stno, "%u", 1 + (k * 31) % 300);
-    snprintf(p->addr, sizeof p->addr, "%s%s street", LSYL[(k * 3 + 1) % 20], LSYL[(k / 20 + 5) % 20]);
-    snprintf(p->suburb, sizeof p->suburb, "%s%sville", LSYL[(k * 11 + 7) % 20], LSYL[(k / 20 + 2) % 20]);
-    snprintf(p->postcode, sizeof p->postcode, "%u", 2000 + (k * 13) % 2000);
+    lfx_syl3(p->given, sizeof p->given, g, "a");
+    lfx_syl3(p->surname, sizeof p->surname, s, "son");
+    snprintf(p->stno, sizeof p->stno, "%u", 1 + (h >> 3) % 300);
+    lfx_syl3(p->addr, sizeof p->addr, a, " street");
+    lfx_syl3(p->suburb, sizeof p->suburb, b, "ville");
+    snprintf(p->postcode, sizeof p->postcode, "%u", 2000 + (h >> 11) % 2000);
     snprintf(p->state, sizeof p->state, "%s", (const char *[]){"nsw", "vic", "qld", "wa"}[k % 4]);
-    snprintf(p->dob, sizeof p->dob, "19%02u%02u%02u", 20 + (k * 37) % 80, 1 + (k * 5) % 12, 1 + (k * 11) % 28);
+    snprintf(p->dob, sizeof p->dob, "19%02u%02u%02u", 20 + (h >> 5) % 80, 1 + (h >> 13) % 12, 1 + (h >> 19) % 28);
     snprintf(p->ssid, sizeof p->ssid, "%u", 1000000 + (k * 7919u) % 9000000);
 }
 
