@@ -49,7 +49,8 @@ int nm_matcher_from_table(const nm_rtable *ref, const nm_model *m, const nm_matc
     mt->gap = o && o->ambiguity_gap_bits >= 0 ? o->ambiguity_gap_bits : th->ambiguity_gap_bits;
     nm_cmp_plan_make(m, &mt->plan);
     double t0 = now_s();
-    int rc = 0;
+    int rc = nm_rrows_build(&mt->rows, ref, mt->threads) ? NM_E_NOMEM : 0;
+    mt->nref = ref->n;
     /* Term frequencies from the indexed side: a value common there is weak
      * evidence whichever record carries it (Splink's TF adjustment). */
     for (size_t c = 0; c < nm_model_comparison_count(m); c++) {
@@ -67,8 +68,6 @@ int nm_matcher_from_table(const nm_rtable *ref, const nm_model *m, const nm_matc
     size_t nr = nm_model_blocking_rule_count(m);
     for (size_t i = 0; i < nr; i++) rules[i] = nm_model_blocking_rule(m, i);
     if (!rc) rc = nm_index_build(&mt->ix, ref, rules, nr, mt->threads, err);
-    if (!rc && nm_rrows_build(&mt->rows, ref, mt->threads)) rc = NM_E_NOMEM;
-    mt->nref = ref->n;
     mt->seconds_index = now_s() - t0;
     if (rc) {
         nm_matcher_free(mt);
