@@ -105,6 +105,35 @@ static inline int lfx_sh(const char *args, char *buf, size_t cap) {
 /* Entity number of a fixture id ("rec-N-..."). */
 static inline unsigned lfx_entity(const char *id) { return (unsigned)strtoul(id + 4, NULL, 10); }
 
+/* Three fixture persons at `path`, then the raw lines `bad` (rows 5, 6, ...). */
+static inline void lfx_write_with_bad_rows(const char *path, const char *bad) {
+    lperson p[3];
+    for (unsigned k = 0; k < 3; k++) lfx_person(&p[k], k);
+    lfx_write(path, p, 3, "rec_id");
+    FILE *f = fopen(path, "a");
+    fputs(bad, f);
+    fclose(f);
+}
+
+/* Run link (right != NULL) or dedupe with the bad-row report captured in rep. */
+static inline void lfx_run_reported(const char *in, const char *right, const nm_model *m, const char *out,
+                                    nm_link_stats *st, char *rep, size_t cap) {
+    memset(rep, 0, cap);
+    FILE *rf = fmemopen(rep, cap - 1, "w");
+    nm_link_opts o = {1, -1, 0, {NULL, NULL}, {0, 0}};
+    nm_err e = {0};
+    int rc = right ? nm_link_files(in, right, m, out, &o, st, rf, &e) : nm_dedupe_file(in, m, out, NULL, &o, st, rf, &e);
+    fclose(rf);
+    cr_assert_eq(rc, 0, "%s", e.msg);
+}
+
+/* 1 when the report names file:line. */
+static inline int lfx_reported(const char *rep, const char *file, int line) {
+    char want[600];
+    snprintf(want, sizeof want, "%s:%d:", file, line);
+    return strstr(rep, want) != NULL;
+}
+
 static inline nm_model *lfx_model(const char *name) {
     nm_model *m = NULL;
     nm_err e = {0};
