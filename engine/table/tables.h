@@ -53,10 +53,18 @@ typedef struct nm_input_opts {
 } nm_input_opts;
 
 /* Read a CSV (plain or .zst) into `in` for model m. Fails at once
- * (NM_E_FORMAT) when the file has no record_id column, no name column, or
+ * (NM_E_FORMAT) when the file has no record_id column (generic: none of
+ * id_columns), no name column (not generic), or
  * a --map names an unknown field or column. Bad rows are kept as empty
  * records with a reason. */
 int nm_input_read(nm_input *in, const char *path, const nm_model *m, const nm_input_opts *o, nm_err *err);
+/* Generic datasets (link, dedupe): record ids come from the first of
+ * id_columns[0..nid) the header has (unless --map record_id=...), not from
+ * record_id unless listed; no name
+ * column is required, and a row is rejected (no_name) only when none of the
+ * model's fields has a value. */
+int nm_input_read_generic(nm_input *in, const char *path, const nm_model *m, const nm_input_opts *o,
+                          const char *const *id_columns, size_t nid, nm_err *err);
 /* Same over bytes in memory (tests). */
 int nm_input_read_memory(nm_input *in, const char *data, size_t len, const nm_model *m, const nm_input_opts *o,
                          nm_err *err);
