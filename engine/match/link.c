@@ -60,14 +60,14 @@ int nm_matcher_from_table(const nm_rtable *ref, const nm_model *m, const nm_matc
             if (cmp->levels[l].tf)
                 mt->tf_field[c] = (int16_t)cmp->fields[cmp->levels[l].field == NM_ALL_FIELDS ? 0 : cmp->levels[l].field];
         if (mt->tf_field[c] >= 0 && !mt->tf[mt->tf_field[c]].hash && !rc)
-            rc = nm_tf_build(&mt->tf[mt->tf_field[c]], ref, (size_t)mt->tf_field[c]);
+            rc = nm_tf_build(&mt->tf[mt->tf_field[c]], &mt->rows, (size_t)mt->tf_field[c]);
     }
     mt->seconds_table = now_s() - t0;
     t0 = now_s();
     const nm_blocking_rule *rules[NM_MATCH_MAX_RULES];
     size_t nr = nm_model_blocking_rule_count(m);
     for (size_t i = 0; i < nr; i++) rules[i] = nm_model_blocking_rule(m, i);
-    if (!rc) rc = nm_index_build(&mt->ix, ref, rules, nr, mt->threads, err);
+    if (!rc) rc = nm_index_build(&mt->ix, &mt->rows, rules, nr, mt->threads, err);
     mt->seconds_index = now_s() - t0;
     if (rc) {
         nm_matcher_free(mt);

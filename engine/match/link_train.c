@@ -81,7 +81,7 @@ static int source(void *ctx, int rule, nm_patterns *out, nm_err *err) {
     const nm_index *ix = &t->mt->ix;
     if (rule >= 0) {
         const nm_blocking_rule *one = nm_model_training_rule(t->mt->m, (size_t)rule);
-        NM_TRY(nm_index_build(&tix, &t->r->t, &one, 1, t->mt->threads, err));
+        NM_TRY(nm_index_build(&tix, &t->mt->rows, &one, 1, t->mt->threads, err));
         ix = &tix;
     }
     uint32_t cap = t->o->block_cap ? t->o->block_cap : t->mt->block_cap;
