@@ -633,6 +633,7 @@ int nm_registry_build(const char *const *paths, size_t npaths, const nm_index_op
     }
     nm_diag_init(diag);
     nm_regb_init(b);
+    b->threads = o.threads;
     uint64_t rows = 0, bytes = 0;
     int rc = 0;
     for (size_t i = 0; i < npaths && !rc; i++) rc = ingest_file(paths[i], (uint16_t)i, &o, b, diag, &rows, &bytes, err);
