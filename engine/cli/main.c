@@ -7,6 +7,24 @@
 #include <string.h>
 #include "cli/cli.h"
 
+/* OpenMP threads that wait for work spin by default (libgomp: about 300000
+ * rounds before sleeping). On a machine shared with other work, spinning
+ * threads take the cores the working ones need, and npimatch's parallel
+ * stages (ingest blocks, snapshot frames) end in such waits. Unless the user
+ * chose a policy, ask for passive waiting. libgomp reads the variable in its
+ * constructor, before main, so it is set from the executable's preinit
+ * array, which the dynamic linker runs before any library's constructor
+ * (ELF gABI, DT_PREINIT_ARRAY). */
+static void nm_omp_wait_policy(int argc, char **argv, char **envp) {
+    (void)argc, (void)argv;
+    for (char **e = envp; e && *e; e++)
+        if (!strncmp(*e, "OMP_WAIT_POLICY=", 16) || !strncmp(*e, "GOMP_SPINCOUNT=", 15)) return;
+    static char passive[] = "OMP_WAIT_POLICY=passive";
+    putenv(passive);
+}
+__attribute__((section(".preinit_array"), used)) static void (*const nm_preinit[])(int, char **, char **) = {
+    nm_omp_wait_policy};
+
 typedef int (*nm_cmd_fn)(int argc, char **argv);
 
 #define NM_COMMANDS(X)                                                              \
