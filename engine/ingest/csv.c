@@ -328,7 +328,7 @@ int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err) {
     int threads = c->o.threads > 0 ? c->o.threads : omp_get_max_threads();
     if (threads < 1) threads = 1;
     int kmax = NM_MAX(cons->max_chunks, 1);
-    kmax = NM_MIN(kmax, threads);
+    kmax = NM_MIN(kmax, threads * NM_MAX(cons->chunks_per_thread, 1));
     const uint32_t maxf = c->o.max_fields;
     nm_csv_field *fields = malloc((size_t)kmax * (maxf + 1) * sizeof *fields);
     nm_csv_chunk *ck = malloc((size_t)kmax * sizeof *ck);
@@ -352,9 +352,10 @@ int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err) {
         /* Exact line numbers: each chunk starts after the LFs of those before.
          * Chunks 0..k-2 are counted in k pieces each, so all k threads share
          * the count (a count runs at memory speed, several times the scan). */
+        const int nth = NM_MIN(k, threads);
         if (k > 1) {
             const int np = (k - 1) * k;
-#pragma omp parallel for num_threads(k) schedule(static)
+#pragma omp parallel for num_threads(nth) schedule(static)
             for (int j = 0; j < np; j++) {
                 const int i = j / k, part = j % k;
                 const size_t len = bounds[i + 1] - bounds[i];
@@ -370,7 +371,7 @@ int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err) {
             if (i < k - 1)
                 for (int part = 0; part < k; part++) ln += lfs[i * k + part];
         }
-#pragma omp parallel for num_threads(k) schedule(static) if (k > 1)
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 1) if (nth > 1)
         for (int i = 0; i < k; i++) {
             int r = cons->chunk_begin ? cons->chunk_begin(cons->user, i) : 0;
             if (!r) r = scan(&ck[i]);

@@ -349,7 +349,7 @@ static uint8_t code_char(worker *w, const nm_csv_field *f, uint64_t line) {
 typedef struct main_ctx {
     const colmap *map;
     worker *workers;
-    int nworkers;
+    int nworkers, nthreads;
     nm_regb *b;
     nm_diag *diag;
     uint64_t rows;
@@ -595,6 +595,14 @@ static int main_row(void *u, int chunk, const nm_csv_row *row) {
 
 static int main_block_end(void *u, int nchunks) {
     main_ctx *ctx = u;
+    /* Most chunk-local dictionary values are already global: find them in
+     * parallel (the global dictionary is only read here), so the ordered
+     * merge below interns just the new ones. */
+    int bad = 0;
+#pragma omp parallel for num_threads(NM_MIN(nchunks, ctx->nthreads)) schedule(dynamic, 1) reduction(| : bad) \
+    if (nchunks > 1 && ctx->nthreads > 1)
+    for (int c = 0; c < nchunks; c++) bad |= nm_regb_part_lookup(ctx->b, &ctx->workers[c].part) != 0;
+    if (bad) return NM_E_NOMEM;
     for (int c = 0; c < nchunks; c++) {
         worker *w = &ctx->workers[c];
         nm_diag_merge(ctx->diag, &w->diag);
@@ -610,16 +618,22 @@ static int main_block_end(void *u, int nchunks) {
     return 0;
 }
 
+#define CHUNKS_PER_THREAD 4
+
 static int ingest_main(nm_csv *csv, const colmap *map, uint16_t file, int threads, nm_regb *b, nm_diag *diag,
                        uint64_t *rows, nm_err *err) {
-    /* one chunk per thread and block (the scanner never cuts more) */
-    int nw = threads > 0 ? threads : omp_get_max_threads();
-    nw = NM_MAX(nw, 1);
-    main_ctx ctx = {map, NULL, nw, b, diag, 0};
+    /* Several chunks per thread and block, taken by the threads as they
+     * come free: on a shared machine a thread that loses its core for a
+     * while does not hold the others at the end of every block. */
+    int nt = threads > 0 ? threads : omp_get_max_threads();
+    nt = NM_MAX(nt, 1);
+    int cpt = nt > 1 ? CHUNKS_PER_THREAD : 1;
+    int nw = nt * cpt;
+    main_ctx ctx = {map, NULL, nw, nt, b, diag, 0};
     ctx.workers = calloc((size_t)nw, sizeof *ctx.workers);
     if (!ctx.workers) return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", nm_csv_path(csv));
     for (int i = 0; i < nw; i++) ctx.workers[i].file = file;
-    nm_csv_consumer cons = {&ctx, main_chunk_begin, main_row, main_block_end, nw};
+    nm_csv_consumer cons = {&ctx, main_chunk_begin, main_row, main_block_end, nw, cpt};
     int rc = nm_csv_scan(csv, &cons, err);
     if (rc && err && !err->msg[0])
         nm_err_set(err, rc, "%s: %s while reading rows", nm_csv_path(csv), nm_strerror(rc));

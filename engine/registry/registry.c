@@ -342,6 +342,7 @@ void nm_regb_part_init(nm_regb_part *p) {
 }
 
 void nm_regb_part_reset(nm_regb_part *p) {
+    p->gmap_n = 0;
     p->rows.n = 0;
     p->off.n = 0;
     p->blob.len = 0;
@@ -355,6 +356,9 @@ void nm_regb_part_free(nm_regb_part *p) {
     nm_buf_free(&p->blob);
     NM_VEC_FREE(&p->patch);
     nm_dict_free(&p->dict);
+    free(p->gmap);
+    p->gmap = NULL;
+    p->gmap_n = 0;
 }
 
 void nm_regb_init(nm_regb *b) {
@@ -396,6 +400,10 @@ int nm_regb_append_part(nm_regb *b, nm_regb_part *p) {
     if (!s.map) return NM_E_NOMEM;
     s.map[0] = 0;
     for (uint32_t id = 1; id <= p->dict.n; id++) {
+        if (id <= p->gmap_n && p->gmap[id]) {   /* found by nm_regb_part_lookup */
+            s.map[id] = p->gmap[id];
+            continue;
+        }
         nm_str str = nm_dict_get(&p->dict, id);
         int64_t g = nm_dict_intern(&b->dict, str.p, str.len);
         if (g < 0) {
@@ -416,6 +424,21 @@ int nm_regb_append_part(nm_regb *b, nm_regb_part *p) {
     memset(&p->blob, 0, sizeof p->blob);
     memset(&p->patch, 0, sizeof p->patch);
     nm_dict_reset(&p->dict);
+    p->gmap_n = 0;
+    return 0;
+}
+
+int nm_regb_part_lookup(const nm_regb *b, nm_regb_part *p) {
+    p->gmap_n = 0;
+    uint32_t *m = realloc(p->gmap, ((size_t)p->dict.n + 1) * sizeof *m);
+    if (!m) return NM_E_NOMEM;
+    p->gmap = m;
+    m[0] = 0;
+    for (uint32_t id = 1; id <= p->dict.n; id++) {
+        nm_str str = nm_dict_get(&p->dict, id);
+        m[id] = nm_dict_find(&b->dict, str.p, str.len);
+    }
+    p->gmap_n = p->dict.n;
     return 0;
 }
 

@@ -275,6 +275,8 @@ typedef struct nm_regb_part {
     nm_buf blob;
     nm_u32vec patch;
     nm_dict dict;              /* chunk-local dictionary */
+    uint32_t *gmap;            /* local id -> global id or 0, from nm_regb_part_lookup */
+    uint32_t gmap_n;           /* local ids looked up (gmap valid for 1..gmap_n) */
 } nm_regb_part;
 
 void nm_regb_part_init(nm_regb_part *p);
@@ -319,6 +321,10 @@ typedef struct nm_regb {
 
 void nm_regb_init(nm_regb *b);
 void nm_regb_free(nm_regb *b);
+/* Look up a part's local dictionary values in the builder's dictionary
+ * (read only: parts may be looked up in parallel while nothing is
+ * appended); nm_regb_append_part then only interns the values not found. */
+int nm_regb_part_lookup(const nm_regb *b, nm_regb_part *p);
 /* Append a part's rows after the staged ones: the builder takes over the
  * part's row, offset, blob and patch arrays (the part is left empty, its
  * dictionary reset, ready for reuse) and maps its local dictionary ids. */
