@@ -267,6 +267,8 @@ int nm_registry_reindex(nm_registry *r) {
     if (!r->hslots) return NM_E_NOMEM;
     r->hmask = cap - 1;
     for (size_t row = 0; row < r->n; row++) {
+        /* the table is far larger than the caches: fetch ahead */
+        if (row + 8 < r->n) __builtin_prefetch(&r->hslots[npi_hash(r->npi[row + 8]) & r->hmask], 1);
         uint64_t i = npi_hash(r->npi[row]) & r->hmask;
         while (r->hslots[i]) i = (i + 1) & r->hmask;
         r->hslots[i] = (uint32_t)row + 1;

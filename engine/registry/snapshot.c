@@ -13,6 +13,8 @@
  * is verified before anything is decompressed, so a flipped byte anywhere is
  * refused as NM_E_CORRUPT; zstd's own errors are a second line. */
 #include <errno.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -179,12 +181,26 @@ done:
     return rc;
 }
 
+/* 2 MiB pages for the record blob about to be decompressed into: a
+ * 2M-provider blob (330 MB) then costs ~160 page faults instead of ~80000
+ * (Linux transparent huge pages in "madvise" mode; advice only). */
+static void advise_huge(void *p, size_t n) {
+#ifdef MADV_HUGEPAGE
+    const uintptr_t hp = (uintptr_t)2 << 20;
+    uintptr_t a = ((uintptr_t)p + hp - 1) & ~(hp - 1), e = ((uintptr_t)p + n) & ~(hp - 1);
+    if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)p, (void)n;
+#endif
+}
+
 static int alloc_for_meta(nm_registry *r, const uint64_t *m) {
     size_t n = (size_t)m[M_N];
     NM_TRY(nm_registry_alloc_columns(r, n));
     r->n = n;
     NM_TRY(nm_buf_exact(&r->blob, m[M_BLOB]));
     r->blob.len = m[M_BLOB];
+    advise_huge(r->blob.data, r->blob.cap);
     nm_reg_list *ls[2] = {&r->pl, &r->on};
     for (int k = 0; k < 2; k++) {
         if (!m[k ? M_HAS_ON : M_HAS_PL]) continue;
