@@ -167,7 +167,7 @@ static void col_free(collector *c) {
 static int scan_all(nm_csv *csv, collector *col, uint32_t maxf, int max_chunks, int chunks_per_thread) {
     memset(col, 0, sizeof *col);
     col->maxf = maxf;
-    nm_csv_consumer cons = {col, col_begin, col_row, col_end, max_chunks, chunks_per_thread};
+    nm_csv_consumer cons = {col, col_begin, col_row, col_end, max_chunks, chunks_per_thread, NULL};
     nm_err err;
     int rc = nm_csv_scan(csv, &cons, &err);
     nm_buf_putc(&col->all, 0);
@@ -407,7 +407,7 @@ Test(csv, consumer_stop_code_is_returned) {
     col.maxf = 8;
     col.stop_at_line = 3;
     col.stop_code = 7;
-    nm_csv_consumer cons = {&col, col_begin, col_row, col_end, 1, 0};
+    nm_csv_consumer cons = {&col, col_begin, col_row, col_end, 1, 0, NULL};
     cr_assert_eq(nm_csv_scan(c, &cons, &err), 7);
     col_free(&col);
     nm_csv_close(c);
@@ -592,6 +592,61 @@ Test(csv, threads_and_blocks_split_into_chunks) {
     col_free(&col);
     nm_csv_close(c);
     free(ref);
+    free(doc);
+}
+
+/* Chunk-relative line numbers (consumer first_line): each row's line plus
+ * its chunk's first line is the row's file line, as nm_csv_next gives it. */
+typedef struct rel_collector {
+    uint64_t rel[MAXCH][4096];
+    uint32_t n[MAXCH];
+    uint64_t first[MAXCH];
+    NM_VEC(uint64_t) lines;
+} rel_collector;
+
+static int rel_begin(void *u, int ch) {
+    ((rel_collector *)u)->n[ch] = 0;
+    return 0;
+}
+static int rel_row(void *u, int ch, const nm_csv_row *r) {
+    rel_collector *c = u;
+    cr_assert_lt(c->n[ch], 4096);
+    c->rel[ch][c->n[ch]++] = r->line;
+    return 0;
+}
+static int rel_end(void *u, int k) {
+    rel_collector *c = u;
+    for (int i = 0; i < k; i++)
+        for (uint32_t j = 0; j < c->n[i]; j++) cr_assert_eq(NM_VEC_PUSH(&c->lines, c->first[i] + c->rel[i][j]), 0);
+    return 0;
+}
+
+Test(csv, chunk_relative_line_numbers) {
+    rng_state = 4242;
+    size_t len;
+    char *doc = rand_doc(&len, 3000, 2);
+    nm_csv_opts o = {.threads = 2, .block_size = 4096};
+    nm_csv *c = open_mem(doc, len, &o);
+    static rel_collector col;
+    memset(&col, 0, sizeof col);
+    nm_csv_consumer cons = {&col, rel_begin, rel_row, rel_end, MAXCH, 3, col.first};
+    nm_err err;
+    cr_assert_eq(nm_csv_scan(c, &cons, &err), 0);
+    nm_csv_close(c);
+    c = open_mem(doc, len, &o);
+    nm_csv_row r;
+    size_t i = 0;
+    int rc;
+    while ((rc = nm_csv_next(c, &r, &err)) == 1) {
+        cr_assert_lt(i, col.lines.n);
+        cr_assert_eq(col.lines.v[i], r.line, "row %zu", i);
+        i++;
+    }
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(i, col.lines.n);
+    cr_assert_gt(i, 1000);
+    nm_csv_close(c);
+    NM_VEC_FREE(&col.lines);
     free(doc);
 }
 

@@ -350,6 +350,7 @@ typedef struct main_ctx {
     const colmap *map;
     worker *workers;
     int nworkers, nthreads;
+    uint64_t *first_line;   /* per chunk, from the scanner */
     nm_regb *b;
     nm_diag *diag;
     uint64_t rows;
@@ -605,6 +606,9 @@ static int main_block_end(void *u, int nchunks) {
     if (bad) return NM_E_NOMEM;
     for (int c = 0; c < nchunks; c++) {
         worker *w = &ctx->workers[c];
+        /* rows were numbered from 0 in their chunk (see ingest_main) */
+        for (int r = 0; r < NM_R_COUNT; r++)
+            for (uint32_t i = 0; i < w->diag.nkept[r]; i++) w->diag.kept[r][i].line += ctx->first_line[c];
         nm_diag_merge(ctx->diag, &w->diag);
         ctx->rows += w->rows;
         w->hint_rows = w->part.rows.n + w->part.rows.n / 8;
@@ -629,16 +633,24 @@ static int ingest_main(nm_csv *csv, const colmap *map, uint16_t file, int thread
     nt = NM_MAX(nt, 1);
     int cpt = nt > 1 ? CHUNKS_PER_THREAD : 1;
     int nw = nt * cpt;
-    main_ctx ctx = {map, NULL, nw, nt, b, diag, 0};
+    main_ctx ctx = {map, NULL, nw, nt, NULL, b, diag, 0};
     ctx.workers = calloc((size_t)nw, sizeof *ctx.workers);
-    if (!ctx.workers) return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", nm_csv_path(csv));
+    ctx.first_line = calloc((size_t)nw, sizeof *ctx.first_line);
+    if (!ctx.workers || !ctx.first_line) {
+        free(ctx.workers), free(ctx.first_line);
+        return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", nm_csv_path(csv));
+    }
     for (int i = 0; i < nw; i++) ctx.workers[i].file = file;
-    nm_csv_consumer cons = {&ctx, main_chunk_begin, main_row, main_block_end, nw, cpt};
+    /* Line numbers only matter for the report: rows are numbered within
+     * their chunk and the kept locations shifted at the merge, which spares
+     * the scanner a counting pass over every block. */
+    nm_csv_consumer cons = {&ctx, main_chunk_begin, main_row, main_block_end, nw, cpt, ctx.first_line};
     int rc = nm_csv_scan(csv, &cons, err);
     if (rc && err && !err->msg[0])
         nm_err_set(err, rc, "%s: %s while reading rows", nm_csv_path(csv), nm_strerror(rc));
     for (int i = 0; i < nw; i++) worker_free(&ctx.workers[i]);
     free(ctx.workers);
+    free(ctx.first_line);
     *rows += ctx.rows;
     return rc;
 }
