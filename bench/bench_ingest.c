@@ -69,7 +69,11 @@ int main(int argc, char **argv) {
     char load[64] = "?";
     if (lf && fgets(load, sizeof load, lf)) load[strcspn(load, "\n")] = 0;
     if (lf) fclose(lf);
-    printf("load average at start: %s; best of %d runs (wall, CPU of all threads)\n", load, runs);
+    /* the npimatch command turns OpenMP spinning off itself; here it is the caller's choice */
+    const char *wp = getenv("OMP_WAIT_POLICY"), *sc = getenv("GOMP_SPINCOUNT");
+    printf("load average at start: %s; best of %d runs (wall, CPU of all threads); OMP_WAIT_POLICY=%s "
+           "GOMP_SPINCOUNT=%s\n",
+           load, runs, wp ? wp : "(unset)", sc ? sc : "(unset)");
     nm_registry *r = NULL;
     for (int threads = 1; threads <= 2; threads++) {
         double bw = 1e9, bc = 1e9;
