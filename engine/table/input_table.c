@@ -272,7 +272,7 @@ static int read_csv(nm_input *in, nm_csv *csv, const nm_model *m, const nm_input
     if (!rc) rc = nm_rtable_init(&in->t, m);
     if (!rc) rc = NM_VEC_PUSH(&in->id_off, 0u);
     if (!rc) {
-        nm_csv_consumer cons = {&x, chunk_begin, row_cb, block_end, nw};
+        nm_csv_consumer cons = {&x, chunk_begin, row_cb, block_end, nw, 0, NULL};
         rc = nm_csv_scan(csv, &cons, err);
         if (rc && err && !err->msg[0]) nm_err_set(err, rc, "%s: %s while reading rows", nm_csv_path(csv), nm_strerror(rc));
         if (rc > 0) rc = NM_E_INTERNAL;
