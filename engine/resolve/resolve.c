@@ -23,6 +23,7 @@
 
 #define CHUNK 512
 #define MAX_RULES 64
+#define TF_MIN 1000
 
 static double now_s(void) {
     struct timespec ts;
@@ -79,6 +80,10 @@ static int night_prepare(night *nt, nm_err *err) {
         int f = nt->tf_field[c];
         if (f >= 0 && !nt->tf[f].hash && nm_tf_build(&nt->tf[f], &nt->t, (size_t)f))
             return nm_err_set(err, NM_E_NOMEM, "resolve: out of memory");
+        /* Frequencies counted over a few hundred values are noise (two
+         * MARYs in five records would make a first-name agreement count
+         * against a match): below TF_MIN values the model's u is used. */
+        if (f >= 0 && nt->tf[f].total < TF_MIN) nt->tf_field[c] = -1;
     }
     const nm_blocking_rule *rules[MAX_RULES];
     for (size_t i = 0; i < nr; i++) rules[i] = nm_model_blocking_rule(m, i);
