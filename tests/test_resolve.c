@@ -123,6 +123,7 @@ static ptab parse(const char *text) {
 }
 
 static const prow *find(const ptab *t, const char *key) {
+    if (!t->n) return NULL;
     prow k;
     snprintf(k.key, sizeof k.key, "%s", key);
     return bsearch(&k, t->r, t->n, sizeof *t->r, prow_cmp);

@@ -163,7 +163,7 @@ static int score_rows(const night *nt, worker *wk, const uint32_t *qs, size_t n,
         if (!x) {
             parts[k].v = malloc((w->out.n ? w->out.n : 1) * sizeof(edge));
             if (!parts[k].v) x = NM_E_NOMEM;
-            else memcpy(parts[k].v, w->out.v, w->out.n * sizeof(edge)), parts[k].n = w->out.n;
+            else if (w->out.n) memcpy(parts[k].v, w->out.v, w->out.n * sizeof(edge)), parts[k].n = w->out.n;
         }
         if (x) {
 #pragma omp atomic write
@@ -172,7 +172,7 @@ static int score_rows(const night *nt, worker *wk, const uint32_t *qs, size_t n,
     }
     for (size_t k = 0; k < nch; k++) {
         if (!rc && NM_VEC_RESERVE(out, out->n + parts[k].n + 1)) rc = NM_E_NOMEM;
-        if (!rc) memcpy(out->v + out->n, parts[k].v, parts[k].n * sizeof(edge)), out->n += parts[k].n;
+        if (!rc && parts[k].n) memcpy(out->v + out->n, parts[k].v, parts[k].n * sizeof(edge)), out->n += parts[k].n;
         free(parts[k].v);
     }
     free(parts);
@@ -407,7 +407,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
         else iord[nuse++] = (uint32_t)i;
     }
     sort_ctx sc = {&iks, ihash};
-    qsort_r(iord, nuse, sizeof *iord, by_key, &sc);
+    if (nuse) qsort_r(iord, nuse, sizeof *iord, by_key, &sc);
     /* Duplicate keys: the first in (key, hash) order is the record, the
      * others point at it (irow filled once tonight's rows are known). */
     uint32_t *dup_of = malloc((nin + 1) * sizeof *dup_of);
@@ -600,7 +600,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
         size_t ne = 0;
         for (size_t e = 0; e < edges.n; e++)
             if (in_aff[edges.v[e].a] && in_aff[edges.v[e].b]) edges.v[ne++] = edges.v[e];
-        qsort(edges.v, ne, sizeof *edges.v, edge_cmp);
+        if (ne) qsort(edges.v, ne, sizeof *edges.v, edge_cmp);
         size_t nu = 0;
         for (size_t e = 0; e < ne; e++)
             if (!nu || edges.v[nu - 1].a != edges.v[e].a || edges.v[nu - 1].b != edges.v[e].b) edges.v[nu++] = edges.v[e];

@@ -278,7 +278,7 @@ int nm_rtable_append(nm_rtable *dst, const nm_rtable *src) {
         for (size_t r = 1; r <= src->n; r++) d->roff.v[d->roff.n++] = s->roff.v[r] + vbase;
         if (d->needs) {
             if (NM_VEC_RESERVE(&d->codes, d->codes.n + s->codes.n)) return NM_E_NOMEM;
-            memcpy(d->codes.v + d->codes.n, s->codes.v, s->codes.n * sizeof *s->codes.v);
+            if (s->codes.n) memcpy(d->codes.v + d->codes.n, s->codes.v, s->codes.n * sizeof *s->codes.v);
             d->codes.n += s->codes.n;
         }
     }
@@ -300,7 +300,7 @@ int nm_rtable_copy_record(nm_rtable *dst, const nm_rtable *src, size_t r) {
         for (uint32_t v = v0; v < v1; v++) d->voff.v[d->voff.n++] = s->voff.v[v + 1] - b0 + bbase;
         if (d->needs) {
             if (NM_VEC_RESERVE(&d->codes, d->codes.n + (v1 - v0))) return NM_E_NOMEM;
-            memcpy(d->codes.v + d->codes.n, s->codes.v + v0, (size_t)(v1 - v0) * sizeof *s->codes.v);
+            if (v1 > v0) memcpy(d->codes.v + d->codes.n, s->codes.v + v0, (size_t)(v1 - v0) * sizeof *s->codes.v);
             d->codes.n += v1 - v0;
         }
         d->roff.v[d->roff.n++] = (uint32_t)(d->voff.n - 1);
