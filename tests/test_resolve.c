@@ -47,6 +47,12 @@ static char *slurp(const char *path) {
     return b.data;
 }
 
+static char *slurp_in(const char *dir, const char *name) {
+    char p[4400];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return slurp(p);
+}
+
 static void gen(const char *dir, int rows, int seed, int nights) {
     cr_assert_eq(sh("%s gen patients --rows %d --seed %d --sources 3 --nights %d --out '%s/g' >/dev/null 2>&1",
                     NM_CLI_PATH, rows, seed, nights, dir),
@@ -152,17 +158,14 @@ static uint32_t id_index(const char *id) {
 /* ---- tests ------------------------------------------------------------------- */
 
 Test(resolve, rerun_of_a_night_changes_nothing) {
-    char dir[4096], p[4300];
+    char dir[4096];
     tmp_dir(dir, sizeof dir, "rerun");
     gen(dir, 1500, 11, 2);
     cr_assert_eq(night(dir, "st", 1, "p1.csv", NULL), 0);
     cr_assert_eq(night(dir, "st", 2, "p2.csv", NULL), 0);
     char *before = all_of(dir, "st");
     cr_assert_eq(night(dir, "st", 2, "p2b.csv", "--threads 2"), 0);
-    snprintf(p, sizeof p, "%s/p2.csv", dir);
-    char *first = slurp(p);
-    snprintf(p, sizeof p, "%s/p2b.csv", dir);
-    char *again = slurp(p);
+    char *first = slurp_in(dir, "p2.csv"), *again = slurp_in(dir, "p2b.csv");
     ptab a = parse(first), b = parse(again);
     cr_assert_eq(a.n, b.n);
     cr_assert_gt(a.n, 100);
@@ -207,7 +210,7 @@ static void shuffle_file(const char *src, const char *dst, unsigned seed) {
 }
 
 Test(resolve, row_order_and_threads_do_not_change_ids) {
-    char dir[4096], in[4300], sh_in[4300], del[4300], out[4300];
+    char dir[4096], in[4300], sh_in[4300], del[4300];
     tmp_dir(dir, sizeof dir, "order");
     gen(dir, 2000, 5, 3);
     for (int k = 1; k <= 3; k++) {
@@ -217,10 +220,7 @@ Test(resolve, row_order_and_threads_do_not_change_ids) {
         shuffle_file(in, sh_in, (unsigned)k);
         cr_assert_eq(resolve(dir, "a", in, del, "pa.csv", "--threads 1"), 0);
         cr_assert_eq(resolve(dir, "b", sh_in, del, "pb.csv", "--threads 2"), 0);
-        snprintf(out, sizeof out, "%s/pa.csv", dir);
-        char *x = slurp(out);
-        snprintf(out, sizeof out, "%s/pb.csv", dir);
-        char *y = slurp(out);
+        char *x = slurp_in(dir, "pa.csv"), *y = slurp_in(dir, "pb.csv");
         ptab a = parse(x), b = parse(y);
         cr_assert_eq(a.n, b.n);
         for (size_t i = 0; i < a.n; i++) {

@@ -60,6 +60,18 @@ static int save(const char *path, const nm_buf *b) {
     return 0;
 }
 
+/* The first n lines of a file's text. */
+static void print_head(const char *path, const char *text, int n) {
+    printf("\nfirst rows of %s:\n", path);
+    const char *p = text;
+    for (int i = 0; i < n && *p; i++) {
+        const char *e = strchr(p, '\n');
+        if (!e) break;
+        printf("  %.*s\n", (int)(e - p), p);
+        p = e + 1;
+    }
+}
+
 /* HCP records made from the registry with typical errors (typos, nicknames,
  * initials, wrong or mistyped NPIs, missing fields, some providers absent),
  * matched back; show a few rows and the quality against the truth file. */
@@ -84,14 +96,7 @@ static int match_step(const char *dir, const char *reg) {
     char *text = NULL;
     size_t len;
     if (!rc && nm_cmd_match && !nm_read_all(out, &text, &len, &err)) {
-        printf("\nfirst rows of %s:\n", out);
-        const char *p = text;
-        for (int i = 0; i < 6 && *p; i++) {
-            const char *e = strchr(p, '\n');
-            if (!e) break;
-            printf("  %.*s\n", (int)(e - p), p);
-            p = e + 1;
-        }
+        print_head(out, text, 6);
         /* Quality against the truth (both files are in input order). */
         unsigned long tp = 0, fp = 0, present = 0;
         const char *o = strchr(text, '\n') + 1, *t = strchr(truth.data, '\n') + 1;
@@ -152,14 +157,8 @@ static int resolve_step(const char *dir) {
         nm_cli_error("demo", &err);
         return 1;
     }
-    printf("\nfirst rows of %s:\n", out2);
-    const char *p = text;
-    for (int i = 0; i < 6 && *p; i++) {
-        const char *e = strchr(p, '\n');
-        if (!e) break;
-        printf("  %.*s\n", (int)(e - p), p);
-        p = e + 1;
-    }
+    print_head(out2, text, 6);
+    const char *p;
     /* One record of night 2 that changed person (or joined one), for its history. */
     char rec[256] = "";
     for (p = strchr(text, '\n') + 1; *p && !rec[0];) {
