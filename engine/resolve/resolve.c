@@ -356,22 +356,16 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     const nm_state_records *old = nm_state_records_of(st);
     size_t n_old = old->n;
 
-    /* The stored fields and hashes of the live generation. */
+    /* The stored hashes of the live generation (the fields are read only
+     * when tonight changes something). */
     const uint64_t *ohash = NULL;
     if (n_old) {
         const void *p;
         size_t len;
-        rc = nm_state_get_section(st, "fields", &p, &len, err);
-        if (!rc) rc = nm_fields_load(&ot, m, p, len, err);
-        if (!rc && ot.n != n_old) rc = nm_err_set(err, NM_E_CORRUPT, "state: fields section holds %zu records, the record table %zu", ot.n, n_old);
-        if (!rc) rc = nm_state_drop_section(st, "fields", err);   /* its bytes are not needed any more */
-        if (!rc) rc = nm_state_get_section(st, "fhash", &p, &len, err);
+        rc = nm_state_get_section(st, "fhash", &p, &len, err);
         if (!rc && len != n_old * 8) rc = nm_err_set(err, NM_E_CORRUPT, "state: fhash section size %zu", len);
         if (rc) goto done;
         ohash = p;
-    } else if ((rc = nm_rtable_init(&ot, m))) {
-        rc = nm_err_set(err, NM_E_NOMEM, "resolve: out of memory");
-        goto done;
     }
     S->sec_load = now_s() - t0;
 
@@ -459,7 +453,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     nt_in = malloc(cap_n * sizeof *nt_in);
     nt_st = malloc(cap_n);
     nhash = malloc(cap_n * sizeof *nhash);
-    if (!nt_old || !nt_in || !nt_st || !nhash || nm_rtable_init(&nt.t, m)) {
+    if (!nt_old || !nt_in || !nt_st || !nhash || nm_rtable_init(&nt.t, m) || nm_rtable_init(&ot, m)) {
         free(dup_of);
         goto nomem;
     }
@@ -471,7 +465,6 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
         if (c < 0) {
             if (!del[i]) {
                 nt_old[nn] = (uint32_t)i, nt_in[nn] = UINT32_MAX, nt_st[nn] = ST_SAME, nhash[nn] = ohash[i];
-                if (nm_rtable_copy_record(&nt.t, &ot, i)) goto nomem_dup;
                 nn++;
             }
             i++;
@@ -485,13 +478,10 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
             del[i] = 0;   /* an upsert wins over a deletion */
             nt_old[nn] = (uint32_t)i;
             nt_st[nn] = ohash[i] == ihash[r] ? ST_SAME : ST_CHANGED;
-            if (nm_rtable_copy_record(&nt.t, nt_st[nn] == ST_SAME ? &ot : &in.t, nt_st[nn] == ST_SAME ? i : r))
-                goto nomem_dup;
             i++;
         } else {
             nt_old[nn] = UINT32_MAX;
             nt_st[nn] = ST_NEW;
-            if (nm_rtable_copy_record(&nt.t, &in.t, r)) goto nomem_dup;
         }
         S->fresh += nt_st[nn] == ST_NEW;
         S->changed += nt_st[nn] == ST_CHANGED;
@@ -501,11 +491,30 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     for (size_t r = 0; r < nin; r++)
         if (irow[r] == UINT32_MAX && in.reason.v[r] == NM_R_COUNT && dup_of[r] != r) irow[r] = irow[dup_of[r]];
     free(dup_of);
-    nm_rtable_free(&ot);
     size_t n_del = 0;
     for (size_t r = 0; r < n_old; r++) n_del += del[r];
     S->deleted = n_del;
     S->records = nn;
+    /* Tonight's fields: stored rows as they are, new and changed rows from
+     * the input. A night that changes nothing never reads them. */
+    int busy = S->fresh + S->changed + n_del > 0;
+    if (busy && n_old) {
+        const void *p;
+        size_t len;
+        nm_rtable_free(&ot);
+        rc = nm_state_get_section(st, "fields", &p, &len, err);
+        if (!rc) rc = nm_fields_load(&ot, m, p, len, err);
+        if (!rc && ot.n != n_old)
+            rc = nm_err_set(err, NM_E_CORRUPT, "state: fields section holds %zu records, the record table %zu", ot.n, n_old);
+        if (!rc) rc = nm_state_drop_section(st, "fields", err);   /* replaced below; frees its bytes */
+        if (rc) goto done;
+    }
+    for (size_t r = 0; busy && r < nn; r++) {
+        int x = nt_st[r] == ST_SAME ? nm_rtable_copy_record(&nt.t, &ot, nt_old[r])
+                                    : nm_rtable_copy_record(&nt.t, &in.t, nt_in[r]);
+        if (x) goto nomem;
+    }
+    nm_rtable_free(&ot);
     S->sec_read = now_s() - t0;
 
     /* Persons and their members before tonight (table rows of tonight). */
@@ -646,6 +655,12 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     S->retired = ids.n_retired;
     S->sec_cluster = now_s() - t0;
 
+    /* What comparison needed is not needed any more: free it before the
+     * output and the sections are built (peak memory). */
+    nm_index_free(&nt.ix);
+    nm_rrows_free(&nt.rows);
+    for (size_t f = 0; f < NM_MAX_FIELDS; f++) nm_tf_free(&nt.tf[f]);
+
     /* Tonight's record table. */
     t0 = now_s();
     for (size_t r = 0; r < nn; r++) {
@@ -695,15 +710,18 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     t0 = now_s();
     rc = nm_state_audit_add(st, ids.events, ids.n_events, akeys, dkeys, err);
     if (rc) goto done;
-    size_t blen;
-    rc = nm_fields_save(&nt.t, &fields_blob, &blen, err);
-    if (!rc) {
-        rc = nm_state_put_section_owned(st, "fields", fields_blob, blen, err);
-        fields_blob = NULL;
-    }
-    if (!rc) {
-        rc = nm_state_put_section_owned(st, "fhash", nhash, nn * sizeof *nhash, err);
-        nhash = NULL;
+    if (busy) {
+        size_t blen;
+        rc = nm_fields_save(&nt.t, &fields_blob, &blen, err);
+        nm_rtable_free(&nt.t);
+        if (!rc) {
+            rc = nm_state_put_section_owned(st, "fields", fields_blob, blen, err);
+            fields_blob = NULL;
+        }
+        if (!rc) {
+            rc = nm_state_put_section_owned(st, "fhash", nhash, (nn ? nn : 1) * sizeof *nhash, err);
+            nhash = NULL;
+        }
     }
     if (!rc && store_model) {
         char *js;
@@ -718,9 +736,6 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     S->sec_commit = now_s() - t0;
     goto done;
 
-nomem_dup:
-    rc = nm_err_set(err, NM_E_NOMEM, "resolve: out of memory");
-    goto done;
 nomem:
     rc = nm_err_set(err, NM_E_NOMEM, "resolve: out of memory");
 done:
