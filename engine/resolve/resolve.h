@@ -5,7 +5,8 @@
  * A night (the recipe of state/state.h):
  *   1. Lock the state; the model is the one the state was built with (saved
  *      in section "model" on the first night; another --model is refused).
- *   2. Input rows are upserts keyed by (source, record_id): a key not in the
+ *   2. Input rows are upserts keyed by (source, record_id) (a file without
+ *      a source column has source "" on every row): a key not in the
  *      state is new; a known key whose normalized fields hash differently is
  *      changed; otherwise unchanged (costs nothing). --delete KEYS removes
  *      keys, --full removes every stored key not in the input. A key both
