@@ -25,6 +25,8 @@ static void usage(FILE *out) {
             "  --full     the input is everything: stored keys not in it are removed\n"
             "  --all      write every record of the state, not only tonight's\n"
             "  --threads  worker threads (default: all cores)\n"
+            "  --block-cap N  blocking keys shared by more than N records are skipped\n"
+            "             (their pairs are found by the other rules; default 500)\n"
             "  --quiet    no summary on stderr\n");
 }
 
@@ -54,6 +56,8 @@ int nm_cmd_resolve(int argc, char **argv) {
             o.delete_path = argv[++i];
         } else if (i + 1 < argc && !strcmp(a, "--threads")) {
             o.threads = (int)nm_cli_parse_long(CMD, a, argv[++i], 1, 1024);
+        } else if (i + 1 < argc && !strcmp(a, "--block-cap")) {
+            o.block_cap = (uint32_t)nm_cli_parse_long(CMD, a, argv[++i], 1, 1000000);
         } else if (i + 1 < argc && !strcmp(a, "--registry")) {
             fprintf(stderr, "npimatch resolve: --registry (HCP records matched to NPIs first) is not implemented yet\n");
             return NM_EXIT_USAGE;
