@@ -26,7 +26,7 @@ static void usage(FILE *out) {
             "  --all      write every record of the state, not only tonight's\n"
             "  --threads  worker threads (default: all cores)\n"
             "  --block-cap N  blocking keys shared by more than N records are skipped\n"
-            "             (their pairs are found by the other rules; default 500)\n"
+            "             (their pairs are found by the other rules; default 200)\n"
             "  --quiet    no summary on stderr\n");
 }
 

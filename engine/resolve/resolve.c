@@ -349,7 +349,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     if (rc) goto done;
     nt.m = m;
     nt.threads = threads;
-    nt.cap = o->block_cap ? o->block_cap : 500;
+    nt.cap = o->block_cap ? o->block_cap : 200;
     nt.link_p = nm_model_thresholds(m)->link_probability;
     nt.keep_p = NM_MIN(0.5, nt.link_p);
     uint32_t gen = nm_state_generation(st) + 1;

@@ -59,7 +59,7 @@ typedef struct nm_resolve_opts {
     int full;                   /* keys not in the input are deleted */
     int all;                    /* write every record of the state */
     int threads;                /* <= 0: OpenMP default */
-    uint32_t block_cap;         /* 0: 500 (blocks larger are skipped: other rules find their pairs) */
+    uint32_t block_cap;         /* 0: 200 (blocks larger are skipped: other rules find their pairs) */
     FILE *report;               /* rejected rows (NULL: stderr) */
 } nm_resolve_opts;
 
