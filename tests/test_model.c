@@ -189,13 +189,16 @@ Test(model, shipped_patient_model) {
     cr_assert_eq(c->levels[2].field, NM_ALL_FIELDS);
     const nm_comparison *d = nm_model_comparison(m, (size_t)bd);
     static const uint8_t want[] = {NM_PRED_NULL, NM_PRED_EXACT, NM_PRED_DATE_TRANSPOSED, NM_PRED_DATE_ONE_DIGIT_OFF,
-                                   NM_PRED_DATE_SAME_YEAR_MONTH, NM_PRED_DATE_WITHIN_DAYS, NM_PRED_ELSE};
+                                   NM_PRED_DATE_SAME_YEAR_MONTH, NM_PRED_DATE_WITHIN_DAYS, NM_PRED_DATE_WITHIN_DAYS,
+                                   NM_PRED_ELSE};
     cr_assert_eq(d->n_levels, sizeof want);
     for (size_t i = 0; i < sizeof want; i++) cr_assert_eq(d->levels[i].predicate, want[i]);
     cr_assert_eq(d->levels[5].param, 30);
+    cr_assert_eq(d->levels[6].param, 1100);   /* "else" = birth dates years apart: a guard */
     const nm_thresholds *t = nm_model_thresholds(m);
-    cr_assert_eq(t->n_guards, 2);
-    cr_assert_str_eq(t->guards[0].name, "different_birth_date_and_first_name");
+    cr_assert_eq(t->n_guards, 3);
+    cr_assert_str_eq(t->guards[0].name, "birth_dates_years_apart");
+    cr_assert_str_eq(t->guards[1].name, "different_first_name");
     cr_assert_float_eq(t->link_probability, 0.97, 1e-15);
     /* the first_name comparison also reads last_name: a first+last block fixes both */
     cr_assert_eq(nm_model_training_rule(m, 0)->comparisons,

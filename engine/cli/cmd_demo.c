@@ -4,7 +4,9 @@
  * shell (the same subcommand code, called in-process), and says what each
  * step did and how long it took. It grows with the engine: each stage adds
  * its step here. */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,9 @@ int nm_cmd_index(int argc, char **argv) __attribute__((weak));
 int nm_cmd_info(int argc, char **argv) __attribute__((weak));
 int nm_cmd_lookup(int argc, char **argv) __attribute__((weak));
 int nm_cmd_match(int argc, char **argv) __attribute__((weak));
+int nm_cmd_resolve(int argc, char **argv) __attribute__((weak));
+int nm_cmd_persons(int argc, char **argv) __attribute__((weak));
+int nm_cmd_eval(int argc, char **argv) __attribute__((weak));
 
 static double now_s(void) {
     struct timespec ts;
@@ -55,6 +60,18 @@ static int save(const char *path, const nm_buf *b) {
     return 0;
 }
 
+/* The first n lines of a file's text. */
+static void print_head(const char *path, const char *text, int n) {
+    printf("\nfirst rows of %s:\n", path);
+    const char *p = text;
+    for (int i = 0; i < n && *p; i++) {
+        const char *e = strchr(p, '\n');
+        if (!e) break;
+        printf("  %.*s\n", (int)(e - p), p);
+        p = e + 1;
+    }
+}
+
 /* HCP records made from the registry with typical errors (typos, nicknames,
  * initials, wrong or mistyped NPIs, missing fields, some providers absent),
  * matched back; show a few rows and the quality against the truth file. */
@@ -79,14 +96,7 @@ static int match_step(const char *dir, const char *reg) {
     char *text = NULL;
     size_t len;
     if (!rc && nm_cmd_match && !nm_read_all(out, &text, &len, &err)) {
-        printf("\nfirst rows of %s:\n", out);
-        const char *p = text;
-        for (int i = 0; i < 6 && *p; i++) {
-            const char *e = strchr(p, '\n');
-            if (!e) break;
-            printf("  %.*s\n", (int)(e - p), p);
-            p = e + 1;
-        }
+        print_head(out, text, 6);
         /* Quality against the truth (both files are in input order). */
         unsigned long tp = 0, fp = 0, present = 0;
         const char *o = strchr(text, '\n') + 1, *t = strchr(truth.data, '\n') + 1;
@@ -109,6 +119,71 @@ static int match_step(const char *dir, const char *reg) {
     nm_buf_free(&csv);
     nm_buf_free(&truth);
     return rc;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* Patients over two nights: resolve both into a fresh state, show rows, the
+ * changes of night 2, one person's history, and quality against the truth. */
+static int resolve_step(const char *dir) {
+    char gdir[4000], state[4096], in1[4096], in2[4096], del2[4096], out1[4096], out2[4096], all[4096], empty[4096],
+        truth[4096];
+    if (strlen(dir) > 3900) return 1;
+    snprintf(gdir, sizeof gdir, "%s/patients", dir);
+    snprintf(state, sizeof state, "%s/persons-state", dir);
+    snprintf(in1, sizeof in1, "%s/night_01.csv", gdir);
+    snprintf(in2, sizeof in2, "%s/night_02.csv", gdir);
+    snprintf(del2, sizeof del2, "%s/night_02_deletes.csv", gdir);
+    snprintf(truth, sizeof truth, "%s/truth.csv", gdir);
+    snprintf(out1, sizeof out1, "%s/persons_01.csv", dir);
+    snprintf(out2, sizeof out2, "%s/persons_02.csv", dir);
+    snprintf(all, sizeof all, "%s/persons_all.csv", dir);
+    snprintf(empty, sizeof empty, "%s/no_records.csv", dir);
+    nftw(state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);   /* a fresh state: the demo starts at night 1 */
+    char *gen_args[] = {"gen", "patients", "--rows", "6000", "--seed", "7", "--sources", "3", "--nights", "2", "--out", gdir};
+    if (step("Generate patient feeds: 3 sources, 2 nights, with the person truth", nm_cmd_gen, gen_args, 12)) return 1;
+    char *r1[] = {"resolve", "--input", in1, "--state", state, "--out", out1};
+    if (step("Resolve night 1 into stable person IDs (a new state)", nm_cmd_resolve, r1, 7)) return 1;
+    char *r2[] = {"resolve", "--input", in2, "--delete", del2, "--state", state, "--out", out2};
+    if (step("Resolve night 2: arrivals, updates and deletions against night 1", nm_cmd_resolve, r2, 9)) return 1;
+    if (!nm_cmd_resolve) return 0;
+    char *text = NULL;
+    size_t len;
+    nm_err err;
+    if (nm_read_all(out2, &text, &len, &err)) {
+        nm_cli_error("demo", &err);
+        return 1;
+    }
+    print_head(out2, text, 6);
+    const char *p;
+    /* One record of night 2 that changed person (or joined one), for its history. */
+    char rec[256] = "";
+    for (p = strchr(text, '\n') + 1; *p && !rec[0];) {
+        const char *e = strchr(p, '\n'), *c = e;
+        while (c > p && c[-1] != ',') c--;
+        if ((!strncmp(c, "merged", 6) || !strncmp(c, "joined", 6)) && e - p < 200) {
+            const char *k = strchr(strchr(p, ',') + 1, ',');
+            snprintf(rec, sizeof rec, "%.*s", (int)(k - p), p);
+            *strchr(rec, ',') = ':';
+        }
+        p = e + 1;
+    }
+    free(text);
+    if (rec[0]) {
+        char *h[] = {"persons", "--state", state, "--record", rec};
+        if (step("History of one record that joined or merged tonight", nm_cmd_persons, h, 5)) return 1;
+    }
+    nm_buf b = {0};
+    nm_buf_append(&b, "source,record_id,first_name,last_name\n", 38);
+    int rc = save(empty, &b);
+    nm_buf_free(&b);
+    char *ra[] = {"resolve", "--input", empty, "--state", state, "--out", all, "--all", "--quiet"};
+    if (rc || step("Every record of the state with its person (an empty night, --all)", nm_cmd_resolve, ra, 9)) return 1;
+    char *ev[] = {"eval", "--truth", truth, "--persons", all, "--worst", "0"};
+    return step("Quality of the persons against the truth", nm_cmd_eval, ev, 7);
 }
 
 int nm_cmd_demo(int argc, char **argv) {
@@ -172,6 +247,7 @@ int nm_cmd_demo(int argc, char **argv) {
             return NM_EXIT_FAIL;
     }
     if (match_step(dir, reg)) return NM_EXIT_FAIL;
+    if (resolve_step(dir)) return NM_EXIT_FAIL;
     printf("\ndemo finished: files are in %s/\n", dir);
     return NM_EXIT_OK;
 }

@@ -436,7 +436,12 @@ static inline int dm_copy_short(const char *s, int len, char *wb) {
     dm_v16 c = ((u + 'A') & keep) | (((dm_v16)(dm_s16){0} + ' ') & ~keep);
     memcpy(wb, &c, sizeof c);
     /* c shifted by one lane: the previous letter, for CZ. */
+    /* gcc and clang spell the two-vector lane shuffle differently. */
+#if defined(__clang__)
+    dm_v16 prev = __builtin_shufflevector(c, (dm_v16){0}, 16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+#else
     dm_v16 prev = __builtin_shuffle(c, (dm_v16){0}, (dm_v16){16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14});
+#endif
     dm_v16 hit = (dm_v16)((c == 'W') | (c == 'K') | ((c == 'Z') & (prev == 'C')));
     uint64_t h[2];
     memcpy(h, &hit, sizeof h);

@@ -25,6 +25,7 @@
 
 typedef struct colmap {
     int id;                         /* record_id column */
+    int src;                        /* source column (nm_input_read_sourced) or -1 */
     int name;                       /* full-name column or -1 */
     int col[NM_MAX_FIELDS][2];      /* per field: column (and line 2 for addresses), -1 none */
     int first, middle, last, suffix, cred;   /* model fields the full name fills (-1 none) */
@@ -34,8 +35,8 @@ typedef struct colmap {
 
 typedef struct chunk {
     nm_rtable t;
-    nm_buf ids;
-    NM_VEC(uint32_t) id_len;
+    nm_buf ids, srcs;
+    NM_VEC(uint32_t) id_len, src_len;
     NM_VEC(uint64_t) line;
     NM_VEC(uint8_t) reason;
     nm_diag diag;
@@ -69,7 +70,7 @@ typedef struct generic {
     size_t nid;
 } generic;
 
-static int make_map(nm_csv *csv, const nm_model *m, const nm_input_opts *o, const generic *gen, colmap *cm,
+static int make_map(nm_csv *csv, const nm_model *m, const nm_input_opts *o, const generic *gen, const char *src, colmap *cm,
                     nm_err *err) {
     const char *path = nm_csv_path(csv);
     size_t nf = nm_model_field_count(m);
@@ -100,6 +101,7 @@ static int make_map(nm_csv *csv, const nm_model *m, const nm_input_opts *o, cons
     if (cm->id < 0) return nm_err_set(err, NM_E_FORMAT, "%s: no record_id column in the header", path);
     const char *nc = map_lookup(o, "name");
     cm->name = nm_csv_find_column(csv, nc ? nc : "name");
+    cm->src = src ? nm_csv_find_column(csv, src) : -1;
     int have_name = cm->name >= 0;
     for (size_t f = 0; f < nf; f++) {
         const nm_field *fd = nm_model_field(m, f);
@@ -152,7 +154,8 @@ static int field_text(chunk *ch, const nm_csv_row *row, int c, const char **p, s
 static int chunk_begin(void *u, int c) {
     chunk *ch = &((ctx *)u)->ch[c];
     nm_rtable_reset(&ch->t);
-    ch->ids.len = 0;
+    ch->ids.len = ch->srcs.len = 0;
+    ch->src_len.n = 0;
     ch->id_len.n = ch->line.n = ch->reason.n = 0;
     nm_diag_init(&ch->diag);
     return 0;
@@ -186,6 +189,12 @@ static int row_cb(void *u, int c, const nm_csv_row *row) {
     if (nm_buf_append(&ch->ids, id, idn) || NM_VEC_PUSH(&ch->id_len, (uint32_t)idn)) return NM_E_NOMEM;
     if (reason == NM_R_COUNT && !idn) reason = NM_R_MISSING_KEY, col = cm->id < (int)row->nfields ? row->f[cm->id].col : 1;
     (void)idstart;
+    if (cm->src >= 0) {
+        const char *sp;
+        size_t sn;
+        if (field_text(ch, row, cm->src, &sp, &sn) < 0) sp = NULL, sn = 0;
+        if (nm_buf_append(&ch->srcs, sp, sn) || NM_VEC_PUSH(&ch->src_len, (uint32_t)sn)) return NM_E_NOMEM;
+    }
     if (reason == NM_R_COUNT) {
         for (size_t f = 0; f < nf && reason == NM_R_COUNT; f++) {
             const char *a, *b;
@@ -245,6 +254,14 @@ static int block_end(void *u, int nchunks) {
         chunk *ch = &x->ch[c];
         NM_TRY(nm_rtable_append(&in->t, &ch->t));
         NM_TRY(nm_buf_append(&in->ids, ch->ids.data, ch->ids.len));
+        if (x->map->src >= 0) {
+            if (nm_buf_append(&in->srcs, ch->srcs.data, ch->srcs.len) || (!in->src_off.n && NM_VEC_PUSH(&in->src_off, 0u)))
+                return NM_E_NOMEM;
+            for (size_t i = 0; i < ch->src_len.n; i++) {
+                uint32_t end = in->src_off.v[in->src_off.n - 1] + ch->src_len.v[i];
+                if (NM_VEC_PUSH(&in->src_off, end)) return NM_E_NOMEM;
+            }
+        }
         for (size_t i = 0; i < ch->line.n; i++) {
             uint32_t end = in->id_off.v[in->id_off.n - 1] + ch->id_len.v[i];
             if (NM_VEC_PUSH(&in->id_off, end) || NM_VEC_PUSH(&in->line, ch->line.v[i]) ||
@@ -257,13 +274,13 @@ static int block_end(void *u, int nchunks) {
     return 0;
 }
 
-static int read_csv(nm_input *in, nm_csv *csv, const nm_model *m, const nm_input_opts *o, const generic *gen,
+static int read_csv(nm_input *in, nm_csv *csv, const nm_model *m, const nm_input_opts *o, const generic *gen, const char *src,
                     nm_err *err) {
     memset(in, 0, sizeof *in);
     nm_diag_init(&in->diag);
     colmap *cm = malloc(sizeof *cm);
     if (!cm) return nm_err_set(err, NM_E_NOMEM, "input: out of memory");
-    int rc = make_map(csv, m, o, gen, cm, err);
+    int rc = make_map(csv, m, o, gen, src, cm, err);
     int nw = o && o->threads > 0 ? o->threads : omp_get_max_threads();
     nw = NM_MAX(nw, 1);
     ctx x = {cm, m, in, calloc((size_t)nw, sizeof(chunk)), nw};
@@ -280,7 +297,9 @@ static int read_csv(nm_input *in, nm_csv *csv, const nm_model *m, const nm_input
     for (int i = 0; x.ch && i < nw; i++) {
         nm_rtable_free(&x.ch[i].t);
         nm_buf_free(&x.ch[i].ids);
+        nm_buf_free(&x.ch[i].srcs);
         NM_VEC_FREE(&x.ch[i].id_len);
+        NM_VEC_FREE(&x.ch[i].src_len);
         NM_VEC_FREE(&x.ch[i].line);
         NM_VEC_FREE(&x.ch[i].reason);
     }
@@ -291,11 +310,16 @@ static int read_csv(nm_input *in, nm_csv *csv, const nm_model *m, const nm_input
 }
 
 int nm_input_read(nm_input *in, const char *path, const nm_model *m, const nm_input_opts *o, nm_err *err) {
+    return nm_input_read_sourced(in, path, m, o, NULL, err);
+}
+
+int nm_input_read_sourced(nm_input *in, const char *path, const nm_model *m, const nm_input_opts *o,
+                          const char *source_column, nm_err *err) {
     nm_csv *csv;
     nm_csv_opts co = {.threads = o ? o->threads : 0};
     memset(in, 0, sizeof *in);
     NM_TRY(nm_csv_open(path, &co, &csv, err));
-    int rc = read_csv(in, csv, m, o, NULL, err);
+    int rc = read_csv(in, csv, m, o, NULL, source_column, err);
     nm_csv_close(csv);
     return rc;
 }
@@ -306,7 +330,7 @@ int nm_input_read_memory(nm_input *in, const char *data, size_t len, const nm_mo
     nm_csv_opts co = {.threads = o ? o->threads : 0};
     memset(in, 0, sizeof *in);
     NM_TRY(nm_csv_open_memory(data, len, "<memory>", &co, &csv, err));
-    int rc = read_csv(in, csv, m, o, NULL, err);
+    int rc = read_csv(in, csv, m, o, NULL, NULL, err);
     nm_csv_close(csv);
     return rc;
 }
@@ -318,7 +342,7 @@ int nm_input_read_generic(nm_input *in, const char *path, const nm_model *m, con
     generic gen = {id_columns, nid};
     memset(in, 0, sizeof *in);
     NM_TRY(nm_csv_open(path, &co, &csv, err));
-    int rc = read_csv(in, csv, m, o, &gen, err);
+    int rc = read_csv(in, csv, m, o, &gen, NULL, err);
     nm_csv_close(csv);
     return rc;
 }
@@ -327,6 +351,8 @@ void nm_input_free(nm_input *in) {
     nm_rtable_free(&in->t);
     nm_buf_free(&in->ids);
     NM_VEC_FREE(&in->id_off);
+    nm_buf_free(&in->srcs);
+    NM_VEC_FREE(&in->src_off);
     NM_VEC_FREE(&in->line);
     NM_VEC_FREE(&in->reason);
 }

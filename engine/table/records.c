@@ -286,6 +286,29 @@ int nm_rtable_append(nm_rtable *dst, const nm_rtable *src) {
     return 0;
 }
 
+int nm_rtable_copy_record(nm_rtable *dst, const nm_rtable *src, size_t r) {
+    for (size_t f = 0; f < dst->nfields; f++) {
+        nm_rcol *d = &dst->col[f];
+        const nm_rcol *s = &src->col[f];
+        uint32_t v0 = s->roff.v[r], v1 = s->roff.v[r + 1];
+        uint32_t b0 = s->voff.v[v0], b1 = s->voff.v[v1];
+        uint32_t bbase = (uint32_t)d->bytes.len;
+        if ((uint64_t)d->bytes.len + (b1 - b0) > UINT32_MAX) return NM_E_NOMEM;
+        if (nm_buf_append(&d->bytes, s->bytes.data + b0, b1 - b0) || NM_VEC_RESERVE(&d->voff, d->voff.n + (v1 - v0)) ||
+            NM_VEC_RESERVE(&d->roff, d->roff.n + 1))
+            return NM_E_NOMEM;
+        for (uint32_t v = v0; v < v1; v++) d->voff.v[d->voff.n++] = s->voff.v[v + 1] - b0 + bbase;
+        if (d->needs) {
+            if (NM_VEC_RESERVE(&d->codes, d->codes.n + (v1 - v0))) return NM_E_NOMEM;
+            if (v1 > v0) memcpy(d->codes.v + d->codes.n, s->codes.v + v0, (size_t)(v1 - v0) * sizeof *s->codes.v);
+            d->codes.n += v1 - v0;
+        }
+        d->roff.v[d->roff.n++] = (uint32_t)(d->voff.n - 1);
+    }
+    dst->n++;
+    return 0;
+}
+
 int nm_rt_has(const nm_rtable *t, size_t f, size_t r) {
     const nm_rcol *c = &t->col[f];
     for (uint32_t v = c->roff.v[r]; v < c->roff.v[r + 1]; v++)

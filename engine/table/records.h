@@ -83,6 +83,10 @@ int nm_rtable_add_norm(nm_rtable *t, size_t f, const char *v, size_t n);
 int nm_rtable_end_record(nm_rtable *t);
 /* Append every record of src after dst's (same model). */
 int nm_rtable_append(nm_rtable *dst, const nm_rtable *src);
+/* Append record r of src as dst's next record, values and derived codes
+ * copied as they are (same model; nothing normalized or derived again).
+ * Returns 0 or NM_E_NOMEM. */
+int nm_rtable_copy_record(nm_rtable *dst, const nm_rtable *src, size_t r);
 
 /* Normalize one value with field f's normalizer chain into out (cap bytes,
  * NUL-terminated). Returns the length (0: nothing usable). */

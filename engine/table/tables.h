@@ -44,6 +44,8 @@ typedef struct nm_input {
     NM_VEC(uint8_t) reason;        /* NM_R_COUNT: usable; else why not (nm_reason) */
     nm_diag diag;                  /* rows rejected, by reason, in input order */
     uint64_t rows;
+    nm_buf srcs;                   /* with nm_input_read_sourced: each row's source, */
+    NM_VEC(uint32_t) src_off;      /* concatenated, n + 1 offsets (empty when the column is absent) */
 } nm_input;
 
 typedef struct nm_input_opts {
@@ -68,7 +70,20 @@ int nm_input_read_generic(nm_input *in, const char *path, const nm_model *m, con
 /* Same over bytes in memory (tests). */
 int nm_input_read_memory(nm_input *in, const char *data, size_t len, const nm_model *m, const nm_input_opts *o,
                          nm_err *err);
+/* nm_input_read that also keeps column `source_column` of every row
+ * (in->srcs, nm_input_source), for records keyed by (source, record_id). */
+int nm_input_read_sourced(nm_input *in, const char *path, const nm_model *m, const nm_input_opts *o,
+                          const char *source_column, nm_err *err);
 void nm_input_free(nm_input *in);
+/* Row r's source (source_column), "" when the file has no such column. */
+static inline const char *nm_input_source(const nm_input *in, size_t r, uint32_t *len) {
+    if (!in->src_off.n) {
+        *len = 0;
+        return "";
+    }
+    *len = in->src_off.v[r + 1] - in->src_off.v[r];
+    return in->srcs.data + in->src_off.v[r];
+}
 static inline const char *nm_input_id(const nm_input *in, size_t r, uint32_t *len) {
     *len = in->id_off.v[r + 1] - in->id_off.v[r];
     return in->ids.data + in->id_off.v[r];

@@ -100,9 +100,11 @@
  * guarded ("confidently different") records into one person is refused, so a
  * component chained through a weak or blank-valued link is split along its
  * weakest links. Parameters: link_probability and the guards; the shipped
- * patient model guards on birth date "else" (valid, different beyond the
- * transposition, one-digit, same-year-month and 30-day levels) with a
- * first name or sex "else".
+ * patient model guards on birth date "else" (valid, more than about three
+ * years apart: beyond the typo levels, e.g. Jr and Sr), on first name
+ * "else" (no exact, nickname, Jaro-Winkler >= 0.80, phonetic or initial
+ * agreement: twins share everything else), and on birth date "else" with
+ * sex "else".
  *
  * ----------------------------------------------------------------- scoring
  * Fellegi-Sunter in Splink's convention: weight w = log2(lambda/(1-lambda))

@@ -1,0 +1,424 @@
+/* `npimatch resolve` (engine/resolve/resolve.h) run through the CLI on small
+ * generated patient series (`npimatch gen patients`) and hand-made CSVs:
+ * re-running a night changes nothing; row order and thread count do not
+ * change persons or IDs; every ID change of a multi-night series is one of
+ * ids.h's rules 1-4 and a person whose members did not change keeps its ID;
+ * a run killed at every fault point of the commit and rerun ends where an
+ * uninterrupted run ends; deletions; quality against the generator's truth. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "common/arena.h"
+#include "ids/ids.h"
+
+#define HEADER "source,record_id,first_name,middle_name,last_name,suffix,birth_date,sex,address_line1,address_line2,city,state,postal_code,phone,email\n"
+
+static void tmp_dir(char *out, size_t cap, const char *name) {
+    snprintf(out, cap, "%s/resolve_%d_%s", NM_TEST_TMPDIR, (int)getpid(), name);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", out, out);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* Run a command line; returns the exit status (-1 when killed otherwise). */
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...) {
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    nm_buf b = {0};
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) nm_buf_append(&b, buf, n);
+    fclose(f);
+    nm_buf_putc(&b, 0);
+    return b.data;
+}
+
+static char *slurp_in(const char *dir, const char *name) {
+    char p[4400];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return slurp(p);
+}
+
+static void gen(const char *dir, int rows, int seed, int nights) {
+    cr_assert_eq(sh("%s gen patients --rows %d --seed %d --sources 3 --nights %d --out '%s/g' >/dev/null 2>&1",
+                    NM_CLI_PATH, rows, seed, nights, dir),
+                 0);
+}
+
+/* Resolve night k of dir/g into dir/STATE, output dir/OUT. */
+static int resolve(const char *dir, const char *state, const char *input, const char *del, const char *out,
+                   const char *extra) {
+    char dl[4400] = "";
+    if (del && access(del, F_OK) == 0) snprintf(dl, sizeof dl, "--delete '%s'", del);
+    return sh("%s resolve --quiet --input '%s' %s --state '%s/%s' --out '%s/%s' %s", NM_CLI_PATH, input, dl, dir, state,
+              dir, out, extra ? extra : "");
+}
+
+static int night(const char *dir, const char *state, int k, const char *out, const char *extra) {
+    char in[4200], del[4200];
+    snprintf(in, sizeof in, "%s/g/night_%02d.csv", dir, k);
+    snprintf(del, sizeof del, "%s/g/night_%02d_deletes.csv", dir, k);
+    return resolve(dir, state, in, del, out, extra);
+}
+
+/* Every record of the state (an empty night with --all: key order). */
+static char *all_of(const char *dir, const char *state) {
+    char empty[4200], out[4200];
+    snprintf(empty, sizeof empty, "%s/empty.csv", dir);
+    FILE *f = fopen(empty, "w");
+    fputs(HEADER, f);
+    fclose(f);
+    cr_assert_eq(resolve(dir, state, empty, NULL, "all.csv", "--all"), 0);
+    snprintf(out, sizeof out, "%s/all.csv", dir);
+    return slurp(out);
+}
+
+/* ---- a PERSONS.csv parsed: rows of key, person, change ---------------------- */
+
+typedef struct prow {
+    char key[64];
+    char id[NM_ID_LEN + 1];
+    char change[16];
+} prow;
+
+typedef struct ptab {
+    prow *r;
+    size_t n;
+} ptab;
+
+static int prow_cmp(const void *a, const void *b) { return strcmp(((const prow *)a)->key, ((const prow *)b)->key); }
+
+static ptab parse(const char *text) {
+    ptab t = {0};
+    size_t cap = 1024;
+    t.r = malloc(cap * sizeof *t.r);
+    const char *p = strchr(text, '\n');
+    cr_assert_not_null(p);
+    cr_assert_eq(strncmp(text, "source,record_id,person_id,confidence,change\n", 45), 0);
+    for (p++; *p;) {
+        const char *nl = strchr(p, '\n');
+        cr_assert_not_null(nl);
+        char line[256];
+        snprintf(line, sizeof line, "%.*s", (int)(nl - p), p);
+        char *c1 = strchr(line, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL, *c3 = c2 ? strchr(c2 + 1, ',') : NULL,
+             *c4 = c3 ? strchr(c3 + 1, ',') : NULL;
+        cr_assert(c4, "bad row %s", line);
+        if (t.n == cap) t.r = realloc(t.r, (cap *= 2) * sizeof *t.r);
+        prow *r = &t.r[t.n++];
+        snprintf(r->key, sizeof r->key, "%.*s", (int)(c2 - line), line);
+        snprintf(r->id, sizeof r->id, "%.*s", (int)(c3 - c2 - 1), c2 + 1);
+        snprintf(r->change, sizeof r->change, "%s", c4 + 1);
+        p = nl + 1;
+    }
+    qsort(t.r, t.n, sizeof *t.r, prow_cmp);
+    return t;
+}
+
+static const prow *find(const ptab *t, const char *key) {
+    if (!t->n) return NULL;
+    prow k;
+    snprintf(k.key, sizeof k.key, "%s", key);
+    return bsearch(&k, t->r, t->n, sizeof *t->r, prow_cmp);
+}
+
+static int has_id(const ptab *t, const char *id) {
+    for (size_t i = 0; i < t->n; i++)
+        if (!strcmp(t->r[i].id, id)) return 1;
+    return 0;
+}
+
+/* Members of person id in t, as one string of sorted keys (t is key-sorted). */
+static void members(const ptab *t, const char *id, nm_buf *out) {
+    out->len = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (!strcmp(t->r[i].id, id)) nm_buf_append(out, t->r[i].key, strlen(t->r[i].key)), nm_buf_putc(out, ';');
+    nm_buf_putc(out, 0);
+}
+
+static uint32_t id_index(const char *id) {
+    uint32_t x;
+    cr_assert_eq(nm_id_parse(id, strlen(id), &x), 0);
+    return x;
+}
+
+/* ---- tests ------------------------------------------------------------------- */
+
+Test(resolve, rerun_of_a_night_changes_nothing) {
+    char dir[4096];
+    tmp_dir(dir, sizeof dir, "rerun");
+    gen(dir, 1500, 11, 2);
+    cr_assert_eq(night(dir, "st", 1, "p1.csv", NULL), 0);
+    cr_assert_eq(night(dir, "st", 2, "p2.csv", NULL), 0);
+    char *before = all_of(dir, "st");
+    cr_assert_eq(night(dir, "st", 2, "p2b.csv", "--threads 2"), 0);
+    char *first = slurp_in(dir, "p2.csv"), *again = slurp_in(dir, "p2b.csv");
+    ptab a = parse(first), b = parse(again);
+    cr_assert_eq(a.n, b.n);
+    cr_assert_gt(a.n, 100);
+    size_t not_unchanged = 0;
+    for (size_t i = 0; i < a.n; i++) {
+        cr_assert_str_eq(a.r[i].key, b.r[i].key);
+        cr_assert_str_eq(a.r[i].id, b.r[i].id, "%s", a.r[i].key);
+        cr_assert_str_eq(b.r[i].change, "unchanged", "%s: %s", b.r[i].key, b.r[i].change);
+        not_unchanged += strcmp(a.r[i].change, "unchanged") != 0;
+    }
+    cr_assert_gt(not_unchanged, 0, "the first run of night 2 changed something");
+    char *after = all_of(dir, "st");
+    cr_assert_str_eq(before, after);
+    free(first), free(again), free(before), free(after), free(a.r), free(b.r);
+}
+
+/* Lines 2.. of src in a fixed pseudo-random order. */
+static void shuffle_file(const char *src, const char *dst, unsigned seed) {
+    char *t = slurp(src);
+    size_t n = 0, cap = 1024;
+    char **lines = malloc(cap * sizeof *lines);
+    for (char *p = t; *p;) {
+        char *nl = strchr(p, '\n');
+        *nl = 0;
+        if (n == cap) lines = realloc(lines, (cap *= 2) * sizeof *lines);
+        lines[n++] = p;
+        p = nl + 1;
+    }
+    uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
+    for (size_t i = n - 1; i > 1; i--) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        size_t j = 1 + (size_t)(s % i);
+        char *x = lines[i];
+        lines[i] = lines[j];
+        lines[j] = x;
+    }
+    FILE *f = fopen(dst, "w");
+    for (size_t i = 0; i < n; i++) fprintf(f, "%s\n", lines[i]);
+    fclose(f);
+    free(lines);
+    free(t);
+}
+
+Test(resolve, row_order_and_threads_do_not_change_ids) {
+    char dir[4096], in[4300], sh_in[4300], del[4300];
+    tmp_dir(dir, sizeof dir, "order");
+    gen(dir, 2000, 5, 3);
+    for (int k = 1; k <= 3; k++) {
+        snprintf(in, sizeof in, "%s/g/night_%02d.csv", dir, k);
+        snprintf(sh_in, sizeof sh_in, "%s/shuffled_%02d.csv", dir, k);
+        snprintf(del, sizeof del, "%s/g/night_%02d_deletes.csv", dir, k);
+        shuffle_file(in, sh_in, (unsigned)k);
+        cr_assert_eq(resolve(dir, "a", in, del, "pa.csv", "--threads 1"), 0);
+        cr_assert_eq(resolve(dir, "b", sh_in, del, "pb.csv", "--threads 2"), 0);
+        char *x = slurp_in(dir, "pa.csv"), *y = slurp_in(dir, "pb.csv");
+        ptab a = parse(x), b = parse(y);
+        cr_assert_eq(a.n, b.n);
+        for (size_t i = 0; i < a.n; i++) {
+            cr_assert_str_eq(a.r[i].key, b.r[i].key);
+            cr_assert_str_eq(a.r[i].id, b.r[i].id, "night %d %s", k, a.r[i].key);
+            cr_assert_str_eq(a.r[i].change, b.r[i].change, "night %d %s", k, a.r[i].key);
+        }
+        free(x), free(y), free(a.r), free(b.r);
+    }
+    char *x = all_of(dir, "a"), *y = all_of(dir, "b");
+    cr_assert_str_eq(x, y);
+    free(x), free(y);
+}
+
+/* Every ID change is one of the rules; a person whose members did not change
+ * keeps its ID; labels agree with what the IDs did. */
+Test(resolve, id_changes_follow_the_rules) {
+    char dir[4096], out[4300];
+    tmp_dir(dir, sizeof dir, "rules");
+    gen(dir, 3000, 23, 4);
+    size_t seen[NM_CHANGE_COUNT] = {0};
+    ptab prev = {0};
+    nm_buf m1 = {0}, m2 = {0};
+    for (int k = 1; k <= 4; k++) {
+        cr_assert_eq(night(dir, "st", k, "p.csv", NULL), 0);
+        snprintf(out, sizeof out, "%s/p.csv", dir);
+        char *t = slurp(out);
+        ptab cur = parse(t);
+        char *at = all_of(dir, "st");
+        ptab all = parse(at);
+        for (size_t i = 0; i < cur.n; i++) {
+            const prow *r = &cur.r[i], *o = find(&prev, r->key);
+            const prow *a = find(&all, r->key);
+            cr_assert_not_null(a);
+            cr_assert_str_eq(a->id, r->id);
+            int c;
+            for (c = 0; c < NM_CHANGE_COUNT && strcmp(nm_change_name(c), r->change); c++) {}
+            cr_assert_lt(c, NM_CHANGE_COUNT, "unknown label %s", r->change);
+            seen[c]++;
+            if (!o) {
+                /* new record: a new person (ID never seen) or joined an existing one */
+                cr_assert(c == NM_CHANGE_NEW || c == NM_CHANGE_JOINED, "%s: %s", r->key, r->change);
+                cr_assert_eq(has_id(&prev, r->id), c == NM_CHANGE_JOINED, "%s", r->key);
+            } else if (!strcmp(o->id, r->id)) {
+                cr_assert_eq(c, NM_CHANGE_UNCHANGED, "%s: %s", r->key, r->change);
+            } else {
+                cr_assert(c == NM_CHANGE_MERGED || c == NM_CHANGE_SPLIT || c == NM_CHANGE_MOVED, "%s", r->key);
+                if (c == NM_CHANGE_MERGED) {
+                    /* rule 3: the oldest ID survives */
+                    cr_assert(has_id(&prev, r->id));
+                    cr_assert_lt(id_index(r->id), id_index(o->id), "%s", r->key);
+                }
+                if (c == NM_CHANGE_SPLIT) cr_assert(!has_id(&prev, r->id), "%s: split into an old ID", r->key);
+            }
+        }
+        /* A person of the previous night whose member set is unchanged keeps its ID. */
+        for (size_t i = 0; i < prev.n; i++) {
+            if (i && !strcmp(prev.r[i - 1].id, prev.r[i].id)) continue;
+            const prow *a = find(&all, prev.r[i].key);
+            if (!a) continue;
+            members(&prev, prev.r[i].id, &m1);
+            members(&all, a->id, &m2);
+            if (!strcmp(m1.data, m2.data)) cr_assert_str_eq(a->id, prev.r[i].id, "%s", prev.r[i].key);
+        }
+        free(prev.r);
+        prev = all;
+        free(cur.r), free(t), free(at);
+    }
+    free(prev.r);
+    nm_buf_free(&m1), nm_buf_free(&m2);
+    cr_assert_gt(seen[NM_CHANGE_NEW], 0);
+    cr_assert_gt(seen[NM_CHANGE_JOINED], 0);
+    cr_assert_gt(seen[NM_CHANGE_MERGED] + seen[NM_CHANGE_SPLIT] + seen[NM_CHANGE_MOVED], 0,
+                 "the series exercised no merge or split");
+}
+
+Test(resolve, killed_at_every_fault_point_then_rerun) {
+    static const char *points[] = {"mid_section", "after_gen_write", "before_current_switch", "after_current_switch"};
+    char dir[4096], out[4300];
+    tmp_dir(dir, sizeof dir, "fault");
+    gen(dir, 1200, 31, 2);
+    cr_assert_eq(night(dir, "ref", 1, "r1.csv", NULL), 0);
+    cr_assert_eq(night(dir, "ref", 2, "r2.csv", NULL), 0);
+    snprintf(out, sizeof out, "%s/r2.csv", dir);
+    char *ref2 = slurp(out), *ref_all = all_of(dir, "ref");
+    for (size_t i = 0; i < sizeof points / sizeof *points; i++) {
+        char st[64];
+        snprintf(st, sizeof st, "s%zu", i);
+        cr_assert_eq(night(dir, st, 1, "f1.csv", NULL), 0);
+        setenv("NPIMATCH_FAULT", points[i], 1);
+        int rc = night(dir, st, 2, "f2.csv", NULL);
+        unsetenv("NPIMATCH_FAULT");
+        cr_assert_eq(rc, 137, "%s: exit %d", points[i], rc);
+        /* PERSONS.csv is written before the commit: the killed run's is complete. */
+        snprintf(out, sizeof out, "%s/f2.csv", dir);
+        char *killed = slurp(out);
+        cr_assert_str_eq(killed, ref2, "%s", points[i]);
+        cr_assert_eq(night(dir, st, 2, "f2.csv", NULL), 0);
+        char *rerun = slurp(out);
+        if (i < 3) {
+            cr_assert_str_eq(rerun, ref2, "%s", points[i]);   /* not committed: the night is redone */
+        } else {
+            /* committed before the kill: the rerun finds nothing to change */
+            ptab a = parse(ref2), b = parse(rerun);
+            cr_assert_eq(a.n, b.n);
+            for (size_t j = 0; j < a.n; j++) {
+                cr_assert_str_eq(a.r[j].id, b.r[j].id);
+                cr_assert_str_eq(b.r[j].change, "unchanged");
+            }
+            free(a.r), free(b.r);
+        }
+        char *all = all_of(dir, st);
+        cr_assert_str_eq(all, ref_all, "%s", points[i]);
+        free(killed), free(rerun), free(all);
+    }
+    free(ref2), free(ref_all);
+}
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+Test(resolve, upserts_deletes_and_full) {
+    char dir[4096], in[4300], del[4300], out[4300];
+    tmp_dir(dir, sizeof dir, "upsert");
+    snprintf(in, sizeof in, "%s/n1.csv", dir);
+    write_file(in, HEADER
+               "A,1,JOHN,Q,PUBLIC,,1970-01-02,M,12 MAIN ST,,SPRINGFIELD,IL,62701,217-555-0101,jq@example.com\n"
+               "B,7,John,,Public,,1970-01-02,M,12 Main Street,,Springfield,IL,62701,2175550101,\n"
+               "A,2,MARY,,SHELLEY,,1985-07-30,F,4 ELM RD,,DOVER,DE,19901,302-555-0199,\n"
+               "A,3,PETER,,PAN,,2001-03-04,M,1 STAR WAY,,NEVERLAND,ME,04001,,\n");
+    cr_assert_eq(resolve(dir, "st", in, NULL, "p1.csv", NULL), 0);
+    snprintf(out, sizeof out, "%s/p1.csv", dir);
+    char *t1 = slurp(out);
+    ptab a = parse(t1);
+    cr_assert_eq(a.n, 4);
+    cr_assert_str_eq(find(&a, "A,1")->id, find(&a, "B,7")->id);   /* the same person twice */
+    cr_assert_str_neq(find(&a, "A,1")->id, find(&a, "A,2")->id);
+    /* Night 2: MARY changes address (same person), A,3 deleted, a new record. */
+    snprintf(in, sizeof in, "%s/n2.csv", dir);
+    write_file(in, HEADER "A,2,MARY,,SHELLEY,,1985-07-30,F,9 OAK AVE,,DOVER,DE,19901,302-555-0199,\n"
+                          "C,1,MARY,,SHELLEY,,1985-07-30,F,9 OAK AVE,,DOVER,DE,19901,,\n");
+    snprintf(del, sizeof del, "%s/d2.csv", dir);
+    write_file(del, "source,record_id\nA,3\nZ,404\n");
+    cr_assert_eq(resolve(dir, "st", in, del, "p2.csv", NULL), 0);
+    snprintf(out, sizeof out, "%s/p2.csv", dir);
+    char *t2 = slurp(out);
+    ptab b = parse(t2);
+    cr_assert_eq(b.n, 2);
+    cr_assert_str_eq(find(&b, "A,2")->id, find(&a, "A,2")->id);
+    cr_assert_str_eq(find(&b, "A,2")->change, "unchanged");
+    cr_assert_str_eq(find(&b, "C,1")->id, find(&a, "A,2")->id);
+    cr_assert_str_eq(find(&b, "C,1")->change, "joined");
+    char *at = all_of(dir, "st");
+    ptab all = parse(at);
+    cr_assert_eq(all.n, 4);
+    cr_assert_null(find(&all, "A,3"));
+    /* --full with only B,7: everything else goes. */
+    snprintf(in, sizeof in, "%s/n3.csv", dir);
+    write_file(in, HEADER "B,7,John,,Public,,1970-01-02,M,12 Main Street,,Springfield,IL,62701,2175550101,\n");
+    cr_assert_eq(resolve(dir, "st", in, NULL, "p3.csv", "--full"), 0);
+    char *at3 = all_of(dir, "st");
+    ptab all3 = parse(at3);
+    cr_assert_eq(all3.n, 1);
+    cr_assert_str_eq(all3.r[0].id, find(&a, "B,7")->id);   /* it lost A,1 and keeps its ID (rule 4) */
+    /* Another model than the state's is refused. */
+    cr_assert_eq(sh("%s resolve --quiet --input '%s' --state '%s/st' --out '%s/x.csv' --model builtin:febrl 2>/dev/null",
+                    NM_CLI_PATH, in, dir, dir),
+                 1);
+    free(t1), free(t2), free(at), free(at3), free(a.r), free(b.r), free(all.r), free(all3.r);
+}
+
+static double json_num(const char *js, const char *obj, const char *key) {
+    const char *o = strstr(js, obj);
+    cr_assert_not_null(o, "%s", obj);
+    const char *k = strstr(o, key);
+    cr_assert_not_null(k, "%s", key);
+    return atof(strchr(k, ':') + 1);
+}
+
+Test(resolve, quality_against_truth) {
+    char dir[4096], out[4300];
+    tmp_dir(dir, sizeof dir, "quality");
+    gen(dir, 4000, 7, 3);
+    for (int k = 1; k <= 3; k++) cr_assert_eq(night(dir, "st", k, "p.csv", NULL), 0);
+    char *all = all_of(dir, "st");
+    free(all);
+    cr_assert_eq(sh("%s eval --truth '%s/g/truth.csv' --persons '%s/all.csv' --json '%s/q.json' >/dev/null", NM_CLI_PATH,
+                    dir, dir, dir),
+                 0);
+    snprintf(out, sizeof out, "%s/q.json", dir);
+    char *js = slurp(out);
+    double f1 = json_num(js, "\"pairwise\"", "\"f1\""), bp = json_num(js, "\"bcubed\"", "\"precision\"");
+    cr_log_info("pairwise F1 %.4f, B-cubed precision %.4f", f1, bp);
+    cr_assert_geq(f1, 0.97, "pairwise F1 %.4f", f1);
+    cr_assert_geq(bp, 0.99, "B-cubed precision %.4f", bp);
+    free(js);
+}
