@@ -214,7 +214,8 @@ def main():
     info = {"date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()), "machine": platform.platform(),
             "cpus": os.cpu_count(), "python": platform.python_version(), "sizes": size,
             "mode": "tiny" if a.tiny else "quick" if a.quick else "full", "seed": a.seed,
-            "total_s": round(time.time() - t_start, 1)}
+            "total_s": round(time.time() - t_start, 1), "npimatch": a.npimatch,
+            "eval_npimatch": tool}
     report.write(a.out, info, results)
     log(f"wrote {a.out}/quality.md and quality.json")
     return 0

@@ -58,7 +58,8 @@ def write_md(path, info, results):
          f"total {info['total_s']} s.",
          f"Sizes: HCP {info['sizes']['hcp']:,} records against a registry of {info['sizes']['nppes']:,} generated "
          f"NPPES rows; patients {info['sizes']['patients']:,} records from {info['sizes']['sources']} sources over "
-         f"{info['sizes']['nights']} nights.", "",
+         f"{info['sizes']['nights']} nights. npimatch binary: `{info.get('npimatch', '?')}` "
+         f"(eval and data generation: `{info.get('eval_npimatch', '?')}`).", "",
          "Default = each system's own default cut (npimatch: the model's thresholds; Splink: match probability "
          "0.5; recordlinkage: the documented sum rule, more than half of the features agree). Best = the "
          "best-F1 threshold of a 0.00..1.00 sweep of the score. Wall time and peak RSS of the system's own "
