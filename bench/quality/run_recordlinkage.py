@@ -11,16 +11,13 @@ usage: run_recordlinkage.py KIND OUTDIR FILE...   (as run_splink.py)
 Writes OUTDIR/pairs.csv (id_l,id_r,score), for hcp OUTDIR/matches.csv, for
 patients OUTDIR/clusters.csv, and OUTDIR/meta.json.
 """
-import json
 import os
 import sys
 
 import pandas as pd
 import recordlinkage as rl
 
-
-def read_str(path, index):
-    return pd.read_csv(path, dtype=str, keep_default_na=False).set_index(index)
+from peers import read_str, write_matches, write_meta
 
 
 def index_union(keys, a, b=None):
@@ -81,13 +78,7 @@ def main():
         feat = features(pairs, a, b, ["npi", "zip5", "city", "state", "phone"], ["first_name", "last_name", "org_name"])
         df, n = write_pairs(feat, out)
         meta["default_threshold"] = default = 5 / n - 1e-9  # more than half of 8 features agree
-        df = df.sort_values(["id_l", "score"], ascending=[True, False]).drop_duplicates("id_l")
-        m = pd.DataFrame({"record_id": a.index}).merge(
-            df.rename(columns={"id_l": "record_id", "id_r": "npi", "score": "confidence"}), on="record_id", how="left")
-        m["confidence"] = m["confidence"].fillna(0.0)
-        m["status"] = ["matched" if c >= default else "unmatched" for c in m["confidence"]]
-        m["npi"] = m["npi"].fillna("")
-        m.to_csv(os.path.join(out, "matches.csv"), index=False)
+        write_matches(df, a.index, default, out)
     elif kind == "patients":
         a = read_str(files[0], "unique_id")
         pairs = index_union([["first_name", "last_name"], "birth_date", "phone", ["last_name", "zip5"]], a)
@@ -101,8 +92,7 @@ def main():
             os.path.join(out, "clusters.csv"), index=False)
     else:
         sys.exit(f"unknown dataset kind {kind}")
-    with open(os.path.join(out, "meta.json"), "w") as f:
-        json.dump(meta, f)
+    write_meta(out, meta)
 
 
 if __name__ == "__main__":

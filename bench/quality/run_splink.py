@@ -15,14 +15,14 @@ usage: run_splink.py KIND OUTDIR FILE... (febrl3: records; febrl4: a b;
 Writes OUTDIR/pairs.csv (id_l,id_r,score), and for hcp OUTDIR/matches.csv,
 for patients OUTDIR/clusters.csv; OUTDIR/meta.json (version, threshold).
 """
-import json
 import os
 import sys
 
-import pandas as pd
 import splink
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+from peers import read_str, write_matches, write_meta
 
 MAX_PAIRS_U = 1e7  # Splink docs: 1e6..1e8 for u sampling; 1e7 is their common choice
 DEFAULT = 0.5
@@ -62,10 +62,6 @@ def train(linker, deterministic, em_rules, recall):
         linker.training.estimate_parameters_using_expectation_maximisation(r)
 
 
-def read_str(path):
-    return pd.read_csv(path, dtype=str, keep_default_na=False).replace({"": None})
-
-
 def predict_pairs(linker, out, thr=0.001):
     df = linker.inference.predict(threshold_match_probability=thr)
     p = df.as_pandas_dataframe()
@@ -78,7 +74,7 @@ def main():
     db = DuckDBAPI()
     meta = {"system": "splink", "version": splink.__version__, "default_threshold": DEFAULT}
     if kind in ("febrl3", "febrl4"):
-        dfs = [db.register(read_str(f), dataset_display_name=os.path.basename(f).split(".")[0]) for f in files]
+        dfs = [db.register(read_str(f, nulls=True), dataset_display_name=os.path.basename(f).split(".")[0]) for f in files]
         link_type = "dedupe_only" if kind == "febrl3" else "link_only"
         linker = Linker(dfs if len(dfs) > 1 else dfs[0], febrl_settings(link_type))
         train(linker, [block_on("given_name", "surname", "date_of_birth"), block_on("soc_sec_id")],
@@ -87,7 +83,7 @@ def main():
         p[["rec_id_l", "rec_id_r", "match_probability"]].to_csv(
             os.path.join(out, "pairs.csv"), header=["id_l", "id_r", "score"], index=False)
     elif kind == "hcp":
-        hcp, prov = read_str(files[0]), read_str(files[1])
+        hcp, prov = read_str(files[0], nulls=True), read_str(files[1], nulls=True)
         s = SettingsCreator(
             link_type="link_only",
             blocking_rules_to_generate_predictions=[
@@ -119,20 +115,11 @@ def main():
             flip = p["source_dataset_l"] != "hcp"
             l, r = p["unique_id_l"].where(~flip, p["unique_id_r"]), p["unique_id_r"].where(~flip, p["unique_id_l"])
             p = p.assign(unique_id_l=l, unique_id_r=r)
-        p = p.sort_values(["unique_id_l", "match_probability"], ascending=[True, False])
-        p[["unique_id_l", "unique_id_r", "match_probability"]].to_csv(
-            os.path.join(out, "pairs.csv"), header=["id_l", "id_r", "score"], index=False)
-        best = p.drop_duplicates("unique_id_l")
-        m = pd.DataFrame({"record_id": hcp["unique_id"]}).merge(
-            best[["unique_id_l", "unique_id_r", "match_probability"]].rename(
-                columns={"unique_id_l": "record_id", "unique_id_r": "npi", "match_probability": "confidence"}),
-            on="record_id", how="left")
-        m["confidence"] = m["confidence"].fillna(0.0).clip(0, 1).round(6)
-        m["status"] = ["matched" if c >= DEFAULT else "unmatched" for c in m["confidence"]]
-        m["npi"] = m["npi"].fillna("")
-        m.to_csv(os.path.join(out, "matches.csv"), index=False)
+        pairs = p[["unique_id_l", "unique_id_r", "match_probability"]].set_axis(["id_l", "id_r", "score"], axis=1)
+        pairs.to_csv(os.path.join(out, "pairs.csv"), index=False)
+        write_matches(pairs, hcp["unique_id"], DEFAULT, out)
     elif kind == "patients":
-        df = read_str(files[0])
+        df = read_str(files[0], nulls=True)
         s = SettingsCreator(
             link_type="dedupe_only",
             blocking_rules_to_generate_predictions=[
@@ -165,8 +152,7 @@ def main():
         c[["unique_id", "cluster_id"]].to_csv(os.path.join(out, "clusters.csv"), index=False)
     else:
         sys.exit(f"unknown dataset kind {kind}")
-    with open(os.path.join(out, "meta.json"), "w") as f:
-        json.dump(meta, f)
+    write_meta(out, meta)
 
 
 if __name__ == "__main__":
