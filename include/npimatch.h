@@ -6,6 +6,7 @@
  *   npimatch/compare.h    string, phonetic, date and geographic comparators
  *   npimatch/normalize.h  name, address, phone, ZIP, email and date normalizers
  *   npimatch/model.h      the linkage model: JSON schema, scoring, explanations, training
+ *   npimatch/match.h      HCP-to-NPI matching of an input file against a registry
  *
  * Conventions: public symbols start with nm_; functions return 0 or a
  * negative NM_E_* code; objects are opaque, made by nm_X_create/open/load and
@@ -28,6 +29,9 @@
 
 #if __has_include("npimatch/model.h")
 #include "npimatch/model.h"
+#endif
+#if __has_include("npimatch/match.h")
+#include "npimatch/match.h"
 #endif
 
 #define NM_VERSION_STRING "0.1.0"

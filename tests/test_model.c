@@ -134,9 +134,9 @@ Test(model, shipped_hcp_model) {
     cr_assert_eq(nm_model_is_dedupe(m), 0);
     cr_assert_eq(nm_model_field_count(m), 14);
     cr_assert_eq(nm_model_comparison_count(m), 13);
-    cr_assert_eq(nm_model_blocking_rule_count(m), 8);
+    cr_assert_eq(nm_model_blocking_rule_count(m), 11);
     cr_assert_eq(nm_model_training_rule_count(m), 3);
-    cr_assert_eq(nm_model_rule_count(m), 2);
+    cr_assert_eq(nm_model_rule_count(m), 3);
     int fn = nm_model_comparison_index(m, "first_name"), ln = nm_model_comparison_index(m, "last_name");
     cr_assert_eq(fn, 1);
     cr_assert_eq(ln, 3);

@@ -93,6 +93,14 @@
  * match_probability, for review between review_probability and that;
  * two candidates whose weights differ by less than ambiguity_gap_bits are
  * ambiguous. Clustering links pairs with probability >= link_probability.
+ * Clustering rule (engine/cluster/cluster.h): links are unioned strongest
+ * first (weight descending, ties by record keys); a union that would put two
+ * guarded ("confidently different") records into one person is refused, so a
+ * component chained through a weak or blank-valued link is split along its
+ * weakest links. Parameters: link_probability and the guards; the shipped
+ * patient model guards on birth date "else" (valid, different beyond the
+ * transposition, one-digit, same-year-month and 30-day levels) with a
+ * first name or sex "else".
  *
  * ----------------------------------------------------------------- scoring
  * Fellegi-Sunter in Splink's convention: weight w = log2(lambda/(1-lambda))

@@ -1,0 +1,339 @@
+/* The compare stage (compare_pairs.h). */
+#include "compare/compare_pairs.h"
+#include <stdlib.h>
+#include <string.h>
+#include "common/error_internal.h"
+#include "npimatch/compare.h"
+#include "npimatch/normalize.h"
+
+#define QMAX 4
+#define NM_MAXU(a, b) ((a) > (b) ? (a) : (b))
+#define NM_MINU(a, b) ((a) < (b) ? (a) : (b))   /* query values compared per field (inputs have one or two) */
+
+void nm_cmp_plan_make(const nm_model *m, nm_cmp_plan *p) {
+    memset(p, 0, sizeof *p);
+    p->ncomp = nm_model_comparison_count(m);
+    for (size_t c = 0; c < p->ncomp; c++) {
+        const nm_comparison *cmp = nm_model_comparison(m, c);
+        p->c[c].best = cmp->null_level == 0 ? 1 : 0;
+        for (int s = 0; s < cmp->n_fields && s < 2; s++) {
+            uint8_t *thr = p->c[c].thr[s];
+            int nt = 0;
+            for (int l = 0; l < cmp->n_levels; l++) {
+                const nm_level *lv = &cmp->levels[l];
+                if (lv->predicate != NM_PRED_JW || !(lv->field == NM_ALL_FIELDS || lv->field == s)) continue;
+                int dup = 0;
+                for (int k = 0; k < nt; k++) dup |= thr[k] == lv->param;
+                if (!dup && nt < NM_MAX_LEVELS) thr[nt++] = (uint8_t)lv->param;
+            }
+            for (int i = 1; i < nt; i++)   /* insertion sort, descending */
+                for (int k = i; k > 0 && thr[k] > thr[k - 1]; k--) {
+                    uint8_t x = thr[k];
+                    thr[k] = thr[k - 1];
+                    thr[k - 1] = x;
+                }
+            p->c[c].nthr[s] = (uint8_t)nt;
+        }
+        for (int l = 0; l < cmp->n_levels; l++) {
+            const nm_level *lv = &cmp->levels[l];
+            if (lv->predicate != NM_PRED_JW) continue;
+            int s = lv->field == NM_ALL_FIELDS ? 0 : lv->field;
+            for (int k = 0; k < p->c[c].nthr[s]; k++)
+                if (p->c[c].thr[s][k] == lv->param) p->c[c].jwpos[l] = (uint8_t)k;
+        }
+    }
+}
+
+void nm_cmp_scratch_free(nm_cmp_scratch *s) {
+    nm_buf_free(&s->packed);
+    NM_VEC_FREE(&s->offs);
+    NM_VEC_FREE(&s->cstart[0]);
+    NM_VEC_FREE(&s->cstart[1]);
+    NM_VEC_FREE(&s->jw[0]);
+    NM_VEC_FREE(&s->jw[1]);
+    NM_VEC_FREE(&s->vv);
+    NM_VEC_FREE(&s->fst);
+}
+
+/* One side of a value tuple: a value of one field, or none (len 0). */
+typedef nm_vview val;
+
+static inline val get_val(const nm_rtable *t, size_t f, uint32_t v) {
+    const nm_rcol *c = &t->col[f];
+    val x;
+    x.len = c->voff.v[v + 1] - c->voff.v[v];
+    x.p = c->bytes.data + c->voff.v[v];
+    x.codes = c->needs ? &c->codes.v[v] : NULL;
+    return x;
+}
+
+static inline uint32_t ymd_of(const val *v) {
+    if (v->len != 8) return 0;
+    uint32_t x = 0;
+    for (int i = 0; i < 8; i++) x = x * 10 + (uint32_t)(v->p[i] - '0');
+    return x;
+}
+
+static int nick_match(const val *a, const val *b) {
+    if (a->codes && b->codes && nm_vcodes_nick(a->codes, 0) && nm_vcodes_nick(b->codes, 0)) {
+        for (int i = 0; i < NM_NICK_MAX && nm_vcodes_nick(a->codes, i); i++)
+            for (int j = 0; j < NM_NICK_MAX && nm_vcodes_nick(b->codes, j); j++)
+                if (nm_vcodes_nick(a->codes, i) == nm_vcodes_nick(b->codes, j)) return 1;
+        /* Only a name in more groups than we keep needs the full table. */
+        if (!nm_vcodes_nick(a->codes, NM_NICK_MAX - 1) && !nm_vcodes_nick(b->codes, NM_NICK_MAX - 1)) return 0;
+    } else if (a->codes && b->codes) {
+        return 0;   /* a name in no group is only equivalent to itself (exact, tested before) */
+    }
+    return nm_nickname_match(nm_nicknames_default(), a->p, a->len, b->p, b->len);
+}
+
+static inline int same(const val *a, const val *b) {
+    if (a->len != b->len) return 0;
+    for (uint32_t i = 0; i < a->len; i++)
+        if (a->p[i] != b->p[i]) return 0;
+    return 1;
+}
+
+/* Token-set Jaccard >= pct/100, decided in integers: distinct
+ * space-separated tokens, |A n B| * 100 >= pct * |A u B|. The sets are
+ * small (names, street lines), so pairwise comparison beats hashing. */
+#define TOK_MAX 32
+static int split_tokens(const val *x, uint16_t *at, uint8_t *len) {
+    int n = 0;
+    for (uint32_t i = 0; i < x->len && n < TOK_MAX;) {
+        while (i < x->len && x->p[i] == ' ') i++;
+        uint32_t b = i;
+        while (i < x->len && x->p[i] != ' ') i++;
+        if (i == b) break;
+        int dup = 0;
+        for (int k = 0; k < n && !dup; k++) dup = len[k] == i - b && !memcmp(x->p + at[k], x->p + b, i - b);
+        if (!dup) at[n] = (uint16_t)b, len[n++] = (uint8_t)NM_MINU(i - b, 255u);
+    }
+    return n;
+}
+
+static int token_jaccard_at_least(const val *a, const val *b, int pct) {
+    uint16_t aa[TOK_MAX], ba[TOK_MAX];
+    uint8_t al[TOK_MAX], bl[TOK_MAX];
+    int na = split_tokens(a, aa, al), nb = split_tokens(b, ba, bl), inter = 0;
+    if (!na && !nb) return 0;
+    for (int i = 0; i < na; i++)
+        for (int j = 0; j < nb; j++)
+            if (al[i] == bl[j] && !memcmp(a->p + aa[i], b->p + ba[j], al[i])) {
+                inter++;
+                break;
+            }
+    return inter * 100 >= pct * (na + nb - inter);
+}
+
+/* Edit distance <= 1 in one pass (the common "one typo" level of NPIs,
+ * phones, licences): equal, one substitution, one insertion/deletion, or
+ * (OSA) one adjacent transposition. Same answer as the DP with max 1. */
+static int within_one_edit(const val *a, const val *b, int transpose) {
+    const val *s = a->len <= b->len ? a : b, *l = a->len <= b->len ? b : a;
+    uint32_t ns = s->len, nl = l->len, i = 0;
+    if (nl - ns > 1) return 0;
+    while (i < ns && s->p[i] == l->p[i]) i++;
+    if (i == ns) return 1;   /* equal, or l has one extra character at the end */
+    if (ns == nl) {
+        if (!memcmp(s->p + i + 1, l->p + i + 1, ns - i - 1)) return 1;   /* substitution */
+        return transpose && i + 1 < ns && s->p[i] == l->p[i + 1] && s->p[i + 1] == l->p[i] &&
+               !memcmp(s->p + i + 2, l->p + i + 2, ns - i - 2);
+    }
+    return !memcmp(s->p + i, l->p + i + 1, ns - i);   /* one character inserted in l */
+}
+
+static int codes_equal(const char *x, const char *y, size_t n) { return x[0] && !memcmp(x, y, n); }
+
+/* Does predicate lv hold on one field's values a, b? jwl: the JW level
+ * index of the pair from the batch kernel (nthr when no threshold reached). */
+static int holds(const nm_level *lv, const val *a, const val *b, uint8_t jwl, uint8_t jwpos) {
+    if (!a->len || !b->len) return 0;
+    switch (lv->predicate) {
+    case NM_PRED_EXACT: return same(a, b);
+    case NM_PRED_NICKNAME: return same(a, b) || nick_match(a, b);
+    case NM_PRED_JW: return jwl <= jwpos;
+    case NM_PRED_JARO: {
+        nm_jaro_parts jp;
+        nm_jaro_parts_of(a->p, a->len, b->p, b->len, &jp);
+        return nm_jaro_at_least(&jp, (unsigned)lv->param);
+    }
+    case NM_PRED_LEVENSHTEIN:
+        if (lv->param == 1) return within_one_edit(a, b, 0);
+        return nm_levenshtein(a->p, a->len, b->p, b->len, lv->param) <= lv->param;
+    case NM_PRED_OSA:
+        if (lv->param == 1) return within_one_edit(a, b, 1);
+        return nm_osa_distance(a->p, a->len, b->p, b->len, lv->param) <= lv->param;
+    case NM_PRED_SOUNDEX: return a->codes && b->codes && codes_equal(a->codes->soundex, b->codes->soundex, 4);
+    case NM_PRED_NYSIIS: return a->codes && b->codes && codes_equal(a->codes->nysiis, b->codes->nysiis, 6);
+    case NM_PRED_DMETAPHONE: {
+        if (!a->codes || !b->codes) return 0;
+        const char *x[2] = {a->codes->dm1, a->codes->dm2}, *y[2] = {b->codes->dm1, b->codes->dm2};
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 2; j++)
+                if (codes_equal(x[i], y[j], 4)) return 1;
+        return 0;
+    }
+    case NM_PRED_DATE_TRANSPOSED: return nm_date_transposed(ymd_of(a), ymd_of(b));
+    case NM_PRED_DATE_ONE_DIGIT_OFF: return nm_date_one_digit_off(ymd_of(a), ymd_of(b));
+    case NM_PRED_DATE_SAME_YEAR_MONTH: return nm_date_same_year_month(ymd_of(a), ymd_of(b));
+    case NM_PRED_DATE_WITHIN_DAYS: {
+        int32_t d = nm_date_days_apart(ymd_of(a), ymd_of(b));
+        return d >= 0 && d <= lv->param;
+    }
+    case NM_PRED_ZIP5: return a->len >= 5 && b->len >= 5 && !memcmp(a->p, b->p, 5);
+    case NM_PRED_ZIP3: return a->len >= 3 && b->len >= 3 && !memcmp(a->p, b->p, 3);
+    case NM_PRED_DISTANCE_KM: return 0;   /* needs a ZIP centroid table; none is loaded */
+    case NM_PRED_TOKEN_JACCARD:
+        return token_jaccard_at_least(a, b, lv->param);
+    case NM_PRED_INITIAL: return a->p[0] == b->p[0] && (a->len == 1 || b->len == 1);
+    case NM_PRED_ELSE: return 1;
+    default: return 0;
+    }
+}
+
+/* The level of one value tuple (a[k], b[k] for the comparison's fields),
+ * or the null level when the pair cannot be compared. */
+static uint8_t level_of(const nm_comparison *cmp, const uint8_t *jwpos, const val *a, const val *b,
+                        const uint8_t *jwl) {
+    int nf = cmp->n_fields;
+    for (int l = 0; l < cmp->n_levels; l++) {
+        const nm_level *lv = &cmp->levels[l];
+        if (lv->predicate == NM_PRED_NULL) {
+            int null = 1;
+            for (int k = 0; k < nf; k++)
+                if (lv->field == NM_ALL_FIELDS || lv->field == k) null &= !a[k].len || !b[k].len;
+            if (null) return (uint8_t)l;
+            continue;
+        }
+        if (lv->predicate == NM_PRED_ELSE) return (uint8_t)l;
+        if (lv->predicate == NM_PRED_SWAPPED) {
+            if (nf == 2 && a[0].len && a[1].len && a[0].len == b[1].len && a[1].len == b[0].len &&
+                !memcmp(a[0].p, b[1].p, a[0].len) && !memcmp(a[1].p, b[0].p, a[1].len))
+                return (uint8_t)l;
+            continue;
+        }
+        int ok = 1;
+        for (int k = 0; k < nf && ok; k++)
+            if (lv->field == NM_ALL_FIELDS || lv->field == k) ok = holds(lv, &a[k], &b[k], jwl[k], jwpos[l]);
+        if (ok) return (uint8_t)l;
+    }
+    return (uint8_t)(cmp->n_levels - 1);
+}
+
+/* Pack every candidate's values of field f and run the JW kernel for each
+ * query value: jw[slot][qi * npacked + j]. */
+static int jw_batch(const nm_rtable *qt, size_t q, size_t f, size_t nf1, size_t n, const uint8_t *thr, int nthr,
+                    nm_cmp_scratch *s, int slot) {
+    s->packed.len = 0;
+    s->offs.n = 0;
+    if (NM_VEC_RESERVE(&s->cstart[slot], n + 1) || NM_VEC_PUSH(&s->offs, 0u)) return NM_E_NOMEM;
+    uint32_t *cst = s->cstart[slot].v;
+    for (size_t i = 0; i < n; i++) {
+        cst[i] = (uint32_t)(s->offs.n - 1);
+        const uint32_t *fs = s->fst.v + i * nf1;
+        for (uint32_t v = fs[f]; v < fs[f + 1]; v++) {
+            const nm_vview *x = &s->vv.v[v];
+            if (nm_buf_append(&s->packed, x->p, x->len) || NM_VEC_PUSH(&s->offs, (uint32_t)s->packed.len))
+                return NM_E_NOMEM;
+        }
+    }
+    cst[n] = (uint32_t)(s->offs.n - 1);
+    size_t np = s->offs.n - 1;
+    uint32_t qb = qt->col[f].roff.v[q], qe = qt->col[f].roff.v[q + 1];
+    if (qe - qb > QMAX) qe = qb + QMAX;
+    if (NM_VEC_RESERVE(&s->jw[slot], (qe - qb) * np + 1)) return NM_E_NOMEM;
+    for (uint32_t v = qb; v < qe; v++) {
+        uint32_t ql;
+        const char *qs = nm_rt_value(qt, f, v, &ql);
+        nm_jw_level_batch(qs, ql, s->packed.data, s->offs.v, np, thr, nthr, s->jw[slot].v + (size_t)(v - qb) * np);
+    }
+    return 0;
+}
+
+/* Decode every candidate's record from the row store into s->vv / s->fst.
+ * Two-stage prefetch: the offset of the candidate 16 ahead, the record of
+ * the one 8 ahead (candidates are random rows: each is a cache miss). */
+static int gather(const nm_rrows *ref, const uint32_t *rows, size_t n, nm_cmp_scratch *s) {
+    size_t nf1 = ref->nfields + 1, at = 0;
+    if (NM_VEC_RESERVE(&s->fst, n * nf1)) return NM_E_NOMEM;
+    for (size_t i = 0; i < n && i < 16; i++) __builtin_prefetch(&ref->off[rows[i]]);
+    for (size_t i = 0; i < n && i < 8; i++) nm_rrows_prefetch(ref, rows[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (i + 16 < n) __builtin_prefetch(&ref->off[rows[i + 16]]);
+        if (i + 8 < n) nm_rrows_prefetch(ref, rows[i + 8]);
+        if (NM_VEC_RESERVE(&s->vv, at + nm_rrows_nvalues(ref, rows[i]) + 1)) return NM_E_NOMEM;
+        uint32_t *fs = s->fst.v + i * nf1;
+        size_t k = nm_rrows_decode(ref, rows[i], s->vv.v + at, fs);
+        for (size_t f = 0; f < nf1; f++) fs[f] += (uint32_t)at;
+        at += k;
+    }
+    return 0;
+}
+
+int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable *qt, size_t q, const nm_rrows *ref,
+                     const uint32_t *rows, size_t n, nm_cmp_scratch *s, uint8_t *vectors) {
+    size_t ncomp = plan->ncomp, nf1 = ref->nfields + 1;
+    NM_TRY(gather(ref, rows, n, s));
+    for (size_t c = 0; c < ncomp; c++) {
+        const nm_comparison *cmp = nm_model_comparison(m, c);
+        int nf = cmp->n_fields;
+        size_t f[2] = {cmp->fields[0], nf > 1 ? cmp->fields[1] : cmp->fields[0]};
+        uint32_t qb[2], qn[2], np[2] = {0, 0};
+        for (int k = 0; k < nf; k++) {
+            qb[k] = nm_rt_first(qt, f[k], q);
+            qn[k] = nm_rt_count(qt, f[k], q);
+            if (qn[k] > QMAX) qn[k] = QMAX;
+        }
+        /* JW levels of all candidate values, per field slot, when the query has a value there. */
+        const uint32_t *cst[2] = {NULL, NULL};
+        for (int k = 0; k < nf; k++) {
+            if (!plan->c[c].nthr[k] || !qn[k]) continue;
+            NM_TRY(jw_batch(qt, q, f[k], nf1, n, plan->c[c].thr[k], plan->c[c].nthr[k], s, k));
+            np[k] = (uint32_t)(s->offs.n - 1);
+            cst[k] = s->cstart[k].v;
+        }
+        uint8_t first_ok = plan->c[c].best;
+        for (size_t i = 0; i < n; i++) {
+            const uint32_t *fs = s->fst.v + i * nf1;
+            uint32_t rb[2], rn[2];
+            for (int k = 0; k < nf; k++) {
+                rb[k] = fs[f[k]];
+                rn[k] = fs[f[k] + 1] - rb[k];
+            }
+            /* Tuples: value i of field 0 with value i of field 1. */
+            uint32_t qt_n = nf > 1 ? NM_MAXU(qn[0], qn[1]) : qn[0];
+            uint32_t rt_n = nf > 1 ? NM_MAXU(rn[0], rn[1]) : rn[0];
+            uint8_t best = NM_NO_LEVEL;
+            if (!qt_n || !rt_n) {
+                val a[2] = {{0}}, b[2] = {{0}};
+                uint8_t jwl[2] = {255, 255};
+                vectors[i * ncomp + c] = level_of(cmp, plan->c[c].jwpos, a, b, jwl);
+                continue;
+            }
+            uint8_t null_seen = NM_NO_LEVEL;
+            for (uint32_t x = 0; x < qt_n && best != first_ok; x++) {
+                val a[2] = {{0}};
+                for (int k = 0; k < nf; k++)
+                    if (x < qn[k]) a[k] = get_val(qt, f[k], qb[k] + x);
+                for (uint32_t y = 0; y < rt_n; y++) {
+                    val b[2] = {{0}};
+                    uint8_t jwl[2] = {255, 255};
+                    for (int k = 0; k < nf; k++) {
+                        if (y < rn[k]) b[k] = s->vv.v[rb[k] + y];
+                        if (cst[k] && x < qn[k] && y < rn[k]) jwl[k] = s->jw[k].v[(size_t)x * np[k] + cst[k][i] + y];
+                    }
+                    uint8_t l = level_of(cmp, plan->c[c].jwpos, a, b, jwl);
+                    if (l == cmp->null_level) {
+                        null_seen = l;
+                        continue;
+                    }
+                    if (l < best) best = l;
+                    if (best == first_ok) break;
+                }
+            }
+            vectors[i * ncomp + c] = best != NM_NO_LEVEL ? best : null_seen;
+        }
+    }
+    return 0;
+}

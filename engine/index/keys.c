@@ -1,0 +1,116 @@
+/* Blocking key generation (keys.h). */
+#include "index/keys.h"
+#include <string.h>
+#include "common/hash.h"
+
+#define ATOMS_MAX 32
+
+typedef struct atom {
+    const char *p;
+    uint32_t len;
+} atom;
+
+/* The atoms (strings to hash) one term gives for record r; scratch holds
+ * the bytes of atoms that are not in the table (nickname ids, digits). */
+static size_t term_atoms(const nm_rtable *t, size_t r, const nm_key_term *k, atom *out, char *scratch) {
+    const nm_rcol *c = &t->col[k->field];
+    size_t n = 0, sp = 0;
+    for (uint32_t v = c->roff.v[r]; v < c->roff.v[r + 1] && n + 3 < ATOMS_MAX; v++) {
+        const char *s = c->bytes.data + c->voff.v[v];
+        uint32_t len = c->voff.v[v + 1] - c->voff.v[v];
+        if (!len) continue;
+        const nm_vcodes *vc = c->needs ? &c->codes.v[v] : NULL;
+        switch (k->fn) {
+        case NM_KEY_VALUE: out[n++] = (atom){s, len}; break;
+        case NM_KEY_INITIAL: out[n++] = (atom){s, 1}; break;
+        case NM_KEY_PREFIX: out[n++] = (atom){s, len < k->param ? len : k->param}; break;
+        case NM_KEY_ZIP5: if (len >= 5) out[n++] = (atom){s, 5}; break;
+        case NM_KEY_ZIP3: if (len >= 3) out[n++] = (atom){s, 3}; break;
+        case NM_KEY_YEAR: if (len >= 4) out[n++] = (atom){s, 4}; break;
+        case NM_KEY_SOUNDEX:
+            if (vc && vc->soundex[0]) out[n++] = (atom){vc->soundex, 4};
+            break;
+        case NM_KEY_NYSIIS:
+            if (vc && vc->nysiis[0]) out[n++] = (atom){vc->nysiis, (uint32_t)strnlen(vc->nysiis, 6)};
+            break;
+        case NM_KEY_DMETAPHONE:
+            if (vc && vc->dm1[0]) out[n++] = (atom){vc->dm1, (uint32_t)strnlen(vc->dm1, 4)};
+            if (vc && vc->dm2[0]) out[n++] = (atom){vc->dm2, (uint32_t)strnlen(vc->dm2, 4)};
+            break;
+        case NM_KEY_NICKNAME:
+            /* Names in a nickname group block by the group id (BOB and ROBERT
+             * share a key); other names by themselves. A tag byte keeps the
+             * two kinds of atom apart. */
+            if (vc && nm_vcodes_nick(vc, 0)) {
+                for (int i = 0; i < NM_NICK_MAX && nm_vcodes_nick(vc, i) && n < ATOMS_MAX; i++) {
+                    scratch[sp] = '\1';
+                    memcpy(scratch + sp + 1, vc->nick[i], 4);
+                    out[n++] = (atom){scratch + sp, 5};
+                    sp += 5;
+                }
+            } else {
+                out[n++] = (atom){s, len};
+            }
+            break;
+        case NM_KEY_TOKENS:
+            for (uint32_t i = 0; i < len && n < ATOMS_MAX;) {
+                while (i < len && s[i] == ' ') i++;
+                uint32_t b = i;
+                while (i < len && s[i] != ' ') i++;
+                if (i > b) out[n++] = (atom){s + b, i - b};
+            }
+            break;
+        case NM_KEY_DIGITS: {
+            uint32_t b = (uint32_t)sp;
+            for (uint32_t i = 0; i < len && sp < 1024; i++)
+                if (s[i] >= '0' && s[i] <= '9') scratch[sp++] = s[i];
+            if (sp > b) out[n++] = (atom){scratch + b, (uint32_t)sp - b};
+            break;
+        }
+        default: break;
+        }
+    }
+    return n;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+size_t nm_block_keys(const nm_rtable *t, size_t r, const nm_blocking_rule *rule, unsigned ri, uint64_t *out) {
+    atom atoms[NM_MAX_KEY_TERMS][ATOMS_MAX];
+    size_t na[NM_MAX_KEY_TERMS];
+    char scratch[NM_MAX_KEY_TERMS][1100];
+    int nt = rule->n_terms;
+    for (int k = 0; k < nt; k++) {
+        na[k] = term_atoms(t, r, &rule->terms[k], atoms[k], scratch[k]);
+        if (!na[k]) return 0;
+    }
+    /* Cartesian product in odometer order. */
+    size_t idx[NM_MAX_KEY_TERMS] = {0}, n = 0;
+    char buf[4096];
+    for (;;) {
+        size_t len = 0;
+        for (int k = 0; k < nt; k++) {
+            const atom *a = &atoms[k][idx[k]];
+            uint32_t l = a->len < 500 ? a->len : 500;
+            memcpy(buf + len, a->p, l);
+            len += l;
+            buf[len++] = '\x1f';   /* unit separator: "AB"+"C" differs from "A"+"BC" */
+        }
+        out[n++] = nm_hash64(buf, len, 0x626c6f636bull + ri);
+        if (n == NM_KEYS_MAX) break;
+        int k = nt - 1;
+        while (k >= 0 && ++idx[k] == na[k]) idx[k--] = 0;
+        if (k < 0) break;
+    }
+    if (n > 1) {
+        qsort(out, n, sizeof *out, cmp_u64);
+        size_t d = 1;
+        for (size_t i = 1; i < n; i++)
+            if (out[i] != out[d - 1]) out[d++] = out[i];
+        n = d;
+    }
+    return n;
+}

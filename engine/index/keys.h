@@ -1,0 +1,20 @@
+/* Blocking keys (npimatch/model.h "Blocking keys"): a rule's terms are
+ * evaluated on every value of their fields (a provider's several ZIPs and
+ * names each give keys), combined as a cartesian product and hashed with
+ * XXH3. A record with a missing term has no key for the rule: null or blank
+ * keys never block. The same function serves the registry (index build) and
+ * the queries, so both sides hash identically. */
+#ifndef NM_INDEX_KEYS_H
+#define NM_INDEX_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "table/records.h"
+
+#define NM_KEYS_MAX 64   /* keys per record and rule (product of term values), more are dropped */
+
+/* Keys of record r under rule `rule` (index `ri` seeds the hash), sorted and
+ * distinct, into out[NM_KEYS_MAX]. Returns how many (0: the record does not block). */
+size_t nm_block_keys(const nm_rtable *t, size_t r, const nm_blocking_rule *rule, unsigned ri, uint64_t *out);
+
+#endif

@@ -1,0 +1,212 @@
+/* The matching job (npimatch/match.h): read the input, score every record
+ * in parallel, decide, write the rows in input order.
+ *
+ * Parallelism: records are cut into fixed chunks; OpenMP threads take
+ * chunks, each with its own worker (candidates, vectors, scratch) and the
+ * chunk's own output buffer; buffers are written in chunk order. Nothing a
+ * record's row depends on is shared or order-dependent, so the output is
+ * byte-identical for any thread count.
+ *
+ * Decision (per record):
+ *  1. a candidate satisfying a deterministic rule wins (first rule in model
+ *     order, then highest weight): "a valid NPI whose registry name agrees
+ *     wins outright"; an NPI whose name disagrees only adds its weight;
+ *  2. otherwise the candidate with the highest match weight (ties: lower NPI);
+ *  3. matched when its posterior 2^w/(1+2^w) reaches match_probability
+ *     (or by rule), ambiguous when the runner-up is within ambiguity_gap_bits
+ *     (of a rule match: when the runner-up satisfies the same rule), else
+ *     unmatched.
+ * Confidence is the posterior that this candidate is the record's provider
+ * when at most one candidate is (a record has one NPI): odds_i / (1 + sum of
+ * the candidates' odds), odds = 2^weight. Two equally good providers get
+ * about 0.5 each, a lone strong candidate its own posterior. */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "common/error_internal.h"
+#include "common/io.h"
+#include "match/matcher.h"
+#include "output/csv_out.h"
+#include "registry/registry_internal.h"
+
+#define CHUNK 256
+#define WINDOW 64
+
+static const char HEADER[] =
+    "record_id,npi,confidence,match_weight,status,runner_up_npi,runner_up_confidence,match_key,explanation\n";
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int better(const nm_matcher *mt, const nm_mworker *w, size_t i, size_t j) {
+    if (w->w.v[i] != w->w.v[j]) return w->w.v[i] > w->w.v[j];
+    return mt->reg->npi[w->cands.rows.v[i]] < mt->reg->npi[w->cands.rows.v[j]];
+}
+
+static int put_npi(nm_buf *b, const nm_matcher *mt, uint32_t row) {
+    return nm_csv_putf(b, 0, "%010u", mt->reg->npi[row]);
+}
+
+/* One output row for record q. */
+static int decide(const nm_matcher *mt, nm_mworker *w, const nm_input *in, size_t q, nm_buf *b) {
+    uint32_t idn;
+    const char *id = nm_input_id(in, q, &idn);
+    NM_TRY(nm_csv_put(b, id, idn, 1));
+    w->st.records++;
+    if (in->reason.v[q] != NM_R_COUNT) {
+        w->st.rejected++;
+        w->st.unmatched++;
+        w->st.rejected_by[in->reason.v[q] & 31]++;
+        return nm_buf_printf(b, ",,0.0000,,unmatched,,,,rejected:%s\n", nm_reason_name((nm_reason)in->reason.v[q]));
+    }
+    NM_TRY(nm_score_query(mt, w, &in->t, q));
+    size_t n = w->cands.rows.n, nc = mt->plan.ncomp;
+    if (!n) {
+        w->st.unmatched++;
+        return nm_buf_append(b, ",,0.0000,,unmatched,,,,no_candidates\n", 37);
+    }
+    const nm_model *m = mt->m;
+    size_t best = 0, win = SIZE_MAX, runner = SIZE_MAX;
+    int win_rule = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (better(mt, w, i, best)) best = i;
+        int r = nm_model_first_rule(m, w->vec.v + i * nc);
+        if (r >= 0 && (win_rule < 0 || r < win_rule || (r == win_rule && better(mt, w, i, win)))) win = i, win_rule = r;
+    }
+    if (win_rule < 0) win = best;
+    for (size_t i = 0; i < n; i++)
+        if (i != win && (runner == SIZE_MAX || better(mt, w, i, runner))) runner = i;
+    double wmax = w->w.v[best], sum = exp2(-wmax);
+    for (size_t i = 0; i < n; i++) sum += exp2(w->w.v[i] - wmax);
+    double conf = exp2(w->w.v[win] - wmax) / sum;
+    double rconf = runner != SIZE_MAX ? exp2(w->w.v[runner] - wmax) / sum : 0;
+    int close = runner != SIZE_MAX && w->w.v[win] - w->w.v[runner] < mt->gap;
+    const char *status;
+    if (win_rule >= 0) {
+        status = close && nm_model_first_rule(m, w->vec.v + runner * nc) == win_rule ? "ambiguous" : "matched";
+    } else if (nm_weight_to_probability(w->w.v[win]) >= mt->match_p) {
+        status = close ? "ambiguous" : "matched";
+    } else {
+        status = "unmatched";
+    }
+    int shown = status[0] != 'u';
+    if (status[0] == 'm') w->st.matched++, w->st.matched_by_rule += win_rule >= 0;
+    else if (status[0] == 'a') w->st.ambiguous++;
+    else w->st.unmatched++;
+
+    if (shown) NM_TRY(put_npi(b, mt, w->cands.rows.v[win]));
+    else NM_TRY(nm_buf_putc(b, ','));
+    NM_TRY(nm_csv_putf(b, 0, "%.4f", conf));
+    NM_TRY(nm_csv_putf(b, 0, "%.2f", w->w.v[win]));
+    NM_TRY(nm_csv_put(b, status, strlen(status), 0));
+    if (shown && runner != SIZE_MAX) {
+        NM_TRY(put_npi(b, mt, w->cands.rows.v[runner]));
+        NM_TRY(nm_csv_putf(b, 0, "%.4f", rconf));
+    } else {
+        NM_TRY(nm_buf_append(b, ",,", 2));
+    }
+    const char *key = win_rule >= 0 ? nm_model_rule(m, (size_t)win_rule)->name
+                                     : nm_model_blocking_rule(m, w->cands.rule.v[win])->name;
+    NM_TRY(nm_csv_put(b, key, strlen(key), 0));
+    char ex[2048];
+    int len = nm_explain(m, w->vec.v + win * nc, w->tf, ex, sizeof ex);
+    if (len < 0) return len;
+    NM_TRY(nm_csv_put(b, ex, NM_MIN((size_t)len, sizeof ex - 1), 0));
+    return nm_buf_putc(b, '\n');
+}
+
+static void stats_add(nm_match_stats *d, const nm_match_stats *s) {
+    d->records += s->records;
+    d->matched += s->matched;
+    d->ambiguous += s->ambiguous;
+    d->unmatched += s->unmatched;
+    d->rejected += s->rejected;
+    d->matched_by_rule += s->matched_by_rule;
+    d->pairs += s->pairs;
+    for (int i = 0; i < NM_MATCH_MAX_RULES; i++) d->rule_pairs[i] += s->rule_pairs[i], d->rule_skipped[i] += s->rule_skipped[i];
+    for (int i = 0; i < 32; i++) d->rejected_by[i] += s->rejected_by[i];
+}
+
+int nm_match_file(nm_matcher *mt, const char *input, const char *output, const nm_match_file_opts *o,
+                  nm_match_stats *stats, FILE *report, nm_err *err) {
+    nm_match_stats st;
+    memset(&st, 0, sizeof st);
+    double t0 = now_s();
+    nm_input in;
+    nm_input_opts io = {o ? o->map : NULL, o ? o->nmap : 0, mt->threads};
+    NM_TRY(nm_input_read(&in, input, mt->m, &io, err));
+    const char *files[1] = {input};
+    nm_diag_print(&in.diag, files, report ? report : stderr);
+    st.seconds_read = now_s() - t0;
+    t0 = now_s();
+
+    int nt = mt->threads, rc = 0;
+    nm_mworker *wk = calloc((size_t)nt, sizeof *wk);
+    nm_buf *bufs = calloc(WINDOW, sizeof *bufs);
+    nm_writer *out = NULL;
+    if (!wk || !bufs) rc = nm_err_set(err, NM_E_NOMEM, "match: out of memory");
+    for (int i = 0; !rc && i < nt; i++)
+        if (nm_mworker_init(&wk[i], mt)) rc = nm_err_set(err, NM_E_NOMEM, "match: out of memory");
+    if (!rc) rc = nm_writer_open(output, 0, &out, err);
+    if (!rc) rc = nm_writer_write(out, HEADER, sizeof HEADER - 1, err);
+    size_t n = in.t.n, nchunks = (n + CHUNK - 1) / CHUNK;
+    for (size_t c0 = 0; c0 < nchunks && !rc; c0 += WINDOW) {
+        size_t nw = NM_MIN((size_t)WINDOW, nchunks - c0);
+        int crc[WINDOW] = {0};
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+        for (size_t k = 0; k < nw; k++) {
+            nm_mworker *w = &wk[omp_get_thread_num()];
+            bufs[k].len = 0;
+            size_t lo = (c0 + k) * CHUNK, hi = NM_MIN(n, lo + CHUNK);
+            for (size_t q = lo; q < hi && !crc[k]; q++) crc[k] = decide(mt, w, &in, q, &bufs[k]);
+        }
+        for (size_t k = 0; k < nw && !rc; k++) {
+            if (crc[k]) rc = nm_err_set(err, crc[k], "match: %s", nm_strerror(crc[k]));
+            else rc = nm_writer_write(out, bufs[k].data, bufs[k].len, err);
+        }
+    }
+    if (out) {
+        if (rc) nm_writer_abort(out);
+        else rc = nm_writer_commit(out, err);
+    }
+    for (int i = 0; wk && i < nt; i++) {
+        stats_add(&st, &wk[i].st);
+        nm_mworker_free(&wk[i]);
+    }
+    for (int k = 0; bufs && k < WINDOW; k++) nm_buf_free(&bufs[k]);
+    free(bufs);
+    free(wk);
+    nm_input_free(&in);
+    st.seconds_match = now_s() - t0;
+    if (stats) *stats = st;
+    return rc;
+}
+
+void nm_match_stats_print(const nm_matcher *mt, const nm_match_stats *st, int blocking, FILE *out) {
+    fprintf(out, "match: %llu records: %llu matched (%llu by deterministic rule), %llu ambiguous, %llu unmatched",
+            (unsigned long long)st->records, (unsigned long long)st->matched, (unsigned long long)st->matched_by_rule,
+            (unsigned long long)st->ambiguous, (unsigned long long)st->unmatched);
+    fprintf(out, " (%llu rows rejected)\n", (unsigned long long)st->rejected);
+    for (int r = 0; r < NM_R_COUNT && r < 32; r++)
+        if (st->rejected_by[r])
+            fprintf(out, "  rejected %-14s %llu\n", nm_reason_name((nm_reason)r), (unsigned long long)st->rejected_by[r]);
+    double pr = st->records ? (double)st->pairs / (double)st->records : 0;
+    fprintf(out, "pairs: %llu scored, %.1f per record\n", (unsigned long long)st->pairs, pr);
+    fprintf(out, "time: registry table %.2f s, indexes %.2f s, read input %.2f s, match %.2f s (%.0f records/s, %d threads)\n",
+            mt->seconds_table, mt->seconds_index, st->seconds_read, st->seconds_match,
+            st->seconds_match > 0 ? (double)st->records / st->seconds_match : 0, mt->threads);
+    if (!blocking) return;
+    fprintf(out, "blocking (cap %u rows per block):\n", mt->block_cap);
+    for (size_t i = 0; i < mt->ix.nrules; i++) {
+        const nm_rule_index *ri = &mt->ix.r[i];
+        fprintf(out, "  %-24s pairs %llu, blocks skipped %llu, keys %zu, largest blocks", ri->rule->name,
+                (unsigned long long)st->rule_pairs[i], (unsigned long long)st->rule_skipped[i], ri->nkeys);
+        for (int k = 0; k < NM_INDEX_TOP && ri->top[k]; k++) fprintf(out, " %u", ri->top[k]);
+        fprintf(out, "\n");
+    }
+}

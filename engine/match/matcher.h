@@ -1,0 +1,55 @@
+/* The matcher (npimatch/match.h) inside: what is built once per registry
+ * load, and the per-thread worker that scores one query record. Training
+ * (cmd_train) reuses both to produce comparison vectors. */
+#ifndef NM_MATCH_MATCHER_H
+#define NM_MATCH_MATCHER_H
+
+#include "block/candidates.h"
+#include "compare/compare_pairs.h"
+#include "index/index.h"
+#include "npimatch/match.h"
+#include "table/tables.h"
+
+struct nm_matcher {
+    const nm_registry *reg;
+    const nm_model *m;                   /* own: the model with the registry's prior */
+    nm_model *own;
+    nm_rtable ref;                       /* registry side, columnar (freed after build unless kept for training) */
+    nm_rrows rows;                       /* registry side, row store: what the compare stage reads */
+    size_t nref;                         /* registry rows */
+    nm_index ix;                         /* one per matching blocking rule */
+    nm_tf tf[NM_MAX_FIELDS];
+    int16_t tf_field[NM_MAX_COMPARISONS];/* field whose frequency a comparison's TF reads, -1 none */
+    nm_cmp_plan plan;
+    int threads;
+    uint32_t block_cap;
+    double match_p, gap;
+    double seconds_table, seconds_index;
+};
+
+/* Per-thread state: candidates, vectors, weights, compare scratch. */
+typedef struct nm_mworker {
+    nm_cands cands;
+    NM_VEC(uint8_t) vec;
+    NM_VEC(double) w;
+    nm_cmp_scratch cs;
+    double tf[NM_MAX_COMPARISONS];
+    double tw[NM_MAX_COMPARISONS * NM_MAX_LEVELS];   /* weights with this query's TF terms */
+    nm_match_stats st;
+} nm_mworker;
+
+/* nm_matcher_create, keeping the columnar registry table (training builds
+ * more indexes from it). */
+int nm_matcher_create_ex(const nm_registry *r, const nm_model *m, const nm_match_opts *o, int keep_columns,
+                         nm_matcher **out, nm_err *err);
+
+int nm_mworker_init(nm_mworker *w, const nm_matcher *mt);
+void nm_mworker_free(nm_mworker *w);
+
+/* Term frequencies of record q's values (w->tf) and the weight table with
+ * them folded in (w->tw). */
+void nm_query_tf(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, size_t q);
+/* Candidates, vectors and weights of record q: w->cands, w->vec (n x ncomp), w->w. */
+int nm_score_query(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, size_t q);
+
+#endif

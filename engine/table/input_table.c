@@ -1,0 +1,301 @@
+/* The input side of the record table: a CSV of records to match (nightly
+ * HCP files, or any schema a model describes).
+ *
+ * Column of a field: --map field=column, else the model's "column" (default
+ * the field name). An address field without such a column reads
+ * <column>_line1 and <column>_line2 (address_line1, address_line2). A full
+ * name in one column (`name`, or --map name=column) is parsed
+ * (nm_parse_full_name) into first/middle/last/suffix/credential when the
+ * row has no separate first or last name.
+ *
+ * Bad rows are never dropped: a row with an open quote, a NUL byte, the
+ * wrong number of fields, bytes that are not UTF-8, no record id or no
+ * usable name becomes an empty record with that reason, counted in a diag
+ * (line and column only; never the contents). Chunks are parsed in parallel
+ * and appended in order, so the table does not depend on the thread count. */
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/error_internal.h"
+#include "ingest/csv.h"
+#include "npimatch/normalize.h"
+#include "table/tables.h"
+
+#define VAL_CAP 4096
+
+typedef struct colmap {
+    int id;                         /* record_id column */
+    int name;                       /* full-name column or -1 */
+    int col[NM_MAX_FIELDS][2];      /* per field: column (and line 2 for addresses), -1 none */
+    int first, middle, last, suffix, cred;   /* model fields the full name fills (-1 none) */
+    uint32_t ncols;
+} colmap;
+
+typedef struct chunk {
+    nm_rtable t;
+    nm_buf ids;
+    NM_VEC(uint32_t) id_len;
+    NM_VEC(uint64_t) line;
+    NM_VEC(uint8_t) reason;
+    nm_diag diag;
+    char val[3 * VAL_CAP + 8], tmp[VAL_CAP + 8];
+} chunk;
+
+typedef struct ctx {
+    const colmap *map;
+    const nm_model *m;
+    nm_input *in;
+    chunk *ch;
+    int nch;
+} ctx;
+
+static int is_name_field(const nm_field *f) {
+    if (f->type == NM_FIELD_NAME || f->type == NM_FIELD_GIVEN_NAME || f->type == NM_FIELD_SURNAME) return 1;
+    size_t n = strlen(f->name);
+    return n >= 4 && !strcmp(f->name + n - 4, "name");
+}
+
+static const char *map_lookup(const nm_input_opts *o, const char *field) {
+    size_t fl = strlen(field);
+    for (size_t i = 0; o && i < o->nmap; i++)
+        if (!strncmp(o->map[i], field, fl) && o->map[i][fl] == '=') return o->map[i] + fl + 1;
+    return NULL;
+}
+
+static int make_map(nm_csv *csv, const nm_model *m, const nm_input_opts *o, colmap *cm, nm_err *err) {
+    const char *path = nm_csv_path(csv);
+    size_t nf = nm_model_field_count(m);
+    for (size_t i = 0; o && i < o->nmap; i++) {
+        const char *eq = strchr(o->map[i], '=');
+        if (!eq || eq == o->map[i] || !eq[1])
+            return nm_err_set(err, NM_E_ARG, "--map %zu: expected field=column", i + 1);
+        char fname[128];
+        snprintf(fname, sizeof fname, "%.*s", (int)(eq - o->map[i]), o->map[i]);
+        if (strcmp(fname, "record_id") && strcmp(fname, "name") && nm_model_field_index(m, fname) < 0)
+            return nm_err_set(err, NM_E_ARG, "--map: the model has no field '%s'", fname);
+        if (nm_csv_find_column(csv, eq + 1) < 0)
+            return nm_err_set(err, NM_E_FORMAT, "%s: --map %s: no such column in the header", path, fname);
+    }
+    memset(cm, -1, sizeof *cm);
+    cm->ncols = nm_csv_ncols(csv);
+    const char *idc = map_lookup(o, "record_id");
+    cm->id = nm_csv_find_column(csv, idc ? idc : "record_id");
+    if (cm->id < 0) return nm_err_set(err, NM_E_FORMAT, "%s: no record_id column in the header", path);
+    const char *nc = map_lookup(o, "name");
+    cm->name = nm_csv_find_column(csv, nc ? nc : "name");
+    int have_name = cm->name >= 0;
+    for (size_t f = 0; f < nf; f++) {
+        const nm_field *fd = nm_model_field(m, f);
+        const char *c = map_lookup(o, fd->name);
+        cm->col[f][0] = nm_csv_find_column(csv, c ? c : fd->column);
+        if (cm->col[f][0] < 0 && fd->type == NM_FIELD_ADDRESS) {
+            char a[300];
+            snprintf(a, sizeof a, "%s_line1", c ? c : fd->column);
+            cm->col[f][0] = nm_csv_find_column(csv, a);
+            snprintf(a, sizeof a, "%s_line2", c ? c : fd->column);
+            cm->col[f][1] = nm_csv_find_column(csv, a);
+        }
+        if (cm->col[f][0] >= 0 && is_name_field(fd)) have_name = 1;
+    }
+    if (!have_name) return nm_err_set(err, NM_E_FORMAT, "%s: no name column in the header", path);
+    cm->first = nm_model_field_index(m, "first_name");
+    cm->middle = nm_model_field_index(m, "middle_name");
+    cm->last = nm_model_field_index(m, "last_name");
+    cm->suffix = nm_model_field_index(m, "suffix");
+    cm->cred = nm_model_field_index(m, "credential");
+    return 0;
+}
+
+/* The value of column c as UTF-8 in ch->val; -1 when the bytes are not UTF-8. */
+static int field_text(chunk *ch, const nm_csv_row *row, int c, const char **p, size_t *n) {
+    *p = NULL;
+    *n = 0;
+    if (c < 0 || (uint32_t)c >= row->nfields) return 0;
+    const nm_csv_field *f = &row->f[c];
+    const char *s = f->p;
+    size_t len = f->len < VAL_CAP ? f->len : VAL_CAP;
+    if (f->flags & NM_CSV_ESCAPED) {
+        nm_csv_field g = *f;
+        g.len = (uint32_t)len;
+        len = nm_csv_unescape(&g, ch->tmp, sizeof ch->tmp);
+        s = ch->tmp;
+    }
+    if (f->flags & NM_CSV_HIGHBIT) {
+        int ok;
+        len = nm_csv_to_utf8(s, len, ch->val, sizeof ch->val, &ok);
+        if (!ok) return -1;
+        s = ch->val;
+    }
+    *p = s;
+    *n = len;
+    return 0;
+}
+
+static int chunk_begin(void *u, int c) {
+    chunk *ch = &((ctx *)u)->ch[c];
+    nm_rtable_reset(&ch->t);
+    ch->ids.len = 0;
+    ch->id_len.n = ch->line.n = ch->reason.n = 0;
+    nm_diag_init(&ch->diag);
+    return 0;
+}
+
+static int add_full_name(chunk *ch, const colmap *cm, const char *s, size_t n) {
+    nm_person_name pn;
+    if (nm_parse_full_name(s, n, &pn)) return 0;
+    const struct { int f; const char *v; } parts[] = {
+        {cm->first, pn.first}, {cm->middle, pn.middle}, {cm->last, pn.last}, {cm->suffix, pn.suffix},
+        {cm->cred, pn.credentials}};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (parts[i].f >= 0 && parts[i].v[0]) NM_TRY(nm_rtable_add(&ch->t, (size_t)parts[i].f, parts[i].v, strlen(parts[i].v), 0));
+    return 0;
+}
+
+static int row_cb(void *u, int c, const nm_csv_row *row) {
+    ctx *x = u;
+    chunk *ch = &x->ch[c];
+    const colmap *cm = x->map;
+    nm_rtable *t = &ch->t;
+    size_t nf = t->nfields;
+    int reason = row->error;
+    uint32_t col = row->error_col;
+    if (reason == NM_R_COUNT && row->nfields != cm->ncols) reason = NM_R_FIELD_COUNT, col = 1;
+    /* The record id, when the row has one we can read (even a bad row keeps it for the output). */
+    const char *id;
+    size_t idn;
+    if (field_text(ch, row, cm->id, &id, &idn) < 0) id = NULL, idn = 0;
+    size_t idstart = ch->ids.len;
+    if (nm_buf_append(&ch->ids, id, idn) || NM_VEC_PUSH(&ch->id_len, (uint32_t)idn)) return NM_E_NOMEM;
+    if (reason == NM_R_COUNT && !idn) reason = NM_R_MISSING_KEY, col = cm->id < (int)row->nfields ? row->f[cm->id].col : 1;
+    (void)idstart;
+    if (reason == NM_R_COUNT) {
+        for (size_t f = 0; f < nf && reason == NM_R_COUNT; f++) {
+            const char *a, *b;
+            size_t na, nb;
+            if (cm->col[f][0] < 0) continue;
+            if (field_text(ch, row, cm->col[f][0], &a, &na) < 0) {
+                reason = NM_R_INVALID_UTF8, col = row->f[cm->col[f][0]].col;
+                break;
+            }
+            if (cm->col[f][1] >= 0) {
+                /* two address lines: the first is copied out of the shared buffer */
+                char l1[VAL_CAP + 8];
+                memcpy(l1, a, na);
+                if (field_text(ch, row, cm->col[f][1], &b, &nb) < 0) {
+                    reason = NM_R_INVALID_UTF8, col = row->f[cm->col[f][1]].col;
+                    break;
+                }
+                NM_TRY(nm_rtable_add2(t, f, l1, na, b, nb, 0));
+            } else {
+                NM_TRY(nm_rtable_add(t, f, a, na, 0));
+            }
+        }
+    }
+    if (reason == NM_R_COUNT && cm->name >= 0) {
+        int have = (cm->first >= 0 && nm_rt_pending(t, (size_t)cm->first)) ||
+                   (cm->last >= 0 && nm_rt_pending(t, (size_t)cm->last));
+        const char *a;
+        size_t na;
+        if (field_text(ch, row, cm->name, &a, &na) < 0) reason = NM_R_INVALID_UTF8, col = row->f[cm->name].col;
+        else if (!have && na) NM_TRY(add_full_name(ch, cm, a, na));
+    }
+    if (reason == NM_R_COUNT) {
+        int named = 0;
+        for (size_t f = 0; f < nf && !named; f++)
+            named = is_name_field(nm_model_field(x->m, f)) && nm_rt_pending(t, f);
+        if (!named) reason = NM_R_NO_NAME, col = 1;
+    }
+    if (reason != NM_R_COUNT) {
+        /* drop whatever this row added: a rejected row is an empty record */
+        for (size_t f = 0; f < nf; f++) {
+            nm_rcol *rc = &t->col[f];
+            uint32_t first = rc->roff.v[rc->roff.n - 1];
+            rc->voff.n = first + 1;
+            rc->bytes.len = rc->voff.v[first];
+            if (rc->needs) rc->codes.n = first;
+        }
+        nm_diag_add(&ch->diag, (nm_reason)reason, 0, row->line, col ? col : 1, 1);
+    }
+    if (NM_VEC_PUSH(&ch->line, row->line) || NM_VEC_PUSH(&ch->reason, (uint8_t)reason)) return NM_E_NOMEM;
+    return nm_rtable_end_record(t);
+}
+
+static int block_end(void *u, int nchunks) {
+    ctx *x = u;
+    nm_input *in = x->in;
+    for (int c = 0; c < nchunks; c++) {
+        chunk *ch = &x->ch[c];
+        NM_TRY(nm_rtable_append(&in->t, &ch->t));
+        NM_TRY(nm_buf_append(&in->ids, ch->ids.data, ch->ids.len));
+        for (size_t i = 0; i < ch->line.n; i++) {
+            uint32_t end = in->id_off.v[in->id_off.n - 1] + ch->id_len.v[i];
+            if (NM_VEC_PUSH(&in->id_off, end) || NM_VEC_PUSH(&in->line, ch->line.v[i]) ||
+                NM_VEC_PUSH(&in->reason, ch->reason.v[i]))
+                return NM_E_NOMEM;
+        }
+        in->rows += ch->line.n;
+        nm_diag_merge(&in->diag, &ch->diag);
+    }
+    return 0;
+}
+
+static int read_csv(nm_input *in, nm_csv *csv, const nm_model *m, const nm_input_opts *o, nm_err *err) {
+    memset(in, 0, sizeof *in);
+    nm_diag_init(&in->diag);
+    colmap *cm = malloc(sizeof *cm);
+    if (!cm) return nm_err_set(err, NM_E_NOMEM, "input: out of memory");
+    int rc = make_map(csv, m, o, cm, err);
+    int nw = o && o->threads > 0 ? o->threads : omp_get_max_threads();
+    nw = NM_MAX(nw, 1);
+    ctx x = {cm, m, in, calloc((size_t)nw, sizeof(chunk)), nw};
+    if (!rc && !x.ch) rc = nm_err_set(err, NM_E_NOMEM, "input: out of memory");
+    for (int i = 0; !rc && i < nw; i++) rc = nm_rtable_init(&x.ch[i].t, m);
+    if (!rc) rc = nm_rtable_init(&in->t, m);
+    if (!rc) rc = NM_VEC_PUSH(&in->id_off, 0u);
+    if (!rc) {
+        nm_csv_consumer cons = {&x, chunk_begin, row_cb, block_end, nw};
+        rc = nm_csv_scan(csv, &cons, err);
+        if (rc && err && !err->msg[0]) nm_err_set(err, rc, "%s: %s while reading rows", nm_csv_path(csv), nm_strerror(rc));
+        if (rc > 0) rc = NM_E_INTERNAL;
+    }
+    for (int i = 0; x.ch && i < nw; i++) {
+        nm_rtable_free(&x.ch[i].t);
+        nm_buf_free(&x.ch[i].ids);
+        NM_VEC_FREE(&x.ch[i].id_len);
+        NM_VEC_FREE(&x.ch[i].line);
+        NM_VEC_FREE(&x.ch[i].reason);
+    }
+    free(x.ch);
+    free(cm);
+    if (rc) nm_input_free(in);
+    return rc;
+}
+
+int nm_input_read(nm_input *in, const char *path, const nm_model *m, const nm_input_opts *o, nm_err *err) {
+    nm_csv *csv;
+    nm_csv_opts co = {.threads = o ? o->threads : 0};
+    memset(in, 0, sizeof *in);
+    NM_TRY(nm_csv_open(path, &co, &csv, err));
+    int rc = read_csv(in, csv, m, o, err);
+    nm_csv_close(csv);
+    return rc;
+}
+
+int nm_input_read_memory(nm_input *in, const char *data, size_t len, const nm_model *m, const nm_input_opts *o,
+                         nm_err *err) {
+    nm_csv *csv;
+    nm_csv_opts co = {.threads = o ? o->threads : 0};
+    memset(in, 0, sizeof *in);
+    NM_TRY(nm_csv_open_memory(data, len, "<memory>", &co, &csv, err));
+    int rc = read_csv(in, csv, m, o, err);
+    nm_csv_close(csv);
+    return rc;
+}
+
+void nm_input_free(nm_input *in) {
+    nm_rtable_free(&in->t);
+    nm_buf_free(&in->ids);
+    NM_VEC_FREE(&in->id_off);
+    NM_VEC_FREE(&in->line);
+    NM_VEC_FREE(&in->reason);
+}

@@ -1,0 +1,96 @@
+/* The row store (rows.h). */
+#include "table/rows.h"
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/error_internal.h"
+
+static int put_record(nm_buf *b, const nm_rtable *t, size_t r) {
+    size_t nv = 0;
+    for (size_t f = 0; f < t->nfields; f++) nv += NM_MIN(255u, t->col[f].roff.v[r + 1] - t->col[f].roff.v[r]);
+    uint8_t hdr[2] = {(uint8_t)nv, (uint8_t)(nv >> 8)};   /* <= 128 fields x 255 values < 65536 */
+    NM_TRY(nm_buf_append(b, hdr, 2));
+    for (size_t f = 0; f < t->nfields; f++) {
+        const nm_rcol *c = &t->col[f];
+        uint32_t v0 = c->roff.v[r], v1 = c->roff.v[r + 1];
+        if (v1 - v0 > 255) v1 = v0 + 255;
+        NM_TRY(nm_buf_putc(b, (char)(v1 - v0)));
+        for (uint32_t v = v0; v < v1; v++) {
+            uint32_t len = c->voff.v[v + 1] - c->voff.v[v];
+            if (len > 255) len = 255;
+            NM_TRY(nm_buf_putc(b, (char)len));
+            NM_TRY(nm_buf_append(b, c->bytes.data + c->voff.v[v], len));
+            if (c->needs) NM_TRY(nm_buf_append(b, &c->codes.v[v], sizeof(nm_vcodes)));
+        }
+    }
+    return 0;
+}
+
+#define CHUNK 65536
+
+int nm_rrows_build(nm_rrows *rr, const nm_rtable *t, int threads) {
+    memset(rr, 0, sizeof *rr);
+    rr->n = t->n;
+    rr->nfields = t->nfields;
+    for (size_t f = 0; f < t->nfields; f++) rr->needs[f] = t->col[f].needs;
+    rr->off = malloc((t->n + 1) * sizeof *rr->off);
+    if (!rr->off) return NM_E_NOMEM;
+    size_t nch = (t->n + CHUNK - 1) / CHUNK;
+    nm_buf *parts = calloc(nch ? nch : 1, sizeof *parts);
+    if (!parts) return NM_E_NOMEM;
+    int rc = 0;
+    /* Chunks in parallel, each into its own buffer with chunk-relative offsets. */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
+    for (size_t k = 0; k < nch; k++) {
+        size_t lo = k * CHUNK, hi = NM_MIN(t->n, lo + CHUNK);
+        for (size_t r = lo; r < hi; r++) {
+            rr->off[r] = parts[k].len;
+            if (put_record(&parts[k], t, r)) {
+#pragma omp atomic write
+                rc = NM_E_NOMEM;
+                break;
+            }
+        }
+    }
+    size_t total = 0;
+    for (size_t k = 0; k < nch; k++) total += parts[k].len;
+    if (!rc && nm_buf_reserve(&rr->blob, total)) rc = NM_E_NOMEM;
+    for (size_t k = 0; k < nch; k++) {
+        if (!rc) {
+            size_t base = rr->blob.len, lo = k * CHUNK, hi = NM_MIN(t->n, lo + CHUNK);
+            for (size_t r = lo; r < hi; r++) rr->off[r] += base;
+            nm_buf_append(&rr->blob, parts[k].data, parts[k].len);
+        }
+        nm_buf_free(&parts[k]);
+    }
+    free(parts);
+    rr->off[t->n] = rr->blob.len;
+    if (rc) nm_rrows_free(rr);
+    return rc;
+}
+
+void nm_rrows_free(nm_rrows *rr) {
+    free(rr->off);
+    nm_buf_free(&rr->blob);
+    memset(rr, 0, sizeof *rr);
+}
+
+size_t nm_rrows_decode(const nm_rrows *rr, size_t r, nm_vview *v, uint32_t *fstart) {
+    const uint8_t *p = (const uint8_t *)rr->blob.data + rr->off[r] + 2;
+    size_t n = 0;
+    for (size_t f = 0; f < rr->nfields; f++) {
+        fstart[f] = (uint32_t)n;
+        uint8_t k = *p++;
+        size_t cl = rr->needs[f] ? sizeof(nm_vcodes) : 0;
+        for (uint8_t i = 0; i < k; i++, n++) {
+            uint8_t len = *p++;
+            v[n].p = (const char *)p;
+            v[n].len = len;
+            p += len;
+            v[n].codes = cl ? (const nm_vcodes *)p : NULL;
+            p += cl;
+        }
+    }
+    fstart[rr->nfields] = (uint32_t)n;
+    return n;
+}

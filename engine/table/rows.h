@@ -1,0 +1,51 @@
+/* The row store: the registry side of the record table laid out record by
+ * record (all fields of a provider in one run of bytes), for the compare
+ * stage. Candidates are random registry rows; in the columnar table each
+ * field of a candidate is a separate cache miss (offsets, then bytes, then
+ * codes, for each of ~14 fields), here a candidate is one contiguous run of
+ * a few cache lines the prefetcher streams in.
+ *
+ * Layout of a record: the number of values (2 bytes, little-endian), then
+ * per field a count byte, then per value a length byte, the bytes, and the
+ * derived codes (nm_vcodes, byte-aligned) when the field has any. */
+#ifndef NM_TABLE_ROWS_H
+#define NM_TABLE_ROWS_H
+
+#include "table/records.h"
+
+typedef struct nm_rrows {
+    size_t n, nfields;
+    uint64_t *off;               /* n + 1 */
+    nm_buf blob;
+    uint8_t needs[NM_MAX_FIELDS];
+} nm_rrows;
+
+/* A decoded value: bytes and codes (or NULL) in the row store. */
+typedef struct nm_vview {
+    const char *p;
+    uint32_t len;
+    const nm_vcodes *codes;
+} nm_vview;
+
+int nm_rrows_build(nm_rrows *rr, const nm_rtable *t, int threads);
+void nm_rrows_free(nm_rrows *rr);
+
+/* Decode record r: its values go to v[0..) and fstart[f]..fstart[f+1] are
+ * field f's values (fstart has nfields + 1 entries). v needs room for every
+ * value of the record (nm_rrows_nvalues). Returns the number of values. */
+size_t nm_rrows_decode(const nm_rrows *rr, size_t r, nm_vview *v, uint32_t *fstart);
+/* Number of values of record r (the room v needs). */
+static inline size_t nm_rrows_nvalues(const nm_rrows *rr, size_t r) {
+    const uint8_t *p = (const uint8_t *)rr->blob.data + rr->off[r];
+    return (size_t)p[0] | (size_t)p[1] << 8;
+}
+/* Ask the cache for record r's first bytes ahead of its decode. */
+static inline void nm_rrows_prefetch(const nm_rrows *rr, size_t r) {
+    const char *p = rr->blob.data + rr->off[r];
+    __builtin_prefetch(p);
+    __builtin_prefetch(p + 64);
+    __builtin_prefetch(p + 128);
+    __builtin_prefetch(p + 192);
+}
+
+#endif

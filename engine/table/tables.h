@@ -1,0 +1,66 @@
+/* Building record tables (records.h) from the two sides of a linkage, and
+ * the registry's term frequencies.
+ *
+ *  registry_table.c  registry -> table through the HCP preset (model field
+ *                    names mapped to NPPES columns)
+ *  input_table.c     CSV -> table through column names (model "column",
+ *                    --map field=column, a full `name` column parsed)
+ *  tf.c              per-field value frequencies (Splink's term-frequency
+ *                    adjustment: "SMITH" agreeing is weaker evidence) */
+#ifndef NM_TABLE_TABLES_H
+#define NM_TABLE_TABLES_H
+
+#include "common/diag.h"
+#include "npimatch/registry.h"
+#include "table/records.h"
+
+/* Build the registry table for model m (row i = registry row i). Fields the
+ * preset does not know stay empty. threads <= 0: OpenMP default. */
+int nm_rtable_from_registry(nm_rtable *t, const nm_registry *r, const nm_model *m, int threads, nm_err *err);
+/* 1 when the HCP preset can fill a model field of this name from NPPES. */
+int nm_registry_has_field(const char *field);
+
+/* Value frequencies of one field: sorted distinct XXH3 hashes and counts. */
+typedef struct nm_tf {
+    uint64_t *hash;
+    uint32_t *count;
+    size_t n;
+    uint64_t total;       /* values counted */
+} nm_tf;
+int nm_tf_build(nm_tf *tf, const nm_rtable *t, size_t f);
+/* Relative frequency of a normalized value (0 when unseen or empty). */
+double nm_tf_lookup(const nm_tf *tf, const char *v, size_t n);
+void nm_tf_free(nm_tf *tf);
+
+/* An input batch: the table plus, per record, its id, line and status. */
+typedef struct nm_input {
+    nm_rtable t;
+    nm_buf ids;                    /* record ids, concatenated */
+    NM_VEC(uint32_t) id_off;       /* n + 1 */
+    NM_VEC(uint64_t) line;         /* 1-based line in the file */
+    NM_VEC(uint8_t) reason;        /* NM_R_COUNT: usable; else why not (nm_reason) */
+    nm_diag diag;                  /* rows rejected, by reason, in input order */
+    uint64_t rows;
+} nm_input;
+
+typedef struct nm_input_opts {
+    const char *const *map;        /* "field=column" overrides */
+    size_t nmap;
+    int threads;
+} nm_input_opts;
+
+/* Read a CSV (plain or .zst) into `in` for model m. Fails at once
+ * (NM_E_FORMAT) when the file has no record_id column, no name column, or
+ * a --map names an unknown field or column. Bad rows are kept as empty
+ * records with a reason. */
+int nm_input_read(nm_input *in, const char *path, const nm_model *m, const nm_input_opts *o, nm_err *err);
+/* Same over bytes in memory (tests). */
+int nm_input_read_memory(nm_input *in, const char *data, size_t len, const nm_model *m, const nm_input_opts *o,
+                         nm_err *err);
+void nm_input_free(nm_input *in);
+static inline const char *nm_input_id(const nm_input *in, size_t r, uint32_t *len) {
+    *len = in->id_off.v[r + 1] - in->id_off.v[r];
+    return in->ids.data + in->id_off.v[r];
+}
+
+#endif
