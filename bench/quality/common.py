@@ -9,6 +9,7 @@ import csv
 import os
 import subprocess
 import sys
+import threading
 import time
 
 csv.field_size_limit(1 << 30)
@@ -20,20 +21,32 @@ class NotAvailable(Exception):
     """A system cannot run this dataset here (command missing, peer not installed)."""
 
 
-def run_measured(argv, log_path, env=None, cwd=None):
+class TimedOut(Exception):
+    """A system ran longer than --timeout; reported, not an error of the suite."""
+
+
+def run_measured(argv, log_path, env=None, cwd=None, timeout=None):
     """Run argv as a child; return (exit status, wall seconds, peak RSS in MiB).
 
     os.wait4 gives the rusage of that child alone (RUSAGE_CHILDREN would be the
     maximum over every child waited for so far). ru_maxrss is in KiB on Linux.
+    With timeout (seconds) the child is killed when it runs longer: TimedOut.
     """
     with open(log_path, "ab") as log:
         log.write(("$ " + " ".join(argv) + "\n").encode())
         log.flush()
         t0 = time.perf_counter()
         p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+        timer = threading.Timer(timeout, p.kill) if timeout else None
+        if timer:
+            timer.start()
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
+        if timer:
+            timer.cancel()
         p.returncode = os.waitstatus_to_exitcode(status)
+    if timeout and wall >= timeout and p.returncode < 0:
+        raise TimedOut(f"timed out after {timeout:.0f} s")
     return p.returncode, wall, ru.ru_maxrss / 1024.0
 
 

@@ -98,7 +98,7 @@ def evaluate(ds, system, res, default_threshold, npimatch, out):
     return out_s
 
 
-def run_peer(system, ds, out, python):
+def run_peer(system, ds, out, python, timeout=None):
     script = os.path.join(HERE, PEER_SCRIPT[system])
     if ds["name"] == "febrl3":
         files = [ds["records"]]
@@ -111,7 +111,8 @@ def run_peer(system, ds, out, python):
         files = [peer_hcp, ds["providers"]]
     else:
         files = [ds["final"]]
-    rc, wall, rss = common.run_measured([python, script, ds["name"], out] + files, os.path.join(out, "run.log"))
+    rc, wall, rss = common.run_measured([python, script, ds["name"], out] + files, os.path.join(out, "run.log"),
+                                        timeout=timeout)
     if rc != 0:
         raise RuntimeError(f"{system} exited {rc}; see {out}/run.log")
     with open(os.path.join(out, "meta.json")) as f:
@@ -150,6 +151,8 @@ def main():
     ap.add_argument("--hcp-rows", type=int)
     ap.add_argument("--patients", type=int)
     ap.add_argument("--nights", type=int)
+    ap.add_argument("--timeout", type=float, help="seconds a peer may run on one dataset before it is "
+                                                   "killed and reported as timed out")
     ap.add_argument("--self-test", action="store_true", help="check the evaluation code and exit")
     a = ap.parse_args()
     if a.self_test:
@@ -194,7 +197,7 @@ def main():
                     thr = 0.5
                 elif system in PEER_SCRIPT:
                     peer_available(system)
-                    res, wall, rss, meta = run_peer(system, ds, out, sys.executable)
+                    res, wall, rss, meta = run_peer(system, ds, out, sys.executable, a.timeout)
                     row["version"] = meta.get("version", "?")
                     thr = meta["default_threshold"]
                 else:
@@ -204,6 +207,9 @@ def main():
                 d = row["default"]
                 log(f"{name}/{system}: P {d['precision']:.4f} R {d['recall']:.4f} F1 {d['f1']:.4f} "
                     f"wall {wall:.1f}s rss {rss:.0f} MiB")
+            except common.TimedOut as e:
+                row["status"] = str(e)
+                log(f"{name}/{system}: {row['status']}")
             except NotAvailable as e:
                 row["status"] = f"not available: {e}"
                 log(f"{name}/{system}: {row['status']}")
