@@ -127,6 +127,12 @@ def run_peer(system, ds, out, python, timeout=None):
     return res, wall, rss, meta
 
 
+def _shown(path):
+    """A path as the report shows it: relative to the source tree when inside it."""
+    r = os.path.relpath(os.path.abspath(path), ROOT)
+    return path if r.startswith("..") else r
+
+
 def peer_available(system):
     import importlib.util
     if importlib.util.find_spec(PEER_MODULE[system]) is None or importlib.util.find_spec("pandas") is None:
@@ -220,8 +226,8 @@ def main():
     info = {"date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()), "machine": platform.platform(),
             "cpus": os.cpu_count(), "python": platform.python_version(), "sizes": size,
             "mode": "tiny" if a.tiny else "quick" if a.quick else "full", "seed": a.seed,
-            "total_s": round(time.time() - t_start, 1), "npimatch": a.npimatch,
-            "eval_npimatch": tool}
+            "total_s": round(time.time() - t_start, 1), "npimatch": _shown(a.npimatch),
+            "eval_npimatch": _shown(tool)}
     report.write(a.out, info, results)
     log(f"wrote {a.out}/quality.md and quality.json")
     return 0
