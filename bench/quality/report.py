@@ -135,6 +135,7 @@ def write_png(out, results):
         syss = sorted({r["system"] for r in ok})
         fig, ax = plt.subplots(figsize=(6.5, 4))
         w = 0.8 / max(1, len(syss))
+        lo = min(max(r["wall_s"], 1e-3) for r in ok)
         for i, s in enumerate(syss):
             xs, ys = [], []
             for j, d in enumerate(dss):
@@ -144,6 +145,7 @@ def write_png(out, results):
                     ys.append(max(r["wall_s"], 1e-3))
             ax.bar(xs, ys, width=w, label=s)
         ax.set_yscale("log")
+        ax.set_ylim(bottom=lo / 3)  # log bars start at the floor: keep the fastest visible
         ax.set_xticks([j + w * (len(syss) - 1) / 2 for j in range(len(dss))])
         ax.set_xticklabels(dss)
         ax.set_ylabel("wall time, s (log)")
