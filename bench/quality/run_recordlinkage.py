@@ -21,6 +21,9 @@ from peers import read_str, write_matches, write_meta
 
 
 def index_union(keys, a, b=None):
+    """Union of Block indexers. Empty fields are read as missing (None) so that
+    Block drops them: as empty strings every record without a phone would block
+    with every other one."""
     idx = rl.Index()
     for k in keys:
         idx.block(k)
@@ -66,21 +69,21 @@ def main():
     os.makedirs(out, exist_ok=True)
     meta = {"system": "recordlinkage", "version": rl.__version__}
     if kind in ("febrl3", "febrl4"):
-        a = read_str(files[0], "rec_id")
-        b = read_str(files[1], "rec_id") if len(files) > 1 else None
+        a = read_str(files[0], "rec_id", nulls=True)
+        b = read_str(files[1], "rec_id", nulls=True) if len(files) > 1 else None
         pairs = index_union(["given_name", "surname", "date_of_birth", "soc_sec_id"], a, b)
         feat = features(pairs, a, b, ["given_name", "date_of_birth", "suburb", "state"], ["surname", "address_1"])
         _, n = write_pairs(feat, out)
         meta["default_threshold"] = 4 / n - 1e-9  # sum > 3
     elif kind == "hcp":
-        a, b = read_str(files[0], "unique_id"), read_str(files[1], "unique_id")
+        a, b = read_str(files[0], "unique_id", nulls=True), read_str(files[1], "unique_id", nulls=True)
         pairs = index_union(["npi", ["last_name", "zip5"], ["first_name", "last_name", "state"], "phone"], a, b)
         feat = features(pairs, a, b, ["npi", "zip5", "city", "state", "phone"], ["first_name", "last_name", "org_name"])
         df, n = write_pairs(feat, out)
         meta["default_threshold"] = default = 5 / n - 1e-9  # more than half of 8 features agree
         write_matches(df, a.index, default, out)
     elif kind == "patients":
-        a = read_str(files[0], "unique_id")
+        a = read_str(files[0], "unique_id", nulls=True)
         pairs = index_union([["first_name", "last_name"], "birth_date", "phone", ["last_name", "zip5"]], a)
         feat = features(pairs, a, None, ["birth_date", "sex", "zip5", "phone", "email"],
                         ["first_name", "last_name", "address_line1"])
