@@ -142,7 +142,7 @@ int main(int argc, char **argv) {
                 }
                 counter cnt;
                 memset(&cnt, 0, sizeof cnt);
-                nm_csv_consumer cons = {&cnt, noop_begin, count_row, noop_end, 2};
+                nm_csv_consumer cons = {&cnt, noop_begin, count_row, noop_end, 2, 0, NULL};
                 double s = now();
                 int rc = nm_csv_scan(c, &cons, &err);
                 double e = now() - s;
@@ -187,7 +187,7 @@ int main(int argc, char **argv) {
                 }
                 counter cnt;
                 memset(&cnt, 0, sizeof cnt);
-                nm_csv_consumer cons = {&cnt, noop_begin, count_row, noop_end, 2};
+                nm_csv_consumer cons = {&cnt, noop_begin, count_row, noop_end, 2, 0, NULL};
                 int rc = nm_csv_scan(c, &cons, &err);
                 nm_csv_close(c);
                 double e = now() - s;

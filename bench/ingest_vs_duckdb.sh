@@ -20,23 +20,27 @@ mb=$(awk -v b="$bytes" 'BEGIN{printf "%.1f", b/1e6}')
 echo "file: $csv ($rows rows, $mb MB)"
 cat "$csv" > /dev/null   # warm the page cache so every system reads from memory
 
-measure() {   # measure LABEL CMD... -> prints wall seconds and peak RSS (MB)
+measure() {   # measure LABEL CMD... -> prints wall seconds, CPU seconds (user+sys, all threads), peak RSS (MB)
   local label=$1; shift
-  local t0 t1 rss
+  local t0 t1 rss cpu
   t0=$(date +%s.%N)
-  /usr/bin/time -f "%M" -o "$work/rss.txt" "$@" >/dev/null 2>"$work/stderr.txt" || { cat "$work/stderr.txt"; exit 1; }
+  /usr/bin/time -f "%M %U %S" -o "$work/rss.txt" "$@" >/dev/null 2>"$work/stderr.txt" || { cat "$work/stderr.txt"; exit 1; }
   t1=$(date +%s.%N)
   rss=$(awk '{printf "%.0f", $1/1024}' "$work/rss.txt")
-  awk -v l="$label" -v a="$t0" -v b="$t1" -v by="$bytes" -v r="$rows" -v m="$rss" \
-    'BEGIN{s=b-a; printf "| %-34s | %8.2f | %9.0f | %11.0f | %8s |\n", l, s, by/1e6/s, r/s, m}'
+  cpu=$(awk '{printf "%.2f", $2+$3}' "$work/rss.txt")
+  awk -v l="$label" -v a="$t0" -v b="$t1" -v by="$bytes" -v r="$rows" -v m="$rss" -v c="$cpu" \
+    'BEGIN{s=b-a; printf "| %-35s | %8.2f | %8.2f | %9.0f | %11.0f | %8s |\n", l, s, c, by/1e6/s, r/s, m}'
 }
 
+# The machine may be shared: the load average says how much of it was ours,
+# and the CPU column (user + sys of all threads) shows the work itself.
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 echo
-echo "| step | seconds | MB/s | rows/s | peak MB |"
-echo "|---|---|---|---|---|"
+echo "| step | wall s | CPU s | MB/s (wall) | rows/s (wall) | peak MB |"
+echo "|---|---|---|---|---|---|"
 measure "npimatch index, 1 thread" $bin index --threads 1 --quiet --out "$work/reg1.nmx" "$csv"
 measure "npimatch index, 2 threads" $bin index --threads 2 --quiet --out "$work/reg2.nmx" "$csv"
-cmp "$work/reg1.nmx" "$work/reg2.nmx" && echo "| snapshots from 1 and 2 threads are byte-identical | | | | |"
+cmp "$work/reg1.nmx" "$work/reg2.nmx" && echo "| snapshots from 1 and 2 threads are byte-identical | | | | | |"
 measure "snapshot load (npimatch info)" $bin info "$work/reg2.nmx"
 
 py=$(bench/venv.sh duckdb)
@@ -49,5 +53,6 @@ print(con.execute("SELECT count(*) FROM nppes").fetchone()[0])
 PY
 measure "DuckDB read_csv -> table, 2 threads" "$py" "$work/duck.py"
 echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "snapshot size: $(stat -c %s "$work/reg2.nmx") bytes"
 $bin info "$work/reg2.nmx"

@@ -164,10 +164,10 @@ static void col_free(collector *c) {
     nm_buf_free(&c->all);
 }
 
-static int scan_all(nm_csv *csv, collector *col, uint32_t maxf, int max_chunks) {
+static int scan_all(nm_csv *csv, collector *col, uint32_t maxf, int max_chunks, int chunks_per_thread) {
     memset(col, 0, sizeof *col);
     col->maxf = maxf;
-    nm_csv_consumer cons = {col, col_begin, col_row, col_end, max_chunks};
+    nm_csv_consumer cons = {col, col_begin, col_row, col_end, max_chunks, chunks_per_thread, NULL};
     nm_err err;
     int rc = nm_csv_scan(csv, &cons, &err);
     nm_buf_putc(&col->all, 0);
@@ -202,7 +202,8 @@ static char *rows_via(const char *doc, size_t len, int mode, const nm_csv_opts *
     char *res;
     if (mode <= 2) {
         collector col;
-        cr_assert_eq(scan_all(c, &col, maxf, MAXCH), 0);
+        /* the file path also hands several chunks to each thread */
+        cr_assert_eq(scan_all(c, &col, maxf, MAXCH, mode == 1 ? 3 : 0), 0);
         res = strdup(col.all.data);
         col_free(&col);
     } else {
@@ -354,7 +355,7 @@ Test(csv, empty_file_and_header_only) {
     cr_assert_eq(nm_csv_open_memory("a,b", 3, NULL, NULL, &c, &err), 0);
     cr_assert_eq(nm_csv_ncols(c), 2);
     collector col;
-    cr_assert_eq(scan_all(c, &col, 1024, 2), 0);
+    cr_assert_eq(scan_all(c, &col, 1024, 2, 0), 0);
     cr_assert_str_eq(col.all.data, "");
     col_free(&col);
     nm_csv_close(c);
@@ -372,7 +373,7 @@ Test(csv, stdin_is_streamed) {
     cr_assert_eq(nm_csv_open("-", &o, &c, &err), 0, "%s", err.msg);
     cr_assert_str_eq(nm_csv_path(c), "<stdin>");
     collector col;
-    cr_assert_eq(scan_all(c, &col, 1024, 2), 0);
+    cr_assert_eq(scan_all(c, &col, 1024, 2, 0), 0);
     cr_assert_str_eq(col.all.data, "L2 N2|f0c1l1:1|f1c3l1:x\nL4 N2|f1c1l1:2|f0c5l1:y\n");
     col_free(&col);
     nm_csv_close(c);
@@ -406,7 +407,7 @@ Test(csv, consumer_stop_code_is_returned) {
     col.maxf = 8;
     col.stop_at_line = 3;
     col.stop_code = 7;
-    nm_csv_consumer cons = {&col, col_begin, col_row, col_end, 1};
+    nm_csv_consumer cons = {&col, col_begin, col_row, col_end, 1, 0, NULL};
     cr_assert_eq(nm_csv_scan(c, &cons, &err), 7);
     col_free(&col);
     nm_csv_close(c);
@@ -576,14 +577,76 @@ Test(csv, threads_and_blocks_split_into_chunks) {
     nm_csv_opts o = {.threads = 2, .block_size = 4096};
     nm_csv *c = open_mem(doc, len, &o);
     collector col;
-    cr_assert_eq(scan_all(c, &col, 1024, MAXCH), 0);
+    cr_assert_eq(scan_all(c, &col, 1024, MAXCH, 0), 0);
     assert_same_rows(col.all.data, ref, "chunked", 0, 0);
     cr_assert_gt(col.blocks, 10);
     cr_assert_eq(col.max_k, 2);   /* two threads: two chunks per block */
     cr_assert_eq(nm_csv_bytes_read(c), len);
     col_free(&col);
     nm_csv_close(c);
+    /* three chunks per thread: six per block, same rows in the same order */
+    c = open_mem(doc, len, &o);
+    cr_assert_eq(scan_all(c, &col, 1024, MAXCH, 3), 0);
+    assert_same_rows(col.all.data, ref, "chunked x3", 0, 0);
+    cr_assert_eq(col.max_k, 6);
+    col_free(&col);
+    nm_csv_close(c);
     free(ref);
+    free(doc);
+}
+
+/* Chunk-relative line numbers (consumer first_line): each row's line plus
+ * its chunk's first line is the row's file line, as nm_csv_next gives it. */
+typedef struct rel_collector {
+    uint64_t rel[MAXCH][4096];
+    uint32_t n[MAXCH];
+    uint64_t first[MAXCH];
+    NM_VEC(uint64_t) lines;
+} rel_collector;
+
+static int rel_begin(void *u, int ch) {
+    ((rel_collector *)u)->n[ch] = 0;
+    return 0;
+}
+static int rel_row(void *u, int ch, const nm_csv_row *r) {
+    rel_collector *c = u;
+    cr_assert_lt(c->n[ch], 4096);
+    c->rel[ch][c->n[ch]++] = r->line;
+    return 0;
+}
+static int rel_end(void *u, int k) {
+    rel_collector *c = u;
+    for (int i = 0; i < k; i++)
+        for (uint32_t j = 0; j < c->n[i]; j++) cr_assert_eq(NM_VEC_PUSH(&c->lines, c->first[i] + c->rel[i][j]), 0);
+    return 0;
+}
+
+Test(csv, chunk_relative_line_numbers) {
+    rng_state = 4242;
+    size_t len;
+    char *doc = rand_doc(&len, 3000, 2);
+    nm_csv_opts o = {.threads = 2, .block_size = 4096};
+    nm_csv *c = open_mem(doc, len, &o);
+    static rel_collector col;
+    memset(&col, 0, sizeof col);
+    nm_csv_consumer cons = {&col, rel_begin, rel_row, rel_end, MAXCH, 3, col.first};
+    nm_err err;
+    cr_assert_eq(nm_csv_scan(c, &cons, &err), 0);
+    nm_csv_close(c);
+    c = open_mem(doc, len, &o);
+    nm_csv_row r;
+    size_t i = 0;
+    int rc;
+    while ((rc = nm_csv_next(c, &r, &err)) == 1) {
+        cr_assert_lt(i, col.lines.n);
+        cr_assert_eq(col.lines.v[i], r.line, "row %zu", i);
+        i++;
+    }
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(i, col.lines.n);
+    cr_assert_gt(i, 1000);
+    nm_csv_close(c);
+    NM_VEC_FREE(&col.lines);
     free(doc);
 }
 

@@ -361,6 +361,27 @@ static void sorted_body(void) {
 
 Test(jaro_batch, sorted_short_blocks_bit_identical, .timeout = 120) { run_all_levels(sorted_body); }
 
+/* Queries longer than the candidates (17-64 bytes) against runs of
+ * candidates <= 16 bytes: the AVX-512 run kernels then score in 32-bit
+ * lanes (lq > 32) and build rows for repeated query bytes once; names with
+ * 2-4 letters repeat bytes in every query. ~150k pairs per level. */
+static void long_query_short_block_body(void) {
+    char q[80];
+    size_t lens[200];
+    long pairs = 0;
+    long target = (nm_simd_active() == NM_SIMD_SCALAR ? 30000 : 150000) / PAIRS_DIV;
+    while (pairs < target) {
+        int alpha = 2 + 2 * (int)(rnd() % 3);
+        size_t lq = 17 + rnd() % 48, n = 64 + rnd() % 137;
+        rand_str(q, lq, alpha);
+        for (size_t i = 0; i < n; i++) lens[i] = rnd() % 17;
+        check_batch(q, lq, lens, n, alpha);
+        pairs += (long)n;
+    }
+}
+
+Test(jaro_batch, long_query_short_block_bit_identical, .timeout = 120) { run_all_levels(long_query_short_block_body); }
+
 Test(jaro_batch, long_query_falls_back) {
     char q[300];
     size_t lens[40];

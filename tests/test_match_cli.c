@@ -2,6 +2,7 @@
  * name column, refused models and inputs, training output. */
 #include <sys/wait.h>
 #include <unistd.h>
+#include "common/io.h"
 #include "match_fixture.h"
 
 static char REGP[512];
@@ -161,4 +162,34 @@ Test(match_cli, train_writes_a_sensible_model, .init = NULL) {
     nm_model_free(m);
     nm_buf_free(&csv);
     nm_buf_free(&truth);
+}
+
+/* zstd input and output: the same rows as plain files. */
+Test(match_cli, zstd_input_and_output) {
+    char in[512], inz[600], outz[600], args[2048], log[8192];
+    fx_path(in, sizeof in, "zin.csv");
+    snprintf(inz, sizeof inz, "%s.zst", in);
+    snprintf(outz, sizeof outz, "%s.out.csv.zst", in);
+    static const char csv[] = "record_id,first_name,last_name,postal_code\nz1,Robert,Jones,62701\n";
+    nm_writer *w;
+    nm_err we;
+    cr_assert_eq(nm_writer_open(inz, 0, &w, &we), 0);   /* a .zst target is compressed */
+    cr_assert_eq(nm_writer_write(w, csv, sizeof csv - 1, &we), 0);
+    cr_assert_eq(nm_writer_commit(w, &we), 0);
+    snprintf(args, sizeof args, "match --registry %s --input %s --out %s --threads 1", REGP, inz, outz);
+    cr_assert_eq(sh(args, log, sizeof log), 0, "%s", log);
+    char *text;
+    size_t len;
+    nm_err e;
+    FILE *f = fopen(outz, "rb");
+    unsigned char magic[4] = {0};
+    cr_assert_not_null(f);
+    cr_assert_eq(fread(magic, 1, 4, f), 4);
+    fclose(f);
+    cr_assert(magic[0] == 0x28 && magic[1] == 0xB5 && magic[2] == 0x2F && magic[3] == 0xFD, "zstd frame");
+    cr_assert_eq(nm_read_all(outz, &text, &len, &e), 0);
+    char npi[11], fld[64];
+    fx_npi(0, npi);
+    cr_assert_str_eq(fx_field(text, 1, 1, fld, sizeof fld), npi);
+    free(text);
 }

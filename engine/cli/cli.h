@@ -16,4 +16,7 @@ void nm_cli_error(const char *cmd, const nm_err *err);
 /* Parse a positive integer option value or exit with a usage error. */
 long nm_cli_parse_long(const char *cmd, const char *opt, const char *val, long min, long max);
 
+/* npimatch train on generic inputs (no --registry): cmd_link.c. */
+int nm_cli_train_files(int argc, char **argv);
+
 #endif

@@ -16,10 +16,15 @@ static void train_usage(FILE *out) {
             "  u: level frequencies of N random (record, provider) pairs (default 200000, seeded);\n"
             "  m: EM, one run per training blocking rule of the model with that rule's comparisons\n"
             "     held fixed, final m = median over runs (Splink's practice);\n"
-            "  --labels: CSV record_id,npi of known matches: m from them, u from random pairs.\n");
+            "  --labels: CSV record_id,npi of known matches: m from them, u from random pairs.\n"
+            "Without --registry (generic CSV inputs): npimatch train --input A.csv [--right B.csv] --model M.json ...\n");
 }
 
 int nm_cmd_train(int argc, char **argv) {
+    /* Without a registry: dedupe or link training on CSV inputs (cmd_link.c). */
+    int has_registry = 0;
+    for (int i = 1; i < argc; i++) has_registry |= !strcmp(argv[i], "--registry");
+    if (!has_registry && argc > 1 && strcmp(argv[1], "--help") && strcmp(argv[1], "-h")) return nm_cli_train_files(argc, argv);
     const char *reg = NULL, *input = NULL, *outp = NULL, *model = "builtin:hcp";
     nm_train_opts to = {1, 0, 0, NULL};
     nm_match_opts mo = {0, 0, -1, -1, 1};
@@ -65,7 +70,7 @@ int nm_cmd_train(int argc, char **argv) {
     nm_train_report rep;
     int rc = nm_model_load(model, &m, &err);
     if (!rc) rc = nm_registry_load(reg, &r, &err);
-    if (!rc) rc = nm_matcher_create_ex(r, m, &mo, 1, &mt, &err);
+    if (!rc) rc = nm_matcher_create(r, m, &mo, &mt, &err);
     nm_input_opts io = {maps, nmap, mt ? mt->threads : 0};
     if (!rc && !(rc = nm_input_read(&in, input, m, &io, &err))) have_in = 1;
     if (have_in) nm_diag_print(&in.diag, (const char *const[]){input}, stderr);

@@ -112,10 +112,30 @@ static int split_tokens(const val *x, uint16_t *at, uint8_t *len) {
     return n;
 }
 
+/* The query side of a pair is the same for all of a query's candidates:
+ * its tokens are kept per thread (with a copy of the text, so a new value
+ * at a reused address is never mistaken for the old one) and split again
+ * only when it changes. */
+static __thread char tok_text[256];
+static __thread uint32_t tok_len = UINT32_MAX;
+static __thread int tok_n;
+static __thread uint16_t tok_at[TOK_MAX];
+static __thread uint8_t tok_l[TOK_MAX];
+
 static int token_jaccard_at_least(const val *a, const val *b, int pct) {
-    uint16_t aa[TOK_MAX], ba[TOK_MAX];
-    uint8_t al[TOK_MAX], bl[TOK_MAX];
-    int na = split_tokens(a, aa, al), nb = split_tokens(b, ba, bl), inter = 0;
+    if (a->len != tok_len || memcmp(a->p, tok_text, a->len)) {
+        tok_len = a->len < sizeof tok_text ? a->len : sizeof tok_text - 1;
+        memcpy(tok_text, a->p, tok_len);
+        val t = {tok_text, tok_len, NULL};
+        tok_n = split_tokens(&t, tok_at, tok_l);
+    }
+    const val qa = {tok_text, tok_len, NULL};
+    a = &qa;
+    const uint16_t *aa = tok_at;
+    const uint8_t *al = tok_l;
+    uint16_t ba[TOK_MAX];
+    uint8_t bl[TOK_MAX];
+    int na = tok_n, nb = split_tokens(b, ba, bl), inter = 0;
     if (!na && !nb) return 0;
     for (int i = 0; i < na; i++)
         for (int j = 0; j < nb; j++)

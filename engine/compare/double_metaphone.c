@@ -20,6 +20,8 @@
  * (Stephen Woodbridge's list) and the 38 DoubleMetaphoneTest assertions. */
 #include <stdint.h>
 #include <string.h>
+#include "compare/bytes16.h"
+#include "compare/phonetic.h"
 #include "npimatch/compare.h"
 
 #define DM_PRE 8     /* zero bytes before the word: look-behind needs <= 4 */
@@ -52,47 +54,135 @@ DM_INLINE void dm_put(uint64_t *v, int *len, const char *src, int n) {
 
 /* Write a code of length len (<= DM_LEN) held in v, NUL-terminated. */
 static inline void dm_store(char out[DM_LEN + 1], uint64_t v, int len) {
-    for (int k = 0; k < DM_LEN; k++) out[k] = k < len ? (char)(v >> (8 * k)) : 0;
+    /* Bytes past the length cleared with a mask, not per-byte branches. */
+    uint32_t x = (uint32_t)(v & ((1ull << (8 * len)) - 1));
+    for (int k = 0; k < DM_LEN; k++) out[k] = (char)(x >> (8 * k));
     out[DM_LEN] = 0;
 }
 
 /* Fast path. Most letters get a fixed code in most contexts: dm_fast[c] is
- * that code (1: none, for the vowels after the first letter and the word
- * boundary; 0: always use the rules), and the letter is skipped twice when
- * doubled. dm_guard[c] lists the next letters (bit k for 'A' + k) that call
- * for the full rules, bit 31 the last position: D before G or T, T before
- * I C H T D, P before H or B, M before B ("dumb"), L before L, R at the end.
- * The rules give the same result as the fast path everywhere else; taking it
- * avoids the mispredicted jump into the rule switch for most letters. */
+ * that code (1: none, for the vowels after the first letter, the word
+ * boundary and W; 0: always use the rules; H: see dm_tab), and the letter
+ * is skipped twice when the next letter is in dm_skip2[c]. dm_guard[c] lists
+ * the contexts that call for the full rules: bit k for a next letter
+ * 'A' + k, DM_NOTLETTER for a next word boundary, DM_SCH for words starting
+ * with SCH, DM_FIRST and DM_LAST for the first and last position. The rules
+ * give the same result as the fast path everywhere else (each letter's rule
+ * list was checked against its guard, and a test runs both on rule-context
+ * words):
+ *  - D before G ("edge"); T before I C H T (TION, TIA, TCH, TH, TTH);
+ *    P before H; M before B ("dumb"); L before L; R at the end;
+ *  - C (K) before H Z I C K G Q E Y or a boundary, or first ("caesar");
+ *  - G (K) before E G H I L N Y, or first;
+ *  - S (S) before H I C Z L, first ("sugar", "smith") or last ("artois");
+ *  - W (no code) before R S I W, first, last, or in SCH- words ("Arnow",
+ *    "-ewski", "-wicz", "Schwarz" all take the rules).
+ * Taking the fast path avoids the mispredicted jump into the rule switch for
+ * most letters. */
 #define DM_G(c) (1u << ((c) - 'A'))
+#define DM_NOTLETTER (1u << 28)
+#define DM_SCH (1u << 29)
+#define DM_FIRST (1u << 30)
+#define DM_LAST (1u << 31)
 static const char dm_fast[256] = {
-    ['A'] = 1, ['E'] = 1, ['I'] = 1, ['O'] = 1, ['U'] = 1, ['Y'] = 1, [' '] = 1,
+    ['A'] = 1, ['E'] = 1, ['I'] = 1, ['O'] = 1, ['U'] = 1, ['Y'] = 1, [' '] = 1, ['W'] = 1,
     ['B'] = 'P', ['F'] = 'F', ['K'] = 'K', ['N'] = 'N', ['Q'] = 'K', ['V'] = 'F',
     ['D'] = 'T', ['T'] = 'T', ['P'] = 'P', ['M'] = 'M', ['L'] = 'L', ['R'] = 'R',
+    ['C'] = 'K', ['G'] = 'K', ['S'] = 'S', ['H'] = 'H',
 };
 static const uint32_t dm_guard[256] = {
-    ['D'] = DM_G('G') | DM_G('T'),
-    ['T'] = DM_G('I') | DM_G('C') | DM_G('H') | DM_G('T') | DM_G('D'),
-    ['P'] = DM_G('H') | DM_G('B'),
+    ['D'] = DM_G('G'),
+    ['T'] = DM_G('I') | DM_G('C') | DM_G('H') | DM_G('T'),
+    ['P'] = DM_G('H'),
     ['M'] = DM_G('B'),
     ['L'] = DM_G('L'),
-    ['R'] = 1u << 31,
+    ['R'] = DM_LAST,
+    ['C'] = DM_G('H') | DM_G('Z') | DM_G('I') | DM_G('C') | DM_G('K') | DM_G('G') | DM_G('Q') | DM_G('E') |
+            DM_G('Y') | DM_NOTLETTER | DM_FIRST,
+    ['G'] = DM_G('E') | DM_G('G') | DM_G('H') | DM_G('I') | DM_G('L') | DM_G('N') | DM_G('Y') | DM_FIRST,
+    ['S'] = DM_G('H') | DM_G('I') | DM_G('C') | DM_G('Z') | DM_G('L') | DM_FIRST | DM_LAST,
+    ['W'] = DM_G('R') | DM_G('S') | DM_G('I') | DM_G('W') | DM_FIRST | DM_LAST | DM_SCH,
 };
+#define DM_S2(c) [c] = DM_G(c)
+static const uint32_t dm_skip2[256] = {
+    DM_S2('A'), DM_S2('E'), DM_S2('I'), DM_S2('O'), DM_S2('U'), DM_S2('Y'), DM_S2('B'), DM_S2('F'),
+    DM_S2('K'), DM_S2('N'), DM_S2('Q'), DM_S2('V'), DM_S2('M'), DM_S2('L'), DM_S2('R'), DM_S2('S'),
+    ['D'] = DM_G('D') | DM_G('T'), ['T'] = DM_G('T') | DM_G('D'), ['P'] = DM_G('P') | DM_G('B'),
+};
+/* The context bit of a next character: a letter's DM_G bit, else
+ * DM_NOTLETTER (the word is only letters and spaces). */
+#define DM_NB(c) [c] = DM_G(c),
+static const uint32_t dm_nbit[256] = {
+    [' '] = DM_NOTLETTER, DM_NB('A') DM_NB('B') DM_NB('C') DM_NB('D') DM_NB('E') DM_NB('F') DM_NB('G')
+    DM_NB('H') DM_NB('I') DM_NB('J') DM_NB('K') DM_NB('L') DM_NB('M') DM_NB('N') DM_NB('O') DM_NB('P')
+    DM_NB('Q') DM_NB('R') DM_NB('S') DM_NB('T') DM_NB('U') DM_NB('V') DM_NB('W') DM_NB('X') DM_NB('Y') DM_NB('Z')
+};
+static const unsigned char dm_isvowel[256] = {['A'] = 1, ['E'] = 1, ['I'] = 1, ['O'] = 1, ['U'] = 1, ['Y'] = 1};
 
-DM_INLINE int dm_vowel(char c) {
-    return c == 'A' || c == 'E' || c == 'I' || c == 'O' || c == 'U' || c == 'Y';
+/* The fast path as one table lookup per position: dm_tab[sch][v] is indexed
+ * by (c & 31) << 5 | (next & 31) (the word holds only ' ' and 'A'..'Z',
+ * which map to 0..26 without collisions), where v is the class of the
+ * previous letter (dm_pclass: 0 other or none, 1 A O U Y, 2 E, 3 I) or 4 at
+ * the first position. An entry is DM_T_SLOW, or the step (bits 0-1),
+ * DM_T_ADD, and the code (bits 4-7, an index into dm_codes). The previous
+ * letter decides H (coded, and the next position skipped, only first or
+ * after a vowel, and before a vowel), R at the end (only after E can it be
+ * the French "-ier") and S at the end (only after I can it be "-ais",
+ * "-ois"); "at the end" is taken as "next is not a letter" (conservative:
+ * an inner word boundary also takes the rules). Filled once at load time
+ * from the per-letter tables above. */
+#define DM_T_ADD 0x04u
+#define DM_T_SLOW 0x08u
+static const char dm_codes[16] = {0, 'P', 'F', 'K', 'N', 'T', 'M', 'L', 'R', 'S', 'H'};
+static const uint8_t dm_pclass[256] = {['A'] = 1, ['O'] = 1, ['U'] = 1, ['Y'] = 1, ['E'] = 2, ['I'] = 3};
+static uint8_t dm_tab[2][5][1024];
+
+static unsigned dm_code_ix(unsigned code) {
+    unsigned k = 1;
+    while (dm_codes[k] != (char)code) k++;
+    return k;
 }
+
+__attribute__((constructor)) static void dm_tab_init(void) {
+    for (int sch = 0; sch < 2; sch++)
+        for (int v = 0; v < 5; v++)
+            for (unsigned ci = 0; ci < 32; ci++)
+                for (unsigned ni = 0; ni < 32; ni++) {
+                    unsigned e = DM_T_SLOW;
+                    unsigned c = ci == 0 ? ' ' : 'A' + ci - 1, nx = ni == 0 ? ' ' : 'A' + ni - 1;
+                    unsigned sc = ci <= 26 ? (unsigned char)dm_fast[c] : 0;
+                    uint32_t ctx = dm_nbit[nx] | (sch ? DM_SCH : 0) | (v == 4 ? DM_FIRST : 0) |
+                                   (nx == ' ' ? DM_LAST : 0);
+                    if ((c == 'R' && v != 2) || (c == 'S' && v != 3)) ctx &= ~DM_LAST;
+                    if (ni <= 26 && sc && !(dm_guard[c] & ctx)) {
+                        unsigned step = 1 + ((dm_skip2[c] & dm_nbit[nx]) != 0), code = sc > 1 ? sc : 0;
+                        if (c == 'H') {
+                            int coded = v != 0 && dm_isvowel[nx]; /* v = 4: first */
+                            code = coded ? 'H' : 0;
+                            step = 1 + (unsigned)coded;
+                        }
+                        e = step | (code ? DM_T_ADD | dm_code_ix(code) << 4 : 0);
+                    }
+                    /* Pairs whose rule has one outcome wherever they
+                     * stand: PH is F ("PH" rule of P); CK, CG, CQ are K and
+                     * CE, CY are S (no earlier C rule can match them). */
+                    if (c == 'P' && nx == 'H') e = 2 | DM_T_ADD | dm_code_ix('F') << 4;
+                    if (c == 'C' && (nx == 'K' || nx == 'G' || nx == 'Q')) e = 2 | DM_T_ADD | dm_code_ix('K') << 4;
+                    if (c == 'C' && (nx == 'E' || nx == 'Y')) e = 2 | DM_T_ADD | dm_code_ix('S') << 4;
+                    dm_tab[sch][v][ci << 5 | ni] = (uint8_t)e;
+                }
+}
+
+DM_INLINE int dm_vowel(char c) { return dm_isvowel[(unsigned char)c]; }
 /* c is one of the characters of set (c = 0, before the word, never is).
- * Sets are literals of ' '..'Z', so after inlining the mask is a constant
- * and the test is a shift. */
-DM_INLINE uint64_t dm_mask(const char *set) {
+ * Sets are literals of ' '..'Z'; with the count known the loop unrolls, the
+ * mask is a constant and the test is a shift. */
+#define dm_in(c, set) dm_in_n((c), (set), (int)sizeof(set) - 1)
+DM_INLINE int dm_in_n(char c, const char *set, int n) {
     uint64_t m = 0;
-    for (; *set; set++) m |= (uint64_t)1 << (*set - ' ');
-    return m;
-}
-DM_INLINE int dm_in(char c, const char *set) {
-    unsigned k = (unsigned)((unsigned char)c - ' ');
-    return k < 64 && ((dm_mask(set) >> k) & 1);
+    for (int k = 0; k < n; k++) m |= (uint64_t)1 << (set[k] - ' ');
+    unsigned u = (unsigned)((unsigned char)c - ' ');
+    return u < 64 && ((m >> u) & 1);
 }
 /* The word has `lit` at position pos (pos may be up to DM_PRE before it). */
 #define AT(pos, lit) dm_at(w + (pos), (lit), (int)sizeof(lit) - 1)
@@ -326,7 +416,34 @@ DM_INLINE int dm_w(const char *w, int i, int last, dm_code *o) {
     return i + 1;
 }
 
-size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char alternate[5]) {
+/* Names of up to DM_SHORT bytes (nearly all) are copied in one 16-byte
+ * vector: a fixed-count gather of the bytes (indexes past the length are
+ * clamped to 0, so nothing past the input is read) and lane-wise upper-casing
+ * and Slavo-Germanic tests, instead of a loop whose trip count (the name's
+ * length) the branch predictor keeps missing. Bytes past the length become
+ * spaces (the published code's padding). Returns the Slavo-Germanic flag. */
+#define DM_SHORT 16
+typedef unsigned char dm_v16 __attribute__((vector_size(16)));
+typedef signed char dm_s16 __attribute__((vector_size(16)));
+
+static inline int dm_copy_short(const char *s, int len, char *wb) {
+    uint64_t lo, hi;
+    nm_bytes16(s, (size_t)len, &lo, &hi);
+    typedef uint64_t dm_v2 __attribute__((vector_size(16)));
+    dm_v16 v = (dm_v16)(dm_v2){lo, hi}, idx = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    dm_v16 u = (v | 0x20) - 'a';
+    dm_v16 keep = (dm_v16)((u < 26) & (idx < (unsigned char)len));
+    dm_v16 c = ((u + 'A') & keep) | (((dm_v16)(dm_s16){0} + ' ') & ~keep);
+    memcpy(wb, &c, sizeof c);
+    /* c shifted by one lane: the previous letter, for CZ. */
+    dm_v16 prev = __builtin_shuffle(c, (dm_v16){0}, (dm_v16){16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14});
+    dm_v16 hit = (dm_v16)((c == 'W') | (c == 'K') | ((c == 'Z') & (prev == 'C')));
+    uint64_t h[2];
+    memcpy(h, &hit, sizeof h);
+    return (h[0] | h[1]) != 0;
+}
+
+size_t nm_double_metaphone_impl(const char *s, size_t n, char primary[5], char alternate[5], int rules_only) {
     size_t b = 0, e = n;
     while (b < e && (unsigned)((s[b] | 0x20) - 'a') >= 26) b++;
     while (e > b && (unsigned)((s[e - 1] | 0x20) - 'a') >= 26) e--;
@@ -341,47 +458,62 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
     char *wb = buf + DM_PRE;
     /* Copy upper-cased and find the "Slavo-Germanic" marks W, K, CZ (WITZ
      * contains W) on the way, without branches. */
-    int slavo = 0;
-    char pc = 0;
-    for (int k = 0; k < len; k++) {
-        unsigned u = (unsigned)((s[b + (size_t)k] | 0x20) - 'a');
-        char c = u < 26 ? (char)('A' + u) : ' ';
-        wb[k] = c;
-        slavo |= (c == 'W') | (c == 'K') | ((pc == 'C') & (c == 'Z'));
-        pc = c;
+    int slavo;
+    if (len <= DM_SHORT) {
+        slavo = dm_copy_short(s + b, len, wb);
+    } else {
+        slavo = 0;
+        char pc = 0;
+        for (int k = 0; k < len; k++) {
+            unsigned u = (unsigned)((s[b + (size_t)k] | 0x20) - 'a');
+            char c = u < 26 ? (char)('A' + u) : ' ';
+            wb[k] = c;
+            slavo |= (c == 'W') | (c == 'K') | ((pc == 'C') & (c == 'Z'));
+            pc = c;
+        }
     }
     memset(wb + len, ' ', DM_POST);
     const char *w = wb;
     const int last = len - 1;
 
-    int i = 0;
-    /* Silent first letter: "gnome", "knight", "pneumonia", "wright", "psychology". */
-    if (AT(0, "GN") || AT(0, "KN") || AT(0, "PN") || AT(0, "WR") || AT(0, "PS")) i = 1;
-    if (CH(0) == 'X') {   /* initial X is S: "Xavier" */
-        dm_add(&o, "S");
-        i = 1;
-    } else if (dm_vowel(CH(0))) {   /* every initial vowel is A */
-        dm_add(&o, "A");
-        i = 1;
+    /* Silent first letter: "gnome", "knight", "pneumonia", "wright",
+     * "psychology"; initial X is S ("Xavier"); every initial vowel is A.
+     * Decided on the first two letters together, without branches. */
+    unsigned c0 = (unsigned char)CH(0), c1 = (unsigned char)CH(1);
+#define DM_P2(a, b) ((unsigned)(a) | (unsigned)(b) << 8)
+    unsigned f2 = c0 | c1 << 8;
+    int silent = (f2 == DM_P2('G', 'N')) | (f2 == DM_P2('K', 'N')) | (f2 == DM_P2('P', 'N')) |
+                 (f2 == DM_P2('W', 'R')) | (f2 == DM_P2('P', 'S'));
+#undef DM_P2
+    unsigned lead = c0 == 'X' ? 'S' : dm_isvowel[c0] ? 'A' : 0;
+    o.pv = o.av = lead;
+    o.pl = o.al = lead != 0;
+    int i = silent | (lead != 0);
+    /* Classify every position first (independent lookups the core runs in
+     * parallel), so that the walk below carries only i -> info[i] -> i from
+     * one position to the next, not i -> letters -> tables -> i. */
+    const uint8_t(*tab)[1024] = dm_tab[AT(0, "SCH")];
+    uint8_t info[DM_MAX];
+    unsigned cur = (unsigned char)w[0] & 31;
+    for (int p = 0; p < len; p++) {
+        unsigned nx = (unsigned char)w[p + 1] & 31;
+        info[p] = tab[p == 0 ? 4 : dm_pclass[(unsigned char)w[p - 1]]][cur << 5 | nx];
+        cur = nx;
     }
     while ((o.pl < DM_LEN || o.al < DM_LEN) && i < len) {
-        char c = CH(i);
-        char nx = CH(i + 1);
-        char sc = dm_fast[(unsigned char)c];
-        uint32_t g = dm_guard[(unsigned char)c];
-        unsigned k = (unsigned)(unsigned char)nx - 'A';
-        int guarded = (int)((k < 26 ? g >> k : 0) & 1) | (int)((g >> 31) & (i == last));
-        if (sc && !guarded) {
-            /* Branch-free: ORs in zero when there is no code (sc == 1). */
-            int add = sc > 1;
-            uint64_t ch = (uint64_t)(unsigned char)sc & (uint64_t)-(int64_t)add;
+        unsigned f = info[i];
+        if (!(f & DM_T_SLOW) && !rules_only) {
+            /* Branch-free: ORs in zero when there is no code. */
+            int add = (int)(f >> 2 & 1);
+            uint64_t ch = (uint64_t)(unsigned char)dm_codes[f >> 4];
             o.pv |= ch << (8 * o.pl);
             o.av |= ch << (8 * o.al);
             o.pl = o.pl + add < DM_LEN ? o.pl + add : DM_LEN;
             o.al = o.al + add < DM_LEN ? o.al + add : DM_LEN;
-            i += 1 + (CH(i + 1) == c);
+            i += (int)(f & 3);
             continue;
         }
+        char c = CH(i);
         switch (c) {
         case 'C':
             i = dm_c(w, i, &o);
@@ -486,7 +618,20 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
                 dm_add(&o, "S");
             i += CH(i + 1) == 'Z' ? 2 : 1;
             break;
-        default:   /* word boundary */
+        case 'B':   /* the letters below always take the fast path unless */
+        case 'F':   /* the rules are forced (tests): their published rules */
+        case 'K':
+        case 'N':
+        case 'Q':
+        case 'V': {
+            static const char code[] = {['B' - 'B'] = 'P', ['F' - 'B'] = 'F', ['K' - 'B'] = 'K',
+                                        ['N' - 'B'] = 'N', ['Q' - 'B'] = 'K', ['V' - 'B'] = 'F'};
+            dm_put(&o.pv, &o.pl, &code[c - 'B'], 1);
+            dm_put(&o.av, &o.al, &code[c - 'B'], 1);
+            i += CH(i + 1) == c ? 2 : 1;
+            break;
+        }
+        default:   /* vowels after the first letter, word boundary */
             i++;
             break;
         }
@@ -494,4 +639,8 @@ size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char altern
     dm_store(primary, o.pv, o.pl);
     dm_store(alternate, o.av, o.al);
     return (size_t)o.pl;
+}
+
+size_t nm_double_metaphone(const char *s, size_t n, char primary[5], char alternate[5]) {
+    return nm_double_metaphone_impl(s, n, primary, alternate, 0);
 }

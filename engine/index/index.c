@@ -17,11 +17,18 @@ static void note_top(uint32_t *top, uint32_t size) {
     top[i] = size;
 }
 
-static int build_rule(nm_rule_index *ri, const nm_rtable *t, unsigned rix) {
+#define VIEW_CAP 4096
+
+static int build_rule(nm_rule_index *ri, const nm_rrows *t, unsigned rix) {
     NM_VEC(nm_keyrow) pairs = {0};
     uint64_t keys[NM_KEYS_MAX];
+    nm_vview *views = malloc(VIEW_CAP * sizeof *views);
+    if (!views) return NM_E_NOMEM;
+    /* Most rules give one or two keys per record: reserve once rather than
+     * doubling (each doubling of a huge array copies it and faults new pages). */
+    if (NM_VEC_RESERVE(&pairs, t->n + t->n / 2 + 16)) goto nomem;
     for (size_t r = 0; r < t->n; r++) {
-        size_t nk = nm_block_keys(t, r, ri->rule, rix, keys);
+        size_t nk = nm_block_keys_rows(t, r, ri->rule, rix, keys, views, VIEW_CAP);
         if (NM_VEC_RESERVE(&pairs, pairs.n + nk)) goto nomem;
         for (size_t k = 0; k < nk; k++) pairs.v[pairs.n++] = (nm_keyrow){keys[k], (uint32_t)r};
     }
@@ -56,13 +63,15 @@ static int build_rule(nm_rule_index *ri, const nm_rtable *t, unsigned rix) {
     }
     ri->dir[nd] = (uint32_t)nkeys;
     NM_VEC_FREE(&pairs);
+    free(views);
     return 0;
 nomem:
     NM_VEC_FREE(&pairs);
+    free(views);
     return NM_E_NOMEM;
 }
 
-int nm_index_build(nm_index *ix, const nm_rtable *t, const nm_blocking_rule *const *rules, size_t nrules,
+int nm_index_build(nm_index *ix, const nm_rrows *t, const nm_blocking_rule *const *rules, size_t nrules,
                    int threads, nm_err *err) {
     memset(ix, 0, sizeof *ix);
     if (t->n > UINT32_MAX) return nm_err_set(err, NM_E_ARG, "index: too many records");

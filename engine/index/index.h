@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "npimatch/error.h"
-#include "table/records.h"
+#include "table/rows.h"
 
 #define NM_INDEX_TOP 5   /* largest blocks remembered per rule (for --stats) */
 
@@ -28,9 +28,9 @@ typedef struct nm_index {
     nm_rule_index *r;
 } nm_index;
 
-/* Index the records of t under rules[0..nrules) (the rule's position is its
- * hash seed, as in nm_block_keys). threads <= 0: OpenMP default. */
-int nm_index_build(nm_index *ix, const nm_rtable *t, const nm_blocking_rule *const *rules, size_t nrules,
+/* Index the records of row store t under rules[0..nrules) (the rule's
+ * position is its hash seed, as in nm_block_keys). threads <= 0: OpenMP default. */
+int nm_index_build(nm_index *ix, const nm_rrows *t, const nm_blocking_rule *const *rules, size_t nrules,
                    int threads, nm_err *err);
 void nm_index_free(nm_index *ix);
 size_t nm_index_bytes(const nm_index *ix);

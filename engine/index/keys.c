@@ -12,14 +12,19 @@ typedef struct atom {
 
 /* The atoms (strings to hash) one term gives for record r; scratch holds
  * the bytes of atoms that are not in the table (nickname ids, digits). */
-static size_t term_atoms(const nm_rtable *t, size_t r, const nm_key_term *k, atom *out, char *scratch) {
-    const nm_rcol *c = &t->col[k->field];
+/* The values of one field of one record, from either table layout. */
+typedef struct fvals {
+    const nm_vview *v;
+    size_t n;
+} fvals;
+
+static size_t term_atoms(fvals fv, const nm_key_term *k, atom *out, char *scratch) {
     size_t n = 0, sp = 0;
-    for (uint32_t v = c->roff.v[r]; v < c->roff.v[r + 1] && n + 3 < ATOMS_MAX; v++) {
-        const char *s = c->bytes.data + c->voff.v[v];
-        uint32_t len = c->voff.v[v + 1] - c->voff.v[v];
+    for (size_t v = 0; v < fv.n && n + 3 < ATOMS_MAX; v++) {
+        const char *s = fv.v[v].p;
+        uint32_t len = fv.v[v].len;
         if (!len) continue;
-        const nm_vcodes *vc = c->needs ? &c->codes.v[v] : NULL;
+        const nm_vcodes *vc = fv.v[v].codes;
         switch (k->fn) {
         case NM_KEY_VALUE: out[n++] = (atom){s, len}; break;
         case NM_KEY_INITIAL: out[n++] = (atom){s, 1}; break;
@@ -78,13 +83,14 @@ static int cmp_u64(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-size_t nm_block_keys(const nm_rtable *t, size_t r, const nm_blocking_rule *rule, unsigned ri, uint64_t *out) {
+/* Keys from the term values: fv[k] are the values of term k's field. */
+static size_t keys_of(const fvals *fv, const nm_blocking_rule *rule, unsigned ri, uint64_t *out) {
     atom atoms[NM_MAX_KEY_TERMS][ATOMS_MAX];
     size_t na[NM_MAX_KEY_TERMS];
     char scratch[NM_MAX_KEY_TERMS][1100];
     int nt = rule->n_terms;
     for (int k = 0; k < nt; k++) {
-        na[k] = term_atoms(t, r, &rule->terms[k], atoms[k], scratch[k]);
+        na[k] = term_atoms(fv[k], &rule->terms[k], atoms[k], scratch[k]);
         if (!na[k]) return 0;
     }
     /* Cartesian product in odometer order. */
@@ -113,4 +119,33 @@ size_t nm_block_keys(const nm_rtable *t, size_t r, const nm_blocking_rule *rule,
         n = d;
     }
     return n;
+}
+
+size_t nm_block_keys(const nm_rtable *t, size_t r, const nm_blocking_rule *rule, unsigned ri, uint64_t *out) {
+    nm_vview views[NM_MAX_KEY_TERMS][ATOMS_MAX];
+    fvals fv[NM_MAX_KEY_TERMS];
+    for (int k = 0; k < rule->n_terms; k++) {
+        const nm_rcol *c = &t->col[rule->terms[k].field];
+        size_t n = 0;
+        for (uint32_t v = c->roff.v[r]; v < c->roff.v[r + 1] && n < ATOMS_MAX; v++, n++) {
+            views[k][n].p = c->bytes.data + c->voff.v[v];
+            views[k][n].len = c->voff.v[v + 1] - c->voff.v[v];
+            views[k][n].codes = c->needs ? &c->codes.v[v] : NULL;
+        }
+        fv[k] = (fvals){views[k], n};
+    }
+    return keys_of(fv, rule, ri, out);
+}
+
+size_t nm_block_keys_rows(const nm_rrows *rr, size_t r, const nm_blocking_rule *rule, unsigned ri, uint64_t *out,
+                          nm_vview *scratch, size_t cap) {
+    uint32_t fstart[NM_MAX_FIELDS + 1];
+    if (nm_rrows_nvalues(rr, r) > cap) return 0;
+    nm_rrows_decode(rr, r, scratch, fstart);
+    fvals fv[NM_MAX_KEY_TERMS];
+    for (int k = 0; k < rule->n_terms; k++) {
+        size_t f = rule->terms[k].field;
+        fv[k] = (fvals){scratch + fstart[f], fstart[f + 1] - fstart[f]};
+    }
+    return keys_of(fv, rule, ri, out);
 }

@@ -9,12 +9,17 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "table/records.h"
+#include "table/rows.h"
 
 #define NM_KEYS_MAX 64   /* keys per record and rule (product of term values), more are dropped */
 
 /* Keys of record r under rule `rule` (index `ri` seeds the hash), sorted and
  * distinct, into out[NM_KEYS_MAX]. Returns how many (0: the record does not block). */
 size_t nm_block_keys(const nm_rtable *t, size_t r, const nm_blocking_rule *rule, unsigned ri, uint64_t *out);
+
+/* Same for record r of the row store (the registry side). scratch holds
+ * cap decoded values; a record with more values gives no key. */
+size_t nm_block_keys_rows(const nm_rrows *rr, size_t r, const nm_blocking_rule *rule, unsigned ri, uint64_t *out,
+                          nm_vview *scratch, size_t cap);
 
 #endif

@@ -328,7 +328,7 @@ int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err) {
     int threads = c->o.threads > 0 ? c->o.threads : omp_get_max_threads();
     if (threads < 1) threads = 1;
     int kmax = NM_MAX(cons->max_chunks, 1);
-    kmax = NM_MIN(kmax, threads);
+    kmax = NM_MIN(kmax, threads * NM_MAX(cons->chunks_per_thread, 1));
     const uint32_t maxf = c->o.max_fields;
     nm_csv_field *fields = malloc((size_t)kmax * (maxf + 1) * sizeof *fields);
     nm_csv_chunk *ck = malloc((size_t)kmax * sizeof *ck);
@@ -352,9 +352,11 @@ int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err) {
         /* Exact line numbers: each chunk starts after the LFs of those before.
          * Chunks 0..k-2 are counted in k pieces each, so all k threads share
          * the count (a count runs at memory speed, several times the scan). */
-        if (k > 1) {
+        const int nth = NM_MIN(k, threads);
+        const int rel = cons->first_line != NULL;   /* chunk-relative lines: nothing to count */
+        if (k > 1 && !rel) {
             const int np = (k - 1) * k;
-#pragma omp parallel for num_threads(k) schedule(static)
+#pragma omp parallel for num_threads(nth) schedule(static)
             for (int j = 0; j < np; j++) {
                 const int i = j / k, part = j % k;
                 const size_t len = bounds[i + 1] - bounds[i];
@@ -365,12 +367,12 @@ int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err) {
         uint64_t ln = c->line;
         for (int i = 0; i < k; i++) {
             sx[i] = (scan_ctx){cons, i};
-            ck[i] = (nm_csv_chunk){bp + bounds[i], bounds[i + 1] - bounds[i], ln, c->o.delim, maxf,
+            ck[i] = (nm_csv_chunk){bp + bounds[i], bounds[i + 1] - bounds[i], rel ? 0 : ln, c->o.delim, maxf,
                                    fields + (size_t)i * (maxf + 1), scan_row_cb, &sx[i], 0};
-            if (i < k - 1)
+            if (i < k - 1 && !rel)
                 for (int part = 0; part < k; part++) ln += lfs[i * k + part];
         }
-#pragma omp parallel for num_threads(k) schedule(static) if (k > 1)
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 1) if (nth > 1)
         for (int i = 0; i < k; i++) {
             int r = cons->chunk_begin ? cons->chunk_begin(cons->user, i) : 0;
             if (!r) r = scan(&ck[i]);
@@ -383,6 +385,7 @@ int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err) {
                     nm_err_set(err, rc, "%s: scan stopped by the consumer (%s)", c->path, nm_strerror(rc));
                 goto out;
             }
+            if (rel) cons->first_line[i] = c->line;
             c->line += ck[i].lines_out;
         }
         if (cons->block_end && (rc = cons->block_end(cons->user, k)) != 0) {

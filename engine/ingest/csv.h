@@ -88,13 +88,19 @@ typedef struct nm_csv_consumer {
     int (*row)(void *user, int chunk, const nm_csv_row *row);
     int (*block_end)(void *user, int nchunks);
     int max_chunks;         /* upper bound on chunks per block the consumer prepared for (>= 1) */
+    int chunks_per_thread;  /* 0 or 1: one chunk per thread; k > 1: up to k chunks per thread, handed
+                               out to the threads as they come free (balances a shared machine) */
+    uint64_t *first_line;   /* NULL: rows carry file line numbers. Else (max_chunks entries): rows carry
+                               line numbers counted from 0 at their chunk's first line, and before
+                               block_end the scanner stores each chunk's first file line here, so no
+                               pass over the block counts line feeds before parsing */
 } nm_csv_consumer;
 
-/* A block is split into min(max_chunks, threads) chunks (fewer if it has
- * too few lines), so chunk indexes run 0..nchunks-1 with nchunks <=
- * max_chunks. Empty lines are skipped (not rows). Returns 0, a negative
- * NM_E_* code (I/O, corrupt .zst, memory; detail in err) or the nonzero
- * code a callback returned. */
+/* A block is split into min(max_chunks, threads * max(chunks_per_thread, 1))
+ * chunks (fewer if it has too few lines), so chunk indexes run
+ * 0..nchunks-1 with nchunks <= max_chunks. Empty lines are skipped (not
+ * rows). Returns 0, a negative NM_E_* code (I/O, corrupt .zst, memory;
+ * detail in err) or the nonzero code a callback returned. */
 int nm_csv_scan(nm_csv *c, const nm_csv_consumer *cons, nm_err *err);
 
 /* Sequential reading, for small files (companion files, lists, tests):

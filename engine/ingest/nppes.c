@@ -160,6 +160,10 @@ typedef struct colmap {
     uint16_t *used;        /* the mapped columns, in file order (a third of a main file's) */
     uint32_t nused;
     int npi_col, entity_col, deact_col;
+    /* main files: the column of each field (all required but the
+     * certification date, -1 when absent) */
+    int16_t mcol[NM_MF_COUNT], tcol[NM_TAX_SLOTS][NM_TF_COUNT], dcol[NM_D_COUNT];
+    int16_t repl_col, sex_col, sole_col;
 } colmap;
 
 static void colmap_free(colmap *m) {
@@ -176,6 +180,12 @@ static int colmap_set(colmap *m, int col, uint8_t kind, uint8_t idx) {
     if (kind == C_NPI) m->npi_col = col;
     if (kind == C_ENTITY) m->entity_col = col;
     if (kind == C_DATE && idx == NM_D_DEACT) m->deact_col = col;
+    if (kind == C_MAIN) m->mcol[idx] = (int16_t)col;
+    if (kind == C_TAX) m->tcol[idx / NM_TF_COUNT][idx % NM_TF_COUNT] = (int16_t)col;
+    if (kind == C_DATE) m->dcol[idx] = (int16_t)col;
+    if (kind == C_REPL) m->repl_col = (int16_t)col;
+    if (kind == C_SEX) m->sex_col = (int16_t)col;
+    if (kind == C_SOLE) m->sole_col = (int16_t)col;
     return 1;
 }
 
@@ -187,6 +197,10 @@ static int colmap_build(colmap *m, const char *path, const char *const *names, u
     m->idx = calloc(n + 1, 1);
     m->used = calloc(n + 1, sizeof *m->used);
     m->npi_col = m->entity_col = m->deact_col = -1;
+    memset(m->mcol, 0xff, sizeof m->mcol);
+    memset(m->tcol, 0xff, sizeof m->tcol);
+    memset(m->dcol, 0xff, sizeof m->dcol);
+    m->repl_col = m->sex_col = m->sole_col = -1;
     if (!m->kind || !m->idx || !m->used || n > UINT16_MAX)
         return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", path);
     for (size_t i = 0; i < nspec; i++) {
@@ -209,11 +223,19 @@ static int colmap_build(colmap *m, const char *path, const char *const *names, u
 
 /* ---- field values --------------------------------------------------------------------- */
 
-/* Per-thread working state: a builder part, diagnostics and scratch space. */
+#define ICACHE_BITS 14
+typedef struct icache_ent {
+    uint64_t a, b;   /* the value's bytes, zero-padded to 16 */
+    uint32_t len, id;
+} icache_ent;
+
+/* Per-chunk working state: a builder part, diagnostics and scratch space. */
 typedef struct worker {
     nm_regb_part part;
     nm_diag diag;
     nm_buf scratch;
+    icache_ent *icache;        /* 1 << ICACHE_BITS entries, main files only */
+    size_t hint_rows, hint_blob, hint_patch;   /* sizes of the last part */
     uint64_t rows;
     uint16_t file;
     int inited;
@@ -222,6 +244,7 @@ typedef struct worker {
 static void worker_free(worker *w) {
     nm_regb_part_free(&w->part);
     nm_buf_free(&w->scratch);
+    free(w->icache);
 }
 
 /* Invalid UTF-8 is transcoded, not nulled: count it under its reason
@@ -326,36 +349,24 @@ static uint8_t code_char(worker *w, const nm_csv_field *f, uint64_t line) {
 typedef struct main_ctx {
     const colmap *map;
     worker *workers;
-    int nworkers;
+    int nworkers, nthreads;
+    uint64_t *first_line;   /* per chunk, from the scanner */
     nm_regb *b;
     nm_diag *diag;
     uint64_t rows;
 } main_ctx;
 
-static int main_row_process(worker *w, const colmap *map, const nm_csv_row *row) {
-    uint32_t npi = check_row(w, row, map->ncols, map->npi_col, 1);
-    if (!npi) return 0;
+/* The careful path for a row with anything unusual (escaped quotes, bytes
+ * >= 0x80, over-long values, bad dates or codes): every mapped column in
+ * file order, so problems are reported left to right. Fills out's scalar
+ * fields and the string values (pointers into the row or scratch). */
+static int main_row_careful(worker *w, const colmap *map, const nm_csv_row *row, nm_regb_row *out,
+                            nm_rec_val *mv, nm_rec_val (*tv)[NM_TF_COUNT]) {
     const nm_csv_field *f = row->f;
     uint64_t line = row->line;
-    nm_regb_row out;
-    memset(&out, 0, sizeof out);
-    out.npi = npi;
-    /* Entity type 1 (individual) or 2 (organization); deactivated NPIs stay
-     * in the file as stub rows with only NPI and deactivation date. */
-    const nm_csv_field *et = &f[map->entity_col];
-    int64_t deact = nm_parse_date_mdy(f[map->deact_col].p, f[map->deact_col].len);
-    if (et->len == 1 && (et->p[0] == '1' || et->p[0] == '2')) {
-        out.entity = (uint8_t)(et->p[0] - '0');
-    } else if (!(et->len == 0 && deact > 0)) {
-        nm_diag_add(&w->diag, NM_R_ENTITY_TYPE, w->file, line, et->col, 1);
-        return 0;
-    } else {
-        out.flags |= NM_RF_STUB;
-    }
     NM_TRY(reserve_scratch(w, row, map));
-    nm_rec_val mv[NM_MF_COUNT], tv[NM_TAX_SLOTS][NM_TF_COUNT];
-    memset(mv, 0, sizeof mv);
-    memset(tv, 0, sizeof tv);
+    memset(mv, 0, NM_MF_COUNT * sizeof *mv);
+    memset(tv, 0, NM_TAX_SLOTS * sizeof *tv);
     for (uint32_t u = 0; u < map->nused; u++) {
         uint32_t c = map->used[u];
         const nm_csv_field *fc = &f[c];
@@ -370,38 +381,186 @@ static int main_row_process(worker *w, const colmap *map, const nm_csv_row *row)
         case C_DATE: {
             int64_t d = nm_parse_date_mdy(fc->p, fc->len);
             if (d < 0) nm_diag_add(&w->diag, NM_R_INVALID_DATE, w->file, line, fc->col, 0);
-            out.date[idx] = d > 0 ? (uint32_t)d : 0;
+            out->date[idx] = d > 0 ? (uint32_t)d : 0;
             break;
         }
         case C_REPL:
-            if (fc->len && !(out.repl_npi = nm_npi_parse(fc->p, fc->len)))
+            if (fc->len && !(out->repl_npi = nm_npi_parse(fc->p, fc->len)))
                 nm_diag_add(&w->diag, NM_R_BAD_VALUE, w->file, line, fc->col, 0);
             break;
-        case C_SEX: out.sex = code_char(w, fc, line); break;
-        case C_SOLE: out.sole = code_char(w, fc, line); break;
+        case C_SEX: out->sex = code_char(w, fc, line); break;
+        case C_SOLE: out->sole = code_char(w, fc, line); break;
         default: break;
         }
     }
-    nm_regb_part *p = &w->part;
-    NM_TRY(intern_fields(&p->dict, &nm_schema_main, mv));
-    if (NM_VEC_PUSH(&p->rows, out) || NM_VEC_PUSH(&p->off, (uint64_t)p->blob.len)) return NM_E_NOMEM;
-    NM_TRY(nm_rec_encode(&p->blob, &nm_schema_main, mv, &p->patch));
-    int ntax = 0;
-    for (int s = 0; s < NM_TAX_SLOTS; s++)
-        for (int t = 0; t < NM_TF_COUNT; t++)
-            if (tv[s][t].len) {
-                ntax++;
-                break;
-            }
-    NM_TRY(nm_varint_put(&p->blob, (uint64_t)ntax));
-    for (int s = 0; s < NM_TAX_SLOTS; s++) {
-        int any = 0;
-        for (int t = 0; t < NM_TF_COUNT; t++) any |= tv[s][t].len != 0;
-        if (!any) continue;
-        NM_TRY(intern_fields(&p->dict, &nm_schema_tax, tv[s]));
-        NM_TRY(nm_buf_putc(&p->blob, (char)(s + 1)));
-        NM_TRY(nm_rec_encode(&p->blob, &nm_schema_tax, tv[s], &p->patch));
+    return 0;
+}
+
+/* The common case, with no report to make: values point into the row as
+ * they are. Returns 0 when some field needs main_row_careful instead (then
+ * nothing has been reported or kept). *tslots gets the taxonomy groups with
+ * any value. */
+static int main_row_fast(const colmap *map, const nm_csv_field *f, nm_regb_row *out, nm_rec_val *mv,
+                         nm_rec_val (*tv)[NM_TF_COUNT], uint32_t *tslots) {
+    uint32_t bad = 0;
+    for (int i = 0; i < NM_MF_COUNT; i++) {
+        const nm_csv_field *fc = &f[map->mcol[i]];
+        mv[i].p = fc->p;
+        mv[i].len = fc->len;
+        bad |= (fc->flags & (NM_CSV_HIGHBIT | NM_CSV_ESCAPED)) | (fc->len > nm_schema_main.maxlen[i]);
     }
+    uint32_t ts = 0;
+    for (int s = 0; s < NM_TAX_SLOTS; s++) {
+        const int16_t *tc = map->tcol[s];
+        if (!(f[tc[0]].len | f[tc[1]].len | f[tc[2]].len | f[tc[3]].len)) continue;
+        ts |= 1u << s;
+        for (int t = 0; t < NM_TF_COUNT; t++) {
+            const nm_csv_field *fc = &f[tc[t]];
+            tv[s][t].p = fc->p;
+            tv[s][t].len = fc->len;
+            bad |= (fc->flags & (NM_CSV_HIGHBIT | NM_CSV_ESCAPED)) | (fc->len > nm_schema_tax.maxlen[t]);
+        }
+    }
+    *tslots = ts;
+    for (int d = 0; d < NM_D_COUNT; d++) {
+        if (map->dcol[d] < 0) continue;
+        const nm_csv_field *fc = &f[map->dcol[d]];
+        int64_t v = fc->len ? nm_parse_date_mdy(fc->p, fc->len) : 0;
+        bad |= v < 0;
+        out->date[d] = v > 0 ? (uint32_t)v : 0;
+    }
+    const nm_csv_field *rp = &f[map->repl_col];
+    if (rp->len) bad |= !(out->repl_npi = nm_npi_parse(rp->p, rp->len));
+    const nm_csv_field *cf[2] = {&f[map->sex_col], &f[map->sole_col]};
+    uint8_t code[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        if (!cf[k]->len) continue;
+        unsigned char ch = (unsigned char)cf[k]->p[0];
+        bad |= cf[k]->len > 1 || ch < 0x21 || ch > 0x7e;
+        code[k] = ch;
+    }
+    out->sex = code[0];
+    out->sole = code[1];
+    return !bad;
+}
+
+/* Dictionary id in the chunk's dictionary through a small direct-mapped
+ * cache keyed by the value's bytes: most dictionary values (states,
+ * countries, switches, taxonomy codes, credentials, most cities) are at most
+ * 16 bytes, so a hit is two 8-byte loads and compares, no hashing of the
+ * string and no walk through the dictionary. `lim` bounds the readable
+ * bytes after s (0-padding is by masking). */
+static inline int64_t intern_cached(worker *w, const char *s, uint32_t len, const char *lim) {
+    if (len > 16 || (size_t)(lim - s) < 16) return nm_dict_intern(&w->part.dict, s, len);
+    uint64_t a, b;
+    memcpy(&a, s, 8);
+    memcpy(&b, s + 8, 8);
+    if (len < 8) a &= ~0ull >> (64 - 8 * len), b = 0;
+    else if (len == 8) b = 0;
+    else if (len < 16) b &= ~0ull >> (128 - 8 * len);
+    uint64_t h = ((a ^ (b * 0x9e3779b97f4a7c15ull) ^ len) * 0xff51afd7ed558ccdull) >> (64 - ICACHE_BITS);
+    icache_ent *e = &w->icache[h];
+    if (e->id && e->a == a && e->b == b && e->len == len) return e->id;
+    int64_t id = nm_dict_intern(&w->part.dict, s, len);
+    if (id > 0) *e = (icache_ent){a, b, len, (uint32_t)id};
+    return id;
+}
+
+static inline uint8_t *put_varint(uint8_t *o, uint64_t v) {
+    while (v > 0x7f) {
+        *o++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *o++ = (uint8_t)v;
+    return o;
+}
+
+/* Encode one record (format of nm_rec_encode) at o; dictionary values are
+ * interned in field order, their blob positions pushed to *pt. */
+static inline uint8_t *encode_rec(worker *w, uint8_t *o, uint8_t *b0, uint32_t **pt, const nm_rec_schema *s,
+                                  const nm_rec_val *v, uint64_t mask, const char *lim, int *rc) {
+    o = put_varint(o, mask);
+    for (uint64_t m = mask; m; m &= m - 1) {
+        int i = __builtin_ctzll(m);
+        if (s->kind[i] == NM_FK_DICT) {
+            int64_t id = lim ? intern_cached(w, v[i].p, v[i].len, lim) : nm_dict_intern(&w->part.dict, v[i].p, v[i].len);
+            if (id < 0) {
+                *rc = (int)id;
+                return o;
+            }
+            *(*pt)++ = (uint32_t)(o - b0);
+            o[0] = (uint8_t)id, o[1] = (uint8_t)(id >> 8), o[2] = (uint8_t)(id >> 16);
+            o += 3;
+        } else {
+            o = put_varint(o, v[i].len);
+            memcpy(o, v[i].p, v[i].len);
+            o += v[i].len;
+        }
+    }
+    return o;
+}
+
+static int main_row_process(worker *w, const colmap *map, const nm_csv_row *row) {
+    uint32_t npi = check_row(w, row, map->ncols, map->npi_col, 1);
+    if (!npi) return 0;
+    const nm_csv_field *f = row->f;
+    uint64_t line = row->line;
+    nm_regb_row out;
+    memset(&out, 0, sizeof out);
+    out.npi = npi;
+    /* Entity type 1 (individual) or 2 (organization); deactivated NPIs stay
+     * in the file as stub rows with only NPI and deactivation date. */
+    const nm_csv_field *et = &f[map->entity_col];
+    const nm_csv_field *df = &f[map->deact_col];
+    int64_t deact = df->len ? nm_parse_date_mdy(df->p, df->len) : 0;
+    if (et->len == 1 && (et->p[0] == '1' || et->p[0] == '2')) {
+        out.entity = (uint8_t)(et->p[0] - '0');
+    } else if (!(et->len == 0 && deact > 0)) {
+        nm_diag_add(&w->diag, NM_R_ENTITY_TYPE, w->file, line, et->col, 1);
+        return 0;
+    } else {
+        out.flags |= NM_RF_STUB;
+    }
+    nm_rec_val mv[NM_MF_COUNT], tv[NM_TAX_SLOTS][NM_TF_COUNT];
+    uint32_t tslots;
+    /* every value is a substring of the row: the row's span bounds the
+     * record (x3 for Latin-1 transcoding, plus lengths and ids) */
+    const nm_csv_field *lastf = &f[map->ncols - 1];
+    const char *lim = lastf->p + lastf->len;
+    size_t bound = 3 * (size_t)(lim - f[0].p) + 1024;
+    if (!main_row_fast(map, f, &out, mv, tv, &tslots)) {
+        lim = NULL;   /* values may sit in scratch: no cache reads past them */
+        NM_TRY(main_row_careful(w, map, row, &out, mv, tv));
+        tslots = 0;
+        for (int s = 0; s < NM_TAX_SLOTS; s++)
+            for (int t = 0; t < NM_TF_COUNT; t++) tslots |= (uint32_t)(tv[s][t].len != 0) << s;
+    }
+    nm_regb_part *p = &w->part;
+    if (NM_VEC_PUSH(&p->rows, out) || NM_VEC_PUSH(&p->off, (uint64_t)p->blob.len) ||
+        NM_VEC_RESERVE(&p->patch, p->patch.n + NM_MF_COUNT + NM_TAX_SLOTS * NM_TF_COUNT) ||
+        nm_buf_reserve(&p->blob, bound))
+        return NM_E_NOMEM;
+    uint8_t *const b0 = (uint8_t *)p->blob.data;
+    uint32_t *pt = p->patch.v + p->patch.n;
+    int rc = 0;
+    uint64_t mask = 0;
+    for (int i = 0; i < NM_MF_COUNT; i++) mask |= (uint64_t)(mv[i].len != 0) << i;
+    uint8_t *o = encode_rec(w, b0 + p->blob.len, b0, &pt, &nm_schema_main, mv, mask, lim, &rc);
+    uint8_t *ntax = o++;   /* at most 15 groups: a one-byte varint */
+    *ntax = 0;
+    for (uint32_t sm = tslots; sm && !rc; sm &= sm - 1) {
+        int s = __builtin_ctz(sm);
+        uint64_t tm = 0;
+        for (int t = 0; t < NM_TF_COUNT; t++) tm |= (uint64_t)(tv[s][t].len != 0) << t;
+        if (!tm) continue;   /* every value nulled */
+        ++*ntax;
+        *o++ = (uint8_t)(s + 1);
+        o = encode_rec(w, o, b0, &pt, &nm_schema_tax, tv[s], tm, lim, &rc);
+    }
+    if (rc) return rc;
+    p->blob.len = (size_t)(o - b0);
+    p->blob.data[p->blob.len] = 0;
+    p->patch.n = (size_t)(pt - p->patch.v);
     return 0;
 }
 
@@ -411,9 +570,18 @@ static int main_chunk_begin(void *u, int chunk) {
     worker *w = &ctx->workers[chunk];
     if (!w->inited) {
         nm_regb_part_init(&w->part);
+        w->icache = malloc(sizeof *w->icache << ICACHE_BITS);
+        if (!w->icache) return NM_E_NOMEM;
         w->inited = 1;
     }
     nm_regb_part_reset(&w->part);
+    memset(w->icache, 0, sizeof *w->icache << ICACHE_BITS);   /* ids of the reset dictionary */
+    /* The builder adopted the last part's arrays: start the next one at
+     * about their size instead of doubling up from nothing. */
+    nm_regb_part *p = &w->part;
+    if (NM_VEC_RESERVE(&p->rows, w->hint_rows) || NM_VEC_RESERVE(&p->off, w->hint_rows) ||
+        NM_VEC_RESERVE(&p->patch, w->hint_patch) || nm_buf_reserve(&p->blob, w->hint_blob))
+        return NM_E_NOMEM;
     nm_diag_init(&w->diag);
     w->rows = 0;
     return 0;
@@ -428,10 +596,24 @@ static int main_row(void *u, int chunk, const nm_csv_row *row) {
 
 static int main_block_end(void *u, int nchunks) {
     main_ctx *ctx = u;
+    /* Most chunk-local dictionary values are already global: find them in
+     * parallel (the global dictionary is only read here), so the ordered
+     * merge below interns just the new ones. */
+    int bad = 0;
+#pragma omp parallel for num_threads(NM_MIN(nchunks, ctx->nthreads)) schedule(dynamic, 1) reduction(| : bad) \
+    if (nchunks > 1 && ctx->nthreads > 1)
+    for (int c = 0; c < nchunks; c++) bad |= nm_regb_part_lookup(ctx->b, &ctx->workers[c].part) != 0;
+    if (bad) return NM_E_NOMEM;
     for (int c = 0; c < nchunks; c++) {
         worker *w = &ctx->workers[c];
+        /* rows were numbered from 0 in their chunk (see ingest_main) */
+        for (int r = 0; r < NM_R_COUNT; r++)
+            for (uint32_t i = 0; i < w->diag.nkept[r]; i++) w->diag.kept[r][i].line += ctx->first_line[c];
         nm_diag_merge(ctx->diag, &w->diag);
         ctx->rows += w->rows;
+        w->hint_rows = w->part.rows.n + w->part.rows.n / 8;
+        w->hint_blob = w->part.blob.len + w->part.blob.len / 8;
+        w->hint_patch = w->part.patch.n + w->part.patch.n / 8;
         NM_TRY(nm_regb_append_part(ctx->b, &w->part));
         nm_regb_part_reset(&w->part);
         nm_diag_init(&w->diag);
@@ -440,21 +622,35 @@ static int main_block_end(void *u, int nchunks) {
     return 0;
 }
 
+#define CHUNKS_PER_THREAD 4
+
 static int ingest_main(nm_csv *csv, const colmap *map, uint16_t file, int threads, nm_regb *b, nm_diag *diag,
                        uint64_t *rows, nm_err *err) {
-    /* one chunk per thread and block (the scanner never cuts more) */
-    int nw = threads > 0 ? threads : omp_get_max_threads();
-    nw = NM_MAX(nw, 1);
-    main_ctx ctx = {map, NULL, nw, b, diag, 0};
+    /* Several chunks per thread and block, taken by the threads as they
+     * come free: on a shared machine a thread that loses its core for a
+     * while does not hold the others at the end of every block. */
+    int nt = threads > 0 ? threads : omp_get_max_threads();
+    nt = NM_MAX(nt, 1);
+    int cpt = nt > 1 ? CHUNKS_PER_THREAD : 1;
+    int nw = nt * cpt;
+    main_ctx ctx = {map, NULL, nw, nt, NULL, b, diag, 0};
     ctx.workers = calloc((size_t)nw, sizeof *ctx.workers);
-    if (!ctx.workers) return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", nm_csv_path(csv));
+    ctx.first_line = calloc((size_t)nw, sizeof *ctx.first_line);
+    if (!ctx.workers || !ctx.first_line) {
+        free(ctx.workers), free(ctx.first_line);
+        return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", nm_csv_path(csv));
+    }
     for (int i = 0; i < nw; i++) ctx.workers[i].file = file;
-    nm_csv_consumer cons = {&ctx, main_chunk_begin, main_row, main_block_end, nw};
+    /* Line numbers only matter for the report: rows are numbered within
+     * their chunk and the kept locations shifted at the merge, which spares
+     * the scanner a counting pass over every block. */
+    nm_csv_consumer cons = {&ctx, main_chunk_begin, main_row, main_block_end, nw, cpt, ctx.first_line};
     int rc = nm_csv_scan(csv, &cons, err);
     if (rc && err && !err->msg[0])
         nm_err_set(err, rc, "%s: %s while reading rows", nm_csv_path(csv), nm_strerror(rc));
     for (int i = 0; i < nw; i++) worker_free(&ctx.workers[i]);
     free(ctx.workers);
+    free(ctx.first_line);
     *rows += ctx.rows;
     return rc;
 }
@@ -633,6 +829,7 @@ int nm_registry_build(const char *const *paths, size_t npaths, const nm_index_op
     }
     nm_diag_init(diag);
     nm_regb_init(b);
+    b->threads = o.threads;
     uint64_t rows = 0, bytes = 0;
     int rc = 0;
     for (size_t i = 0; i < npaths && !rc; i++) rc = ingest_file(paths[i], (uint16_t)i, &o, b, diag, &rows, &bytes, err);

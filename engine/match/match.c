@@ -200,6 +200,10 @@ void nm_match_stats_print(const nm_matcher *mt, const nm_match_stats *st, int bl
     fprintf(out, "time: registry table %.2f s, indexes %.2f s, read input %.2f s, match %.2f s (%.0f records/s, %d threads)\n",
             mt->seconds_table, mt->seconds_index, st->seconds_read, st->seconds_match,
             st->seconds_match > 0 ? (double)st->records / st->seconds_match : 0, mt->threads);
+    nm_registry_info info;
+    nm_registry_get_info(mt->reg, &info);
+    fprintf(out, "memory: registry %.0f MB, normalized row store %.0f MB, indexes %.0f MB, term frequencies %.0f MB\n",
+            info.memory_bytes / 1e6, mt->bytes_rows / 1e6, mt->bytes_index / 1e6, mt->bytes_tf / 1e6);
     if (!blocking) return;
     fprintf(out, "blocking (cap %u rows per block):\n", mt->block_cap);
     for (size_t i = 0; i < mt->ix.nrules; i++) {

@@ -17,11 +17,6 @@ static double now_s(void) {
 
 int nm_matcher_create(const nm_registry *r, const nm_model *m, const nm_match_opts *o, nm_matcher **out,
                       nm_err *err) {
-    return nm_matcher_create_ex(r, m, o, 0, out, err);
-}
-
-int nm_matcher_create_ex(const nm_registry *r, const nm_model *m, const nm_match_opts *o, int keep_columns,
-                         nm_matcher **out, nm_err *err) {
     *out = NULL;
     size_t nf = nm_model_field_count(m), nc = nm_model_comparison_count(m);
     int known = 0;
@@ -54,29 +49,39 @@ int nm_matcher_create_ex(const nm_registry *r, const nm_model *m, const nm_match
     nm_cmp_plan_make(m, &mt->plan);
 
     double t0 = now_s();
-    int rc = nm_rtable_from_registry(&mt->ref, r, m, mt->threads, err);
+    int rc = nm_rrows_from_registry(&mt->rows, r, m, mt->threads, err);
     if (rc) {
-        free(mt);
+        nm_matcher_free(mt);
         return rc;
     }
-    /* Term frequencies of the fields TF levels read. */
+    mt->nref = mt->rows.n;
+    /* Term frequencies of the fields TF levels read, one field per thread. */
+    int tff[NM_MAX_FIELDS], ntf = 0;
+    uint8_t seen[NM_MAX_FIELDS] = {0};
     for (size_t c = 0; c < nc; c++) {
         const nm_comparison *cmp = nm_model_comparison(m, c);
         mt->tf_field[c] = -1;
         for (int l = 0; l < cmp->n_levels; l++)
             if (cmp->levels[l].tf) mt->tf_field[c] = (int16_t)cmp->fields[cmp->levels[l].field == NM_ALL_FIELDS ? 0 : cmp->levels[l].field];
-        if (mt->tf_field[c] >= 0 && !mt->tf[mt->tf_field[c]].hash && !rc)
-            rc = nm_tf_build(&mt->tf[mt->tf_field[c]], &mt->ref, (size_t)mt->tf_field[c]);
+        if (mt->tf_field[c] >= 0 && !seen[mt->tf_field[c]]) seen[mt->tf_field[c]] = 1, tff[ntf++] = mt->tf_field[c];
     }
+    int tfrc = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(mt->threads)
+    for (int i = 0; i < ntf; i++)
+        if (nm_tf_build(&mt->tf[tff[i]], &mt->rows, (size_t)tff[i])) {
+#pragma omp atomic write
+            tfrc = NM_E_NOMEM;
+        }
+    if (!rc && tfrc) rc = nm_err_set(err, tfrc, "matcher: out of memory");
     mt->seconds_table = now_s() - t0;
     t0 = now_s();
     const nm_blocking_rule *rules[NM_MATCH_MAX_RULES];
     size_t nr = nm_model_blocking_rule_count(m);
     for (size_t i = 0; i < nr; i++) rules[i] = nm_model_blocking_rule(m, i);
-    if (!rc) rc = nm_index_build(&mt->ix, &mt->ref, rules, nr, mt->threads, err);
-    if (!rc && nm_rrows_build(&mt->rows, &mt->ref, mt->threads)) rc = nm_err_set(err, NM_E_NOMEM, "matcher: out of memory");
-    mt->nref = mt->ref.n;
-    if (!keep_columns) nm_rtable_free(&mt->ref);
+    if (!rc) rc = nm_index_build(&mt->ix, &mt->rows, rules, nr, mt->threads, err);
+    mt->bytes_rows = mt->rows.blob.cap + (mt->nref + 1) * sizeof *mt->rows.off;
+    mt->bytes_index = nm_index_bytes(&mt->ix);
+    for (size_t f = 0; f < NM_MAX_FIELDS; f++) mt->bytes_tf += mt->tf[f].n * 12;
     mt->seconds_index = now_s() - t0;
     if (rc) {
         nm_matcher_free(mt);
@@ -88,7 +93,6 @@ int nm_matcher_create_ex(const nm_registry *r, const nm_model *m, const nm_match
 
 void nm_matcher_free(nm_matcher *mt) {
     if (!mt) return;
-    nm_rtable_free(&mt->ref);
     nm_rrows_free(&mt->rows);
     nm_model_free(mt->own);
     nm_index_free(&mt->ix);

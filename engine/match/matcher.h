@@ -14,8 +14,7 @@ struct nm_matcher {
     const nm_registry *reg;
     const nm_model *m;                   /* own: the model with the registry's prior */
     nm_model *own;
-    nm_rtable ref;                       /* registry side, columnar (freed after build unless kept for training) */
-    nm_rrows rows;                       /* registry side, row store: what the compare stage reads */
+    nm_rrows rows;                       /* registry side, row store: blocking keys, TF and compare read it */
     size_t nref;                         /* registry rows */
     nm_index ix;                         /* one per matching blocking rule */
     nm_tf tf[NM_MAX_FIELDS];
@@ -25,6 +24,7 @@ struct nm_matcher {
     uint32_t block_cap;
     double match_p, gap;
     double seconds_table, seconds_index;
+    size_t bytes_rows, bytes_index, bytes_tf;   /* for the summary */
 };
 
 /* Per-thread state: candidates, vectors, weights, compare scratch. */
@@ -37,11 +37,6 @@ typedef struct nm_mworker {
     double tw[NM_MAX_COMPARISONS * NM_MAX_LEVELS];   /* weights with this query's TF terms */
     nm_match_stats st;
 } nm_mworker;
-
-/* nm_matcher_create, keeping the columnar registry table (training builds
- * more indexes from it). */
-int nm_matcher_create_ex(const nm_registry *r, const nm_model *m, const nm_match_opts *o, int keep_columns,
-                         nm_matcher **out, nm_err *err);
 
 int nm_mworker_init(nm_mworker *w, const nm_matcher *mt);
 void nm_mworker_free(nm_mworker *w);

@@ -147,7 +147,7 @@ int nm_train_against_registry(const nm_matcher *mt, const nm_input *in, nm_model
     } else if (!rc) {
         for (size_t i = 0; !rc && i < ntr; i++) {
             const nm_blocking_rule *one = nm_model_training_rule(out, i);
-            rc = nm_index_build(&t.tix[i], &mt->ref, &one, 1, mt->threads, err);
+            rc = nm_index_build(&t.tix[i], &mt->rows, &one, 1, mt->threads, err);
         }
         nm_em_options eo = {0};
         if (!rc) rc = nm_train(out, source, &t, &eo, rep->em, err);

@@ -589,7 +589,7 @@ static int parse_thresholds(ctx *c, const nm_json *root) {
 }
 
 static int parse_root(ctx *c, const nm_json *root) {
-    static const char *const keys[] = {"npimatch_model_version", "name", "description", "link_type",
+    static const char *const keys[] = {"npimatch_model_version", "name", "description", "link_type", "id_column",
                                        "probability_two_random_records_match", "fields", "comparisons",
                                        "blocking_rules", "training_blocking_rules", "deterministic_rules",
                                        "thresholds", "clustering", NULL};
@@ -611,6 +611,8 @@ static int parse_root(ctx *c, const nm_json *root) {
     if (lt && strcmp(lt, "link_only") && strcmp(lt, "dedupe"))
         return fail_key(c, root, "link_type", "expected \"link_only\" or \"dedupe\"");
     m->dedupe = lt && !strcmp(lt, "dedupe");
+    NM_TRY(str_member(c, root, "id_column", 0, &m->id_column));
+    if (m->id_column && !m->id_column[0]) return fail_key(c, root, "id_column", "empty column name");
     NM_TRY(num_member(c, root, "probability_two_random_records_match", 1, 0, 1, 1, 1, &m->lambda));
     PARSE_LIST(c, root, "fields", 1, nm_field, &m->fields, &m->n_fields, NM_MAX_FIELDS,
                parse_field(c, k_, &m->fields[i_]));
@@ -685,6 +687,7 @@ void nm_model_free(nm_model *m) {
 
 const char *nm_model_name(const nm_model *m) { return m->name; }
 int nm_model_is_dedupe(const nm_model *m) { return m->dedupe; }
+const char *nm_model_id_column(const nm_model *m) { return m->id_column; }
 double nm_model_lambda(const nm_model *m) { return m->lambda; }
 size_t nm_model_field_count(const nm_model *m) { return m->n_fields; }
 const nm_field *nm_model_field(const nm_model *m, size_t i) { return i < m->n_fields ? &m->fields[i] : NULL; }

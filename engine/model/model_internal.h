@@ -11,6 +11,7 @@ struct nm_model {
     nm_arena arena;               /* every string and array below */
     const char *name, *description;
     int dedupe;
+    const char *id_column;      /* "id_column": input column of record ids, or NULL */
     double lambda;
     size_t n_fields, n_comparisons, n_blocking, n_training, n_rules;
     nm_field *fields;

@@ -73,6 +73,7 @@ static nm_json *model_dom(const nm_model *m, wctx *w) {
     w_str(w, root, "name", m->name);
     if (m->description) w_str(w, root, "description", m->description);
     w_str(w, root, "link_type", m->dedupe ? "dedupe" : "link_only");
+    if (m->id_column) w_str(w, root, "id_column", m->id_column);
     w_num(w, root, "probability_two_random_records_match", m->lambda);
     nm_json *fields = w_arr(w);
     for (size_t i = 0; i < m->n_fields; i++) {

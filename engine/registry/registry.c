@@ -1,6 +1,7 @@
 /* The columnar registry: dictionary, record encoding, builder (merge of
  * per-chunk parts, later-row-wins updates by NPI, companion lists as CSR,
  * deactivation lists), NPI hash index and read accessors. */
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common/error_internal.h"
@@ -266,6 +267,8 @@ int nm_registry_reindex(nm_registry *r) {
     if (!r->hslots) return NM_E_NOMEM;
     r->hmask = cap - 1;
     for (size_t row = 0; row < r->n; row++) {
+        /* the table is far larger than the caches: fetch ahead */
+        if (row + 8 < r->n) __builtin_prefetch(&r->hslots[npi_hash(r->npi[row + 8]) & r->hmask], 1);
         uint64_t i = npi_hash(r->npi[row]) & r->hmask;
         while (r->hslots[i]) i = (i + 1) & r->hmask;
         r->hslots[i] = (uint32_t)row + 1;
@@ -341,6 +344,7 @@ void nm_regb_part_init(nm_regb_part *p) {
 }
 
 void nm_regb_part_reset(nm_regb_part *p) {
+    p->gmap_n = 0;
     p->rows.n = 0;
     p->off.n = 0;
     p->blob.len = 0;
@@ -354,6 +358,9 @@ void nm_regb_part_free(nm_regb_part *p) {
     nm_buf_free(&p->blob);
     NM_VEC_FREE(&p->patch);
     nm_dict_free(&p->dict);
+    free(p->gmap);
+    p->gmap = NULL;
+    p->gmap_n = 0;
 }
 
 void nm_regb_init(nm_regb *b) {
@@ -361,11 +368,20 @@ void nm_regb_init(nm_regb *b) {
     nm_dict_init(&b->dict);
 }
 
+static void seg_free(nm_regb_seg *s) {
+    free(s->rows);
+    free(s->off);
+    free(s->blob);
+    free(s->patch);
+    free(s->map);
+    memset(s, 0, sizeof *s);
+}
+
 void nm_regb_free(nm_regb *b) {
     nm_dict_free(&b->dict);
-    NM_VEC_FREE(&b->rows);
-    NM_VEC_FREE(&b->off);
-    nm_buf_free(&b->blob);
+    for (size_t i = 0; i < b->segs.n; i++) seg_free(&b->segs.v[i]);
+    NM_VEC_FREE(&b->segs);
+    b->nstaged = 0;
     NM_VEC_FREE(&b->pl_items);
     NM_VEC_FREE(&b->on_items);
     nm_buf_free(&b->pl_blob);
@@ -376,41 +392,76 @@ void nm_regb_free(nm_regb *b) {
 
 int nm_regb_append_part(nm_regb *b, nm_regb_part *p) {
     if (!p->rows.n) return 0;   /* a chunk of rejected rows only */
+    if (NM_VEC_RESERVE(&b->segs, b->segs.n + 1)) return NM_E_NOMEM;
     /* Local ids were handed out in first-appearance order within the chunk and
      * chunks are merged in input order, so global ids come out in
      * first-appearance order over the whole input whatever the chunking. */
-    uint32_t *map = malloc(((size_t)p->dict.n + 1) * sizeof *map);
-    if (!map) return NM_E_NOMEM;
-    map[0] = 0;
+    nm_regb_seg s;
+    memset(&s, 0, sizeof s);
+    s.map = malloc(((size_t)p->dict.n + 1) * sizeof *s.map);
+    if (!s.map) return NM_E_NOMEM;
+    s.map[0] = 0;
     for (uint32_t id = 1; id <= p->dict.n; id++) {
-        nm_str s = nm_dict_get(&p->dict, id);
-        int64_t g = nm_dict_intern(&b->dict, s.p, s.len);
+        if (id <= p->gmap_n && p->gmap[id]) {   /* found by nm_regb_part_lookup */
+            s.map[id] = p->gmap[id];
+            continue;
+        }
+        nm_str str = nm_dict_get(&p->dict, id);
+        int64_t g = nm_dict_intern(&b->dict, str.p, str.len);
         if (g < 0) {
-            free(map);
+            free(s.map);
             return (int)g;
         }
-        map[id] = (uint32_t)g;
+        s.map[id] = (uint32_t)g;
     }
-    uint8_t *blob = (uint8_t *)p->blob.data;
-    for (size_t i = 0; i < p->patch.n; i++) {
-        uint8_t *q = blob + p->patch.v[i];
-        uint32_t g = map[(uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16];
-        q[0] = (uint8_t)g, q[1] = (uint8_t)(g >> 8), q[2] = (uint8_t)(g >> 16);
-    }
-    free(map);
-    uint64_t base = b->blob.len;
-    if (NM_VEC_RESERVE(&b->rows, b->rows.n + p->rows.n) || NM_VEC_RESERVE(&b->off, b->off.n + p->off.n))
-        return NM_E_NOMEM;
-    NM_TRY(nm_buf_append(&b->blob, p->blob.data, p->blob.len));
-    memcpy(b->rows.v + b->rows.n, p->rows.v, p->rows.n * sizeof *p->rows.v);
-    b->rows.n += p->rows.n;
-    for (size_t i = 0; i < p->off.n; i++) b->off.v[b->off.n++] = base + p->off.v[i];
+    s.rows = p->rows.v, s.nrows = p->rows.n;
+    s.off = p->off.v;
+    s.blob = p->blob.data, s.blob_len = p->blob.len;
+    s.patch = p->patch.v, s.npatch = p->patch.n;
+    s.row0 = b->nstaged;
+    b->nstaged += s.nrows;
+    b->segs.v[b->segs.n++] = s;
+    memset(&p->rows, 0, sizeof p->rows);
+    memset(&p->off, 0, sizeof p->off);
+    memset(&p->blob, 0, sizeof p->blob);
+    memset(&p->patch, 0, sizeof p->patch);
+    nm_dict_reset(&p->dict);
+    p->gmap_n = 0;
     return 0;
 }
 
-/* Record length of main row i of the staging area (records are contiguous). */
-static uint64_t staged_len(const nm_regb *b, size_t i) {
-    return (i + 1 < b->off.n ? b->off.v[i + 1] : b->blob.len) - b->off.v[i];
+int nm_regb_part_lookup(const nm_regb *b, nm_regb_part *p) {
+    p->gmap_n = 0;
+    uint32_t *m = realloc(p->gmap, ((size_t)p->dict.n + 1) * sizeof *m);
+    if (!m) return NM_E_NOMEM;
+    p->gmap = m;
+    m[0] = 0;
+    for (uint32_t id = 1; id <= p->dict.n; id++) {
+        nm_str str = nm_dict_get(&p->dict, id);
+        m[id] = nm_dict_find(&b->dict, str.p, str.len);
+    }
+    p->gmap_n = p->dict.n;
+    return 0;
+}
+
+/* The segment holding staged row i, starting the search at *hint (rows are
+ * mostly visited in order, so this is usually one comparison). */
+static size_t seg_of(const nm_regb *b, size_t i, size_t *hint) {
+    size_t h = *hint;
+    const nm_regb_seg *s = b->segs.v;
+    if (h < b->segs.n && i >= s[h].row0 && i < s[h].row0 + s[h].nrows) return h;
+    size_t lo = 0, hi = b->segs.n;   /* last segment with row0 <= i */
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (s[mid].row0 <= i) lo = mid;
+        else hi = mid;
+    }
+    return *hint = lo;
+}
+
+/* Record of row j of a segment (records are contiguous in the blob). */
+static uint64_t seg_rec_len(const nm_regb_seg *s, size_t j) {
+    return (j + 1 < s->nrows ? s->off[j + 1] : s->blob_len) - s->off[j];
 }
 
 /* Attach companion items to rows as a CSR list (stable: file order kept per row). */
@@ -481,111 +532,185 @@ static int alloc_columns(nm_registry *r, size_t n) {
 
 int nm_registry_alloc_columns(nm_registry *r, size_t n) { return alloc_columns(r, n); }
 
+/* Fibonacci hash table entry of the build: NPI and its provider position + 1. */
+typedef struct npi_slot {
+    uint32_t npi, id;
+} npi_slot;
+
+/* Skip one record (see nm_rec_decode); *mask gets its field bits and
+ * *first_dict the id of field 0 when that is a dictionary field. */
+static const uint8_t *rec_skip(const uint8_t *p, const nm_rec_schema *s, uint64_t *mask, uint32_t *first_dict) {
+    uint64_t m, len;
+    p = nm_varint_get(p, &m);
+    *mask = m;
+    if (first_dict) *first_dict = 0;
+    for (int i = 0; i < s->nfields; i++) {
+        if (!(m >> i & 1)) continue;
+        if (s->kind[i] == NM_FK_DICT) {
+            if (i == 0 && first_dict) *first_dict = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+            p += 3;
+        } else {
+            p = nm_varint_get(p, &len);
+            p += len;
+        }
+    }
+    return p;
+}
+
 static int finish(nm_regb *b, nm_registry *r, void (*unknown)(void *, uint16_t, uint64_t), void *user) {
+    const int nt = b->threads > 0 ? b->threads : omp_get_max_threads();
     /* 1. Later rows replace earlier ones by NPI; the provider keeps the
      *    position of its first appearance (stable order across updates).
      *    A later stub row (NPI + deactivation date only) deactivates the
      *    earlier full row instead of wiping its names and addresses: the
-     *    matcher still needs them to recognise a deactivated provider. */
-    size_t ns = b->rows.n;
+     *    matcher still needs them to recognise a deactivated provider.
+     *    The table holds the NPI itself so probing touches one cache line,
+     *    and it becomes the registry's NPI index afterwards (same hash). */
+    size_t ns = b->nstaged;
     uint64_t cap = 16;
     while (cap < 2 * (uint64_t)(ns + b->deact_npi.n)) cap *= 2;
-    uint32_t *slots = calloc(cap, sizeof *slots);
-    uint32_t *winner = malloc((ns + 1) * sizeof *winner);   /* first-position row -> staged index */
-    uint32_t *firstpos = malloc((ns + 1) * sizeof *firstpos);
-    if (!slots || !winner || !firstpos) {
-        free(slots), free(winner), free(firstpos);
+    const uint64_t mask = cap - 1;
+    npi_slot *slots = calloc(cap, sizeof *slots);
+    uint32_t *winner = malloc((ns + 1) * sizeof *winner);   /* position -> staged index */
+    uint32_t *stubk = malloc((b->deact_npi.n + 1) * sizeof *stubk);
+    if (!slots || !winner || !stubk) {
+        free(slots), free(winner), free(stubk);
         return NM_E_NOMEM;
     }
-    size_t nu = 0;
-    for (size_t i = 0; i < ns; i++) {
-        uint32_t npi = b->rows.v[i].npi;
-        uint64_t h = npi_hash(npi) & (cap - 1);
-        while (slots[h] && b->rows.v[firstpos[slots[h] - 1]].npi != npi) h = (h + 1) & (cap - 1);
-        if (slots[h]) {
-            nm_regb_row *cur = &b->rows.v[winner[slots[h] - 1]], *nw = &b->rows.v[i];
-            if ((nw->flags & NM_RF_STUB) && !(cur->flags & NM_RF_STUB)) {
-                cur->date[NM_D_DEACT] = nw->date[NM_D_DEACT];
-                cur->date[NM_D_REACT] = 0;
+    size_t nu = 0, hint = 0;
+    for (size_t sg = 0; sg < b->segs.n; sg++) {
+        const nm_regb_seg *s = &b->segs.v[sg];
+        for (size_t j = 0; j < s->nrows; j++) {
+            /* the table is far larger than the caches: fetch ahead */
+            if (j + 8 < s->nrows) __builtin_prefetch(&slots[npi_hash(s->rows[j + 8].npi) & mask], 1);
+            uint32_t npi = s->rows[j].npi;
+            uint64_t h = npi_hash(npi) & mask;
+            while (slots[h].id && slots[h].npi != npi) h = (h + 1) & mask;
+            if (slots[h].id) {
+                uint32_t w = winner[slots[h].id - 1];
+                size_t ws = seg_of(b, w, &hint);
+                nm_regb_row *cur = &b->segs.v[ws].rows[w - b->segs.v[ws].row0], *nw = &s->rows[j];
+                if ((nw->flags & NM_RF_STUB) && !(cur->flags & NM_RF_STUB)) {
+                    cur->date[NM_D_DEACT] = nw->date[NM_D_DEACT];
+                    cur->date[NM_D_REACT] = 0;
+                } else {
+                    winner[slots[h].id - 1] = (uint32_t)(s->row0 + j);
+                }
+                b->providers_updated++;
             } else {
-                winner[slots[h] - 1] = (uint32_t)i;
+                winner[nu] = (uint32_t)(s->row0 + j);
+                slots[h] = (npi_slot){npi, (uint32_t)++nu};
             }
-            b->providers_updated++;
-        } else {
-            firstpos[nu] = (uint32_t)i;
-            winner[nu] = (uint32_t)i;
-            slots[h] = (uint32_t)++nu;
         }
     }
-    /* 2. Deactivation-list NPIs without a row become stub rows. */
+    /* 2. Deactivation-list NPIs without a row become stub rows, numbered
+     *    after the rows. */
     size_t nstub = 0;
     for (size_t k = 0; k < b->deact_npi.n; k++) {
         uint32_t npi = b->deact_npi.v[k];
-        uint64_t h = npi_hash(npi) & (cap - 1);
-        while (slots[h]) {
-            uint32_t s = slots[h] - 1;
-            if ((s < nu ? b->rows.v[firstpos[s]].npi : b->deact_npi.v[firstpos[s]]) == npi) break;
-            h = (h + 1) & (cap - 1);
-        }
-        if (slots[h]) continue;
-        /* stubs are numbered after the rows; firstpos of a stub = its list index */
-        uint32_t *fp = realloc(firstpos, (nu + nstub + 1) * sizeof *fp);
-        if (!fp) {
-            free(slots), free(winner), free(firstpos);
-            return NM_E_NOMEM;
-        }
-        firstpos = fp;
-        firstpos[nu + nstub] = (uint32_t)k;
-        slots[h] = (uint32_t)(nu + nstub + 1);
+        uint64_t h = npi_hash(npi) & mask;
+        while (slots[h].id && slots[h].npi != npi) h = (h + 1) & mask;
+        if (slots[h].id) continue;
+        stubk[nstub] = (uint32_t)k;
+        slots[h] = (npi_slot){npi, (uint32_t)(nu + nstub + 1)};
         nstub++;
     }
-    free(slots);
     size_t n = nu + nstub;
     int rc = alloc_columns(r, n);
     if (rc) {
-        free(winner), free(firstpos);
+        free(slots), free(winner), free(stubk);
         return rc;
     }
     r->n = n;
-    uint64_t total = 0;
-    for (size_t k = 0; k < nu; k++) total += staged_len(b, winner[k]);
-    uint8_t empty_rec[2] = {0, 0};   /* no fields, no taxonomies */
-    total += nstub * sizeof empty_rec;
-    /* Without updates the staged records are already in final order: adopt
-     * them instead of copying (saves a blob-sized copy at peak memory). */
-    int adopt = nu == ns;
-    if (adopt) {
-        r->blob = b->blob;
-        memset(&b->blob, 0, sizeof b->blob);
-    }
-    rc = nm_buf_exact(&r->blob, total);
-    for (size_t k = 0; k < n && !rc; k++) {
-        nm_regb_row row;
-        r->blob_off[k] = r->blob.len;
-        if (k < nu) {
-            size_t i = winner[k];
-            row = b->rows.v[i];
-            if (adopt) r->blob_off[k] = b->off.v[i];
-            else rc = nm_buf_append(&r->blob, b->blob.data + b->off.v[i], staged_len(b, i));
-        } else {
-            memset(&row, 0, sizeof row);
-            row.npi = b->deact_npi.v[firstpos[k]];
-            row.flags = NM_RF_STUB;
-            rc = nm_buf_append(&r->blob, empty_rec, sizeof empty_rec);
+    /* 3. Chunk-local dictionary ids -> global ids, in place, per segment. */
+    const long nseg = (long)b->segs.n;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (long sg = 0; sg < nseg; sg++) {
+        nm_regb_seg *s = &b->segs.v[sg];
+        uint8_t *blob = (uint8_t *)s->blob;
+        for (size_t i = 0; i < s->npatch; i++) {
+            uint8_t *q = blob + s->patch[i];
+            uint32_t g = s->map[(uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16];
+            q[0] = (uint8_t)g, q[1] = (uint8_t)(g >> 8), q[2] = (uint8_t)(g >> 16);
         }
-        r->npi[k] = row.npi;
-        r->repl_npi[k] = row.repl_npi;
-        r->entity[k] = row.entity;
-        r->sex[k] = row.sex;
-        r->sole[k] = row.sole;
-        r->flags[k] = row.flags;
-        for (int d = 0; d < NM_D_COUNT; d++) r->date[d][k] = row.date[d];
     }
-    free(winner), free(firstpos);
-    if (rc) return rc;
-    r->blob_off[n] = r->blob.len;
-    NM_TRY(nm_registry_reindex(r));
-    /* 3. Deactivation lists: listed NPIs are flagged; the list's date fills
+    /* 4. Fixed-width columns and record lengths (blob_off[k + 1] for now). */
+    static const uint8_t empty_rec[2] = {0, 0};   /* no fields, no taxonomies */
+#pragma omp parallel num_threads(nt)
+    {
+        size_t h = 0;
+#pragma omp for schedule(static)
+        for (size_t k = 0; k < n; k++) {
+            nm_regb_row row;
+            if (k < nu) {
+                size_t i = winner[k], sg = seg_of(b, i, &h);
+                const nm_regb_seg *s = &b->segs.v[sg];
+                row = s->rows[i - s->row0];
+                r->blob_off[k + 1] = seg_rec_len(s, i - s->row0);
+            } else {
+                memset(&row, 0, sizeof row);
+                row.npi = b->deact_npi.v[stubk[k - nu]];
+                row.flags = NM_RF_STUB;
+                r->blob_off[k + 1] = sizeof empty_rec;
+            }
+            r->npi[k] = row.npi;
+            r->repl_npi[k] = row.repl_npi;
+            r->entity[k] = row.entity;
+            r->sex[k] = row.sex;
+            r->sole[k] = row.sole;
+            r->flags[k] = row.flags;
+            for (int d = 0; d < NM_D_COUNT; d++) r->date[d][k] = row.date[d];
+        }
+    }
+    r->blob_off[0] = 0;
+    for (size_t k = 0; k < n; k++) r->blob_off[k + 1] += r->blob_off[k];
+    /* 5. One copy of every kept record into the final blob, in parallel. */
+    rc = nm_buf_exact(&r->blob, r->blob_off[n]);
+    if (!rc) {
+        r->blob.len = r->blob_off[n];
+        r->blob.data[r->blob.len] = 0;
+        if (nu == ns) {   /* no updates: each segment is one run of the blob */
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+            for (long sg = 0; sg < nseg; sg++) {
+                nm_regb_seg *s = &b->segs.v[sg];
+                if (s->blob_len) memcpy(r->blob.data + r->blob_off[s->row0], s->blob, s->blob_len);
+                free(s->blob);
+                s->blob = NULL;
+            }
+        } else {
+#pragma omp parallel num_threads(nt)
+            {
+                size_t h = 0;
+#pragma omp for schedule(static)
+                for (size_t k = 0; k < nu; k++) {
+                    size_t i = winner[k], sg = seg_of(b, i, &h);
+                    const nm_regb_seg *s = &b->segs.v[sg];
+                    memcpy(r->blob.data + r->blob_off[k], s->blob + s->off[i - s->row0],
+                           r->blob_off[k + 1] - r->blob_off[k]);
+                }
+            }
+        }
+        for (size_t k = nu; k < n; k++) memcpy(r->blob.data + r->blob_off[k], empty_rec, sizeof empty_rec);
+    }
+    free(winner), free(stubk);
+    for (size_t sg = 0; sg < b->segs.n; sg++) seg_free(&b->segs.v[sg]);
+    b->segs.n = 0;
+    b->nstaged = 0;
+    if (rc) {
+        free(slots);
+        return rc;
+    }
+    /* 6. The build table is the NPI index: keep its ids. */
+    r->hslots = malloc(cap * sizeof *r->hslots);
+    if (!r->hslots) {
+        free(slots);
+        return NM_E_NOMEM;
+    }
+    r->hmask = mask;
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (uint64_t i = 0; i < cap; i++) r->hslots[i] = slots[i].id;
+    free(slots);
+    /* 7. Deactivation lists: listed NPIs are flagged; the list's date fills
      *    or supersedes an older date of the row. */
     for (size_t k = 0; k < b->deact_npi.n; k++) {
         int64_t row = nm_registry_find(r, b->deact_npi.v[k]);
@@ -593,13 +718,14 @@ static int finish(nm_regb *b, nm_registry *r, void (*unknown)(void *, uint16_t, 
         r->flags[row] |= NM_RF_LISTED;
         if (b->deact_date.v[k] > r->date[NM_D_DEACT][row]) r->date[NM_D_DEACT][row] = b->deact_date.v[k];
     }
-    /* 4. Deactivated = a deactivation date with no later reactivation
+    /* 8. Deactivated = a deactivation date with no later reactivation
      *    (NPPES Readme: reactivated NPIs carry both dates), or listed. */
+#pragma omp parallel for num_threads(nt) schedule(static)
     for (size_t k = 0; k < n; k++) {
         uint32_t dd = r->date[NM_D_DEACT][k], rd = r->date[NM_D_REACT][k];
         if ((dd && rd <= dd) || (r->flags[k] & NM_RF_LISTED)) r->flags[k] |= NM_RF_DEACTIVATED;
     }
-    /* 5. Companion lists. */
+    /* 9. Companion lists. */
     uint64_t npl = 0, non = 0;
     NM_TRY(build_list(r, &r->pl, &b->pl_items, &b->pl_blob, unknown, user, &npl));
     NM_TRY(build_list(r, &r->on, &b->on_items, &b->on_blob, unknown, user, &non));
@@ -609,23 +735,29 @@ static int finish(nm_regb *b, nm_registry *r, void (*unknown)(void *, uint16_t, 
         uint32_t *o = realloc(r->dict.off, (size_t)r->dict.n * sizeof *o);
         if (o) r->dict.off = o, r->dict.cap = r->dict.n;
     }
-    /* 6. Counters for info. */
+    /* 10. Counters for info: taxonomy groups, distinct taxonomy codes (by
+     *     dictionary id), other names (organization other name, other
+     *     person name). */
     uint8_t *seen = calloc((size_t)r->dict.n + 1, 1);
     if (!seen) return NM_E_NOMEM;
-    r->other_names = non;
+    uint64_t tax = 0, oth = non;
+    const uint8_t *base = (const uint8_t *)r->blob.data;
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(+ : tax, oth)
     for (size_t k = 0; k < n; k++) {
-        nm_reg_main m;
-        nm_reg_main_decode(r, k, &m);
-        r->taxonomies += (uint64_t)m.ntax;
-        if (m.f[NM_MF_OTH_ORG].len) r->other_names++;
-        if (m.f[NM_MF_OTH_LAST].len || m.f[NM_MF_OTH_FIRST].len) r->other_names++;
-        for (int t = 0; t < m.ntax; t++) {
-            const char *p = m.tax[t][NM_TF_CODE].p;
-            if (!p) continue;
-            uint32_t id = nm_dict_find(&r->dict, p, m.tax[t][NM_TF_CODE].len);
-            if (!seen[id]) r->distinct_taxonomies++, seen[id] = 1;
+        uint64_t m;
+        const uint8_t *p = rec_skip(base + r->blob_off[k], &nm_schema_main, &m, NULL);
+        oth += (m >> NM_MF_OTH_ORG & 1) + ((m >> NM_MF_OTH_LAST & 1) | (m >> NM_MF_OTH_FIRST & 1));
+        int nx = *p++;
+        tax += (uint64_t)nx;
+        for (int t = 0; t < nx; t++) {
+            uint32_t code;
+            p = rec_skip(p + 1, &nm_schema_tax, &m, &code);
+            if (code) __atomic_store_n(&seen[code], 1, __ATOMIC_RELAXED);
         }
     }
+    r->taxonomies = tax;
+    r->other_names = oth;
+    for (uint32_t id = 1; id <= r->dict.n; id++) r->distinct_taxonomies += seen[id];
     free(seen);
     return 0;
 }

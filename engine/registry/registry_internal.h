@@ -275,6 +275,8 @@ typedef struct nm_regb_part {
     nm_buf blob;
     nm_u32vec patch;
     nm_dict dict;              /* chunk-local dictionary */
+    uint32_t *gmap;            /* local id -> global id or 0, from nm_regb_part_lookup */
+    uint32_t gmap_n;           /* local ids looked up (gmap valid for 1..gmap_n) */
 } nm_regb_part;
 
 void nm_regb_part_init(nm_regb_part *p);
@@ -291,11 +293,25 @@ typedef struct nm_regb_item {
 
 typedef NM_VEC(nm_regb_item) nm_regb_itemvec;
 
+/* A part handed to the builder: its arrays are adopted as they are (no copy
+ * at append time), with the map of its local dictionary ids to global ones;
+ * the ids in its blob are re-mapped and its records copied once, in
+ * parallel, by nm_regb_finish. */
+typedef struct nm_regb_seg {
+    nm_regb_row *rows;
+    uint64_t *off;        /* record start of each row in blob */
+    char *blob;
+    uint32_t *patch;      /* blob positions of local dictionary ids */
+    uint32_t *map;        /* local id -> global id */
+    size_t nrows, blob_len, npatch;
+    size_t row0;          /* staged index of rows[0] */
+} nm_regb_seg;
+
 typedef struct nm_regb {
     nm_dict dict;                 /* global dictionary */
-    NM_VEC(nm_regb_row) rows;
-    NM_VEC(uint64_t) off;
-    nm_buf blob;
+    NM_VEC(nm_regb_seg) segs;     /* staged main rows, in input order */
+    size_t nstaged;
+    int threads;                  /* OpenMP threads for nm_regb_finish (0: default) */
     nm_regb_itemvec pl_items, on_items;
     nm_buf pl_blob, on_blob;
     NM_VEC(uint32_t) deact_npi;   /* deactivation list entries, in order */
@@ -305,7 +321,13 @@ typedef struct nm_regb {
 
 void nm_regb_init(nm_regb *b);
 void nm_regb_free(nm_regb *b);
-/* Append a part's rows after the staged ones, re-mapping its local dictionary ids. */
+/* Look up a part's local dictionary values in the builder's dictionary
+ * (read only: parts may be looked up in parallel while nothing is
+ * appended); nm_regb_append_part then only interns the values not found. */
+int nm_regb_part_lookup(const nm_regb *b, nm_regb_part *p);
+/* Append a part's rows after the staged ones: the builder takes over the
+ * part's row, offset, blob and patch arrays (the part is left empty, its
+ * dictionary reset, ready for reuse) and maps its local dictionary ids. */
 int nm_regb_append_part(nm_regb *b, nm_regb_part *p);
 /* Finish. unknown_npi(user, file, line) is called for companion items whose
  * NPI has no row (they are dropped). Frees the builder's contents. */

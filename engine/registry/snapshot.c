@@ -13,6 +13,8 @@
  * is verified before anything is decompressed, so a flipped byte anywhere is
  * refused as NM_E_CORRUPT; zstd's own errors are a second line. */
 #include <errno.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -26,7 +28,10 @@
 #define SNAP_BOM 0x01020304u
 #define SNAP_HEADER 64
 #define FRAME_RAW ((size_t)4 << 20)
-#define ZLEVEL 3
+/* zstd level 1: on a 2M-provider registry it compresses about twice as fast
+ * as level 3 for a 14% larger file (163 vs 143 MB), and decompresses as
+ * fast; the snapshot is rewritten on every index run, so speed wins. */
+#define ZLEVEL 1
 
 enum {
     M_N, M_BLOB, M_PL_ITEMS, M_PL_BLOB, M_ON_ITEMS, M_ON_BLOB, M_DICT_N, M_DICT_STR,
@@ -118,14 +123,23 @@ int nm_registry_save(const nm_registry *reg, const char *path, nm_err *err) {
     }
     cut_frames(s, ns, fr);
     int bad = 0;
-#pragma omp parallel for schedule(dynamic, 1) reduction(| : bad)
-    for (size_t f = 0; f < nf; f++) {
-        size_t cap = ZSTD_compressBound(fr[f].raw);
-        fr[f].dst = malloc(cap);
-        if (!fr[f].dst) { bad |= 1; continue; }
-        size_t z = ZSTD_compress(fr[f].dst, cap, fr[f].src, fr[f].raw, ZLEVEL);
-        if (ZSTD_isError(z)) bad |= 2;
-        else fr[f].comp = z;
+    /* One compression context per thread: ZSTD_compress would allocate and
+     * zero a fresh context (megabytes of tables) for every frame. */
+#pragma omp parallel reduction(| : bad)
+    {
+        ZSTD_CCtx *cx = ZSTD_createCCtx();
+        if (!cx) bad |= 1;
+#pragma omp for schedule(dynamic, 1)
+        for (size_t f = 0; f < nf; f++) {
+            if (!cx) continue;
+            size_t cap = ZSTD_compressBound(fr[f].raw);
+            fr[f].dst = malloc(cap);
+            if (!fr[f].dst) { bad |= 1; continue; }
+            size_t z = ZSTD_compressCCtx(cx, fr[f].dst, cap, fr[f].src, fr[f].raw, ZLEVEL);
+            if (ZSTD_isError(z)) bad |= 2;
+            else fr[f].comp = z;
+        }
+        ZSTD_freeCCtx(cx);
     }
     int rc = 0;
     if (bad) {
@@ -167,12 +181,26 @@ done:
     return rc;
 }
 
+/* 2 MiB pages for the record blob about to be decompressed into: a
+ * 2M-provider blob (330 MB) then costs ~160 page faults instead of ~80000
+ * (Linux transparent huge pages in "madvise" mode; advice only). */
+static void advise_huge(void *p, size_t n) {
+#ifdef MADV_HUGEPAGE
+    const uintptr_t hp = (uintptr_t)2 << 20;
+    uintptr_t a = ((uintptr_t)p + hp - 1) & ~(hp - 1), e = ((uintptr_t)p + n) & ~(hp - 1);
+    if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)p, (void)n;
+#endif
+}
+
 static int alloc_for_meta(nm_registry *r, const uint64_t *m) {
     size_t n = (size_t)m[M_N];
     NM_TRY(nm_registry_alloc_columns(r, n));
     r->n = n;
     NM_TRY(nm_buf_exact(&r->blob, m[M_BLOB]));
     r->blob.len = m[M_BLOB];
+    advise_huge(r->blob.data, r->blob.cap);
     nm_reg_list *ls[2] = {&r->pl, &r->on};
     for (int k = 0; k < 2; k++) {
         if (!m[k ? M_HAS_ON : M_HAS_PL]) continue;
@@ -277,10 +305,17 @@ static int load_bytes(const char *path, const uint8_t *p, size_t len, nm_registr
         c += fr[f].comp;
     }
     int bad = 0;
-#pragma omp parallel for schedule(dynamic, 1) reduction(| : bad)
-    for (size_t f = 0; f < nf; f++) {
-        size_t z = ZSTD_decompress(fr[f].dst, fr[f].raw, fr[f].src, fr[f].comp);
-        if (ZSTD_isError(z) || z != fr[f].raw) bad = 1;
+#pragma omp parallel reduction(| : bad)
+    {
+        ZSTD_DCtx *dx = ZSTD_createDCtx();
+        if (!dx) bad = 1;
+#pragma omp for schedule(dynamic, 1)
+        for (size_t f = 0; f < nf; f++) {
+            if (!dx) continue;
+            size_t z = ZSTD_decompressDCtx(dx, fr[f].dst, fr[f].raw, fr[f].src, fr[f].comp);
+            if (ZSTD_isError(z) || z != fr[f].raw) bad = 1;
+        }
+        ZSTD_freeDCtx(dx);
     }
     free(fr);
     if (bad || !check_structure(r)) {

@@ -29,6 +29,7 @@ typedef struct colmap {
     int col[NM_MAX_FIELDS][2];      /* per field: column (and line 2 for addresses), -1 none */
     int first, middle, last, suffix, cred;   /* model fields the full name fills (-1 none) */
     uint32_t ncols;
+    int generic;                    /* read by nm_input_read_generic */
 } colmap;
 
 typedef struct chunk {
@@ -62,7 +63,14 @@ static const char *map_lookup(const nm_input_opts *o, const char *field) {
     return NULL;
 }
 
-static int make_map(nm_csv *csv, const nm_model *m, const nm_input_opts *o, colmap *cm, nm_err *err) {
+/* Generic reading (nm_input_read_generic): candidate id columns. */
+typedef struct generic {
+    const char *const *id;
+    size_t nid;
+} generic;
+
+static int make_map(nm_csv *csv, const nm_model *m, const nm_input_opts *o, const generic *gen, colmap *cm,
+                    nm_err *err) {
     const char *path = nm_csv_path(csv);
     size_t nf = nm_model_field_count(m);
     for (size_t i = 0; o && i < o->nmap; i++) {
@@ -79,7 +87,16 @@ static int make_map(nm_csv *csv, const nm_model *m, const nm_input_opts *o, colm
     memset(cm, -1, sizeof *cm);
     cm->ncols = nm_csv_ncols(csv);
     const char *idc = map_lookup(o, "record_id");
-    cm->id = nm_csv_find_column(csv, idc ? idc : "record_id");
+    cm->id = gen && !idc ? -1 : nm_csv_find_column(csv, idc ? idc : "record_id");
+    for (size_t i = 0; !idc && cm->id < 0 && gen && i < gen->nid; i++)
+        cm->id = nm_csv_find_column(csv, gen->id[i]);
+    if (cm->id < 0 && !idc && gen && gen->nid) {
+        char names[256] = "";
+        for (size_t i = 0; i < gen->nid; i++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", gen->id[i]);
+        return nm_err_set(err, NM_E_FORMAT, "%s: no record id column in the header (looked for %s; use --map record_id=COLUMN)",
+                          path, names);
+    }
     if (cm->id < 0) return nm_err_set(err, NM_E_FORMAT, "%s: no record_id column in the header", path);
     const char *nc = map_lookup(o, "name");
     cm->name = nm_csv_find_column(csv, nc ? nc : "name");
@@ -97,7 +114,8 @@ static int make_map(nm_csv *csv, const nm_model *m, const nm_input_opts *o, colm
         }
         if (cm->col[f][0] >= 0 && is_name_field(fd)) have_name = 1;
     }
-    if (!have_name) return nm_err_set(err, NM_E_FORMAT, "%s: no name column in the header", path);
+    cm->generic = gen != NULL;
+    if (!have_name && !cm->generic) return nm_err_set(err, NM_E_FORMAT, "%s: no name column in the header", path);
     cm->first = nm_model_field_index(m, "first_name");
     cm->middle = nm_model_field_index(m, "middle_name");
     cm->last = nm_model_field_index(m, "last_name");
@@ -202,7 +220,7 @@ static int row_cb(void *u, int c, const nm_csv_row *row) {
     if (reason == NM_R_COUNT) {
         int named = 0;
         for (size_t f = 0; f < nf && !named; f++)
-            named = is_name_field(nm_model_field(x->m, f)) && nm_rt_pending(t, f);
+            named = (cm->generic || is_name_field(nm_model_field(x->m, f))) && nm_rt_pending(t, f);
         if (!named) reason = NM_R_NO_NAME, col = 1;
     }
     if (reason != NM_R_COUNT) {
@@ -239,12 +257,13 @@ static int block_end(void *u, int nchunks) {
     return 0;
 }
 
-static int read_csv(nm_input *in, nm_csv *csv, const nm_model *m, const nm_input_opts *o, nm_err *err) {
+static int read_csv(nm_input *in, nm_csv *csv, const nm_model *m, const nm_input_opts *o, const generic *gen,
+                    nm_err *err) {
     memset(in, 0, sizeof *in);
     nm_diag_init(&in->diag);
     colmap *cm = malloc(sizeof *cm);
     if (!cm) return nm_err_set(err, NM_E_NOMEM, "input: out of memory");
-    int rc = make_map(csv, m, o, cm, err);
+    int rc = make_map(csv, m, o, gen, cm, err);
     int nw = o && o->threads > 0 ? o->threads : omp_get_max_threads();
     nw = NM_MAX(nw, 1);
     ctx x = {cm, m, in, calloc((size_t)nw, sizeof(chunk)), nw};
@@ -253,7 +272,7 @@ static int read_csv(nm_input *in, nm_csv *csv, const nm_model *m, const nm_input
     if (!rc) rc = nm_rtable_init(&in->t, m);
     if (!rc) rc = NM_VEC_PUSH(&in->id_off, 0u);
     if (!rc) {
-        nm_csv_consumer cons = {&x, chunk_begin, row_cb, block_end, nw};
+        nm_csv_consumer cons = {&x, chunk_begin, row_cb, block_end, nw, 0, NULL};
         rc = nm_csv_scan(csv, &cons, err);
         if (rc && err && !err->msg[0]) nm_err_set(err, rc, "%s: %s while reading rows", nm_csv_path(csv), nm_strerror(rc));
         if (rc > 0) rc = NM_E_INTERNAL;
@@ -276,7 +295,7 @@ int nm_input_read(nm_input *in, const char *path, const nm_model *m, const nm_in
     nm_csv_opts co = {.threads = o ? o->threads : 0};
     memset(in, 0, sizeof *in);
     NM_TRY(nm_csv_open(path, &co, &csv, err));
-    int rc = read_csv(in, csv, m, o, err);
+    int rc = read_csv(in, csv, m, o, NULL, err);
     nm_csv_close(csv);
     return rc;
 }
@@ -287,7 +306,19 @@ int nm_input_read_memory(nm_input *in, const char *data, size_t len, const nm_mo
     nm_csv_opts co = {.threads = o ? o->threads : 0};
     memset(in, 0, sizeof *in);
     NM_TRY(nm_csv_open_memory(data, len, "<memory>", &co, &csv, err));
-    int rc = read_csv(in, csv, m, o, err);
+    int rc = read_csv(in, csv, m, o, NULL, err);
+    nm_csv_close(csv);
+    return rc;
+}
+
+int nm_input_read_generic(nm_input *in, const char *path, const nm_model *m, const nm_input_opts *o,
+                          const char *const *id_columns, size_t nid, nm_err *err) {
+    nm_csv *csv;
+    nm_csv_opts co = {.threads = o ? o->threads : 0};
+    generic gen = {id_columns, nid};
+    memset(in, 0, sizeof *in);
+    NM_TRY(nm_csv_open(path, &co, &csv, err));
+    int rc = read_csv(in, csv, m, o, &gen, err);
     nm_csv_close(csv);
     return rc;
 }

@@ -278,7 +278,7 @@ int nm_rtable_append(nm_rtable *dst, const nm_rtable *src) {
         for (size_t r = 1; r <= src->n; r++) d->roff.v[d->roff.n++] = s->roff.v[r] + vbase;
         if (d->needs) {
             if (NM_VEC_RESERVE(&d->codes, d->codes.n + s->codes.n)) return NM_E_NOMEM;
-            memcpy(d->codes.v + d->codes.n, s->codes.v, s->codes.n * sizeof *s->codes.v);
+            if (s->codes.n) memcpy(d->codes.v + d->codes.n, s->codes.v, s->codes.n * sizeof *s->codes.v);
             d->codes.n += s->codes.n;
         }
     }

@@ -7,15 +7,16 @@
  * 15 taxonomy groups give taxonomy codes and licence number/state pairs
  * (kept aligned, so licence i is compared with its own state).
  *
- * Table row i is registry row i (stub rows of deactivation lists are empty
+ * Row i is registry row i (stub rows of deactivation lists are empty
  * records). Rows are built in parallel chunks appended in order, so the
- * table is identical for any thread count. */
+ * row store is identical for any thread count. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common/error_internal.h"
 #include <omp.h>
 #include "registry/registry_internal.h"
+#include "table/rows.h"
 #include "table/tables.h"
 
 enum src {
@@ -118,34 +119,54 @@ static int add_row(nm_rtable *t, const nm_registry *r, size_t row, const uint8_t
 #define CHUNK_ROWS 16384
 #define WINDOW 16
 
-int nm_rtable_from_registry(nm_rtable *t, const nm_registry *r, const nm_model *m, int threads, nm_err *err) {
-    NM_TRY(nm_rtable_init(t, m));
+/* Registry rows [lo, hi) into a reset chunk table. */
+static int build_chunk(nm_rtable *part, const nm_registry *r, const uint8_t *src, size_t lo, size_t hi) {
+    nm_reg_main *dm = malloc(sizeof *dm);
+    if (!dm) return NM_E_NOMEM;
+    nm_rtable_reset(part);
+    int rc = 0;
+    for (size_t row = lo; row < hi && !rc; row++) rc = add_row(part, r, row, src, dm);
+    free(dm);
+    return rc;
+}
+
+int nm_rrows_from_registry(nm_rrows *rr, const nm_registry *r, const nm_model *m, int threads, nm_err *err) {
     uint8_t src[NM_MAX_FIELDS];
-    for (size_t f = 0; f < t->nfields; f++) src[f] = source_of(nm_model_field(m, f)->name);
+    size_t nf = nm_model_field_count(m);
+    for (size_t f = 0; f < nf; f++) src[f] = source_of(nm_model_field(m, f)->name);
     size_t n = r->n, nchunks = (n + CHUNK_ROWS - 1) / CHUNK_ROWS;
     nm_rtable part[WINDOW];
-    int rc = 0;
+    nm_buf bytes[WINDOW];
+    uint64_t *offs = malloc((size_t)WINDOW * CHUNK_ROWS * sizeof *offs);
+    memset(bytes, 0, sizeof bytes);
+    int rc = offs ? 0 : NM_E_NOMEM;
     size_t made = 0;
-    for (; made < WINDOW; made++)
+    for (; !rc && made < WINDOW; made++)
         if ((rc = nm_rtable_init(&part[made], m))) break;
+    if (!rc) rc = nm_rrows_begin(rr, &part[0], n);
     for (size_t w = 0; w < nchunks && !rc; w += WINDOW) {
         size_t nw = NM_MIN(WINDOW, nchunks - w);
         int prc[WINDOW] = {0};
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
         for (size_t k = 0; k < nw; k++) {
-            nm_reg_main *dm = malloc(sizeof *dm);
-            if (!dm) { prc[k] = NM_E_NOMEM; continue; }
-            nm_rtable_reset(&part[k]);
-            size_t lo = (w + k) * CHUNK_ROWS, hi = NM_MIN(n, lo + CHUNK_ROWS);
-            for (size_t row = lo; row < hi && !prc[k]; row++) prc[k] = add_row(&part[k], r, row, src, dm);
-            free(dm);
+            size_t lo = (w + k) * CHUNK_ROWS;
+            bytes[k].len = 0;
+            prc[k] = build_chunk(&part[k], r, src, lo, NM_MIN(n, lo + CHUNK_ROWS));
+            if (!prc[k]) prc[k] = nm_rrows_put(&bytes[k], offs + k * CHUNK_ROWS, &part[k]);
         }
-        for (size_t k = 0; k < nw && !rc; k++) rc = prc[k] ? prc[k] : nm_rtable_append(t, &part[k]);
+        for (size_t k = 0; k < nw && !rc; k++) {
+            rc = prc[k];
+            if (!rc && w == 0 && k == 0 && nchunks > 1)   /* size the blob once from the first chunk (+10%) */
+                rc = nm_buf_reserve(&rr->blob, (size_t)((double)bytes[0].len * (double)n / (double)part[0].n * 1.1));
+            if (!rc) rc = nm_rrows_append(rr, &bytes[k], offs + k * CHUNK_ROWS, part[k].n);
+        }
     }
     for (size_t k = 0; k < made; k++) nm_rtable_free(&part[k]);
+    for (size_t k = 0; k < WINDOW; k++) nm_buf_free(&bytes[k]);
+    free(offs);
     if (rc) {
-        nm_rtable_free(t);
-        return nm_err_set(err, rc, "registry table: out of memory");
+        nm_rrows_free(rr);
+        return nm_err_set(err, rc, "registry rows: out of memory");
     }
     return 0;
 }

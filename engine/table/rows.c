@@ -26,6 +26,33 @@ static int put_record(nm_buf *b, const nm_rtable *t, size_t r) {
     return 0;
 }
 
+int nm_rrows_put(nm_buf *b, uint64_t *off, const nm_rtable *t) {
+    for (size_t r = 0; r < t->n; r++) {
+        off[r] = b->len;
+        NM_TRY(put_record(b, t, r));
+    }
+    return 0;
+}
+
+int nm_rrows_begin(nm_rrows *rr, const nm_rtable *like, size_t n) {
+    memset(rr, 0, sizeof *rr);
+    rr->nfields = like->nfields;
+    for (size_t f = 0; f < like->nfields; f++) rr->needs[f] = like->col[f].needs;
+    rr->off = malloc((n + 1) * sizeof *rr->off);
+    if (!rr->off) return NM_E_NOMEM;
+    rr->off[0] = 0;
+    return 0;
+}
+
+int nm_rrows_append(nm_rrows *rr, const nm_buf *b, const uint64_t *off, size_t n) {
+    size_t base = rr->blob.len;
+    NM_TRY(nm_buf_append(&rr->blob, b->data, b->len));
+    for (size_t i = 0; i < n; i++) rr->off[rr->n + i] = off[i] + base;
+    rr->n += n;
+    rr->off[rr->n] = rr->blob.len;
+    return 0;
+}
+
 #define CHUNK 65536
 
 int nm_rrows_build(nm_rrows *rr, const nm_rtable *t, int threads) {

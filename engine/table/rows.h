@@ -28,6 +28,12 @@ typedef struct nm_vview {
 } nm_vview;
 
 int nm_rrows_build(nm_rrows *rr, const nm_rtable *t, int threads);
+/* Incremental building (the registry, chunk by chunk): begin for n records
+ * with the fields of table `like`; nm_rrows_put encodes a table's records
+ * into b (off[i]: record i's start in b); nm_rrows_append adds them. */
+int nm_rrows_begin(nm_rrows *rr, const nm_rtable *like, size_t n);
+int nm_rrows_put(nm_buf *b, uint64_t *off, const nm_rtable *t);
+int nm_rrows_append(nm_rrows *rr, const nm_buf *b, const uint64_t *off, size_t n);
 void nm_rrows_free(nm_rrows *rr);
 
 /* Decode record r: its values go to v[0..) and fstart[f]..fstart[f+1] are

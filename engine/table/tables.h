@@ -1,8 +1,8 @@
 /* Building record tables (records.h) from the two sides of a linkage, and
  * the registry's term frequencies.
  *
- *  registry_table.c  registry -> table through the HCP preset (model field
- *                    names mapped to NPPES columns)
+ *  registry_table.c  registry -> row store through the HCP preset (model
+ *                    field names mapped to NPPES columns)
  *  input_table.c     CSV -> table through column names (model "column",
  *                    --map field=column, a full `name` column parsed)
  *  tf.c              per-field value frequencies (Splink's term-frequency
@@ -13,10 +13,13 @@
 #include "common/diag.h"
 #include "npimatch/registry.h"
 #include "table/records.h"
+#include "table/rows.h"
 
-/* Build the registry table for model m (row i = registry row i). Fields the
- * preset does not know stay empty. threads <= 0: OpenMP default. */
-int nm_rtable_from_registry(nm_rtable *t, const nm_registry *r, const nm_model *m, int threads, nm_err *err);
+/* The registry's row store for model m (row i = registry row i; fields the
+ * preset does not know stay empty), built chunk by chunk (the
+ * columnar table of a chunk is discarded once its rows are appended), so
+ * the whole registry never exists twice in memory. */
+int nm_rrows_from_registry(nm_rrows *rr, const nm_registry *r, const nm_model *m, int threads, nm_err *err);
 /* 1 when the HCP preset can fill a model field of this name from NPPES. */
 int nm_registry_has_field(const char *field);
 
@@ -27,7 +30,7 @@ typedef struct nm_tf {
     size_t n;
     uint64_t total;       /* values counted */
 } nm_tf;
-int nm_tf_build(nm_tf *tf, const nm_rtable *t, size_t f);
+int nm_tf_build(nm_tf *tf, const nm_rrows *t, size_t f);
 /* Relative frequency of a normalized value (0 when unseen or empty). */
 double nm_tf_lookup(const nm_tf *tf, const char *v, size_t n);
 void nm_tf_free(nm_tf *tf);
@@ -50,10 +53,18 @@ typedef struct nm_input_opts {
 } nm_input_opts;
 
 /* Read a CSV (plain or .zst) into `in` for model m. Fails at once
- * (NM_E_FORMAT) when the file has no record_id column, no name column, or
+ * (NM_E_FORMAT) when the file has no record_id column (generic: none of
+ * id_columns), no name column (not generic), or
  * a --map names an unknown field or column. Bad rows are kept as empty
  * records with a reason. */
 int nm_input_read(nm_input *in, const char *path, const nm_model *m, const nm_input_opts *o, nm_err *err);
+/* Generic datasets (link, dedupe): record ids come from the first of
+ * id_columns[0..nid) the header has (unless --map record_id=...), not from
+ * record_id unless listed; no name
+ * column is required, and a row is rejected (no_name) only when none of the
+ * model's fields has a value. */
+int nm_input_read_generic(nm_input *in, const char *path, const nm_model *m, const nm_input_opts *o,
+                          const char *const *id_columns, size_t nid, nm_err *err);
 /* Same over bytes in memory (tests). */
 int nm_input_read_memory(nm_input *in, const char *data, size_t len, const nm_model *m, const nm_input_opts *o,
                          nm_err *err);

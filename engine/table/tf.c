@@ -10,16 +10,35 @@
 
 #define TF_SEED 0x7466u
 
-int nm_tf_build(nm_tf *tf, const nm_rtable *t, size_t f) {
+int nm_tf_build(nm_tf *tf, const nm_rrows *t, size_t f) {
     memset(tf, 0, sizeof *tf);
-    const nm_rcol *c = &t->col[f];
-    size_t nv = c->voff.n - 1, k = 0;
-    uint64_t *h = malloc((nv ? nv : 1) * sizeof *h);
-    if (!h) return NM_E_NOMEM;
-    for (size_t v = 0; v < nv; v++) {
-        uint32_t len = c->voff.v[v + 1] - c->voff.v[v];
-        if (len) h[k++] = nm_hash64(c->bytes.data + c->voff.v[v], len, TF_SEED);
+    size_t cap = t->n + 1024, k = 0;
+    uint64_t *h = malloc(cap * sizeof *h);
+    nm_vview *v = malloc(4096 * sizeof *v);
+    uint32_t fs[NM_MAX_FIELDS + 1];
+    if (!h || !v) {
+        free(h);
+        free(v);
+        return NM_E_NOMEM;
     }
+    for (size_t r = 0; r < t->n; r++) {
+        if (nm_rrows_nvalues(t, r) > 4096) continue;
+        nm_rrows_decode(t, r, v, fs);
+        for (uint32_t i = fs[f]; i < fs[f + 1]; i++) {
+            if (!v[i].len) continue;
+            if (k == cap) {
+                uint64_t *nh = realloc(h, (cap *= 2) * sizeof *h);
+                if (!nh) {
+                    free(h);
+                    free(v);
+                    return NM_E_NOMEM;
+                }
+                h = nh;
+            }
+            h[k++] = nm_hash64(v[i].p, v[i].len, TF_SEED);
+        }
+    }
+    free(v);
     if (nm_sort_u64(h, k)) {
         free(h);
         return NM_E_NOMEM;

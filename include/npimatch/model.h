@@ -12,6 +12,8 @@
  *   "npimatch_model_version": 1,                 required; other values -> NM_E_VERSION
  *   "name": "hcp_nppes",  "description": "...",  optional text
  *   "link_type": "link_only" | "dedupe",         default "link_only"
+ *   "id_column": "rec_id",                       optional: input column of record ids
+ *                                                (link/dedupe; default record_id, rec_id, id)
  *   "probability_two_random_records_match": 1e-7,   lambda, in (0,1)
  *   "fields": [ {"name": "last_name", "type": "surname",
  *                "column": "last_name",           input column, default = name
@@ -260,6 +262,8 @@ NM_API void nm_model_free(nm_model *m);
 
 NM_API const char *nm_model_name(const nm_model *m);
 NM_API int nm_model_is_dedupe(const nm_model *m);
+/* The model's "id_column" (input column holding record ids), or NULL. */
+NM_API const char *nm_model_id_column(const nm_model *m);
 NM_API double nm_model_lambda(const nm_model *m);
 NM_API size_t nm_model_field_count(const nm_model *m);
 NM_API const nm_field *nm_model_field(const nm_model *m, size_t i);

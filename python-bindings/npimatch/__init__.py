@@ -3,7 +3,10 @@
 Vectorised over pyarrow, pandas, polars, numpy and list inputs with no
 per-row Python work; strings are read in place through the Arrow PyCapsule
 interface and results come back as Arrow data (see npimatch._io for the
-input and output rules).
+input and output rules). Also: linkage models (Model: load, save,
+weights, waterfall explanations, plots), the engine's evaluator
+(evaluate -> Report) and data generators (generate_nppes, generate_hcp,
+generate_patients), with progress bars for long calls (set_progress).
 """
 from ._npimatch import (
     BadRowsError,
@@ -32,6 +35,11 @@ from .normalize import (
     soundex,
 )
 from .registry import Registry
+from .model import Model, Waterfall
+from .match import Matcher, explain
+from .evaluate import Report, evaluate
+from .generate import PatientFeeds, generate_hcp, generate_nppes, generate_patients
+from ._progress import get_progress, set_progress
 
 __version__ = "0.1.0"
 
@@ -42,4 +50,7 @@ __all__ = [
     "double_metaphone", "normalize_address", "normalize_email", "normalize_name", "normalize_phone",
     "normalize_text", "normalize_zip", "nysiis", "parse_date", "soundex",
     "Registry",
+    "Model", "Waterfall", "Matcher", "explain", "Report", "evaluate",
+    "PatientFeeds", "generate_hcp", "generate_nppes", "generate_patients",
+    "get_progress", "set_progress",
 ]

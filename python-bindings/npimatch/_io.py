@@ -131,3 +131,37 @@ def wrap_table(cols, names, like):
     if pa is not None:
         return pa.table({n: pa.array(c) for n, c in zip(names, cols)})
     return dict(zip(names, cols))
+
+
+def read_text_csv(path, as_, float_columns=()):
+    """A CSV written by the engine as a table of the requested kind: "pandas",
+    "arrow", "polars" or "path" (the path itself). Every column is text
+    (NPIs, ZIP codes and record ids keep their leading zeros) except
+    ``float_columns``; only empty fields are missing (a surname such as NA
+    stays a name)."""
+    if as_ == "path":
+        return path
+    if as_ == "pandas":
+        pd = _optional("pandas")
+        if pd is None:
+            raise ImportError("as_='pandas' needs pandas")
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        for c in float_columns:
+            df[c] = df[c].astype(float)
+        return df
+    if as_ == "arrow":
+        pa, pa_csv = _optional("pyarrow"), _optional("pyarrow.csv")
+        if pa_csv is None:
+            raise ImportError("as_='arrow' needs pyarrow")
+        with open(path, newline="") as f:
+            names = f.readline().rstrip("\n").split(",")
+        types = {n: (pa.float64() if n in float_columns else pa.string()) for n in names}
+        return pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
+            column_types=types, strings_can_be_null=True, null_values=[""]))
+    if as_ == "polars":
+        pl = _optional("polars")
+        if pl is None:
+            raise ImportError("as_='polars' needs polars")
+        return pl.read_csv(path, infer_schema=False).with_columns(
+            [pl.col(c).cast(pl.Float64) for c in float_columns])
+    raise ValueError("as_ must be 'pandas', 'arrow', 'polars' or 'path'")

@@ -8,6 +8,7 @@ Inputs are expected to be normalized (upper-case ASCII); bytes are compared.
 from __future__ import annotations
 
 from . import _npimatch as _c
+from ._progress import tracked
 from ._io import like_of, prep, wrap
 
 _JARO, _JW, _LEV, _OSA = 0, 1, 2, 3
@@ -26,22 +27,26 @@ def _bound(max):
     return min(max, 2**31 - 2)
 
 
+@tracked
 def jaro_winkler(a, b):
     """Jaro-Winkler similarity in [0, 1] (float64; null where either side is null)."""
     return _pair(_JW, a, b)
 
 
+@tracked
 def jaro(a, b):
     """Jaro similarity in [0, 1] (float64; null where either side is null)."""
     return _pair(_JARO, a, b)
 
 
+@tracked
 def levenshtein(a, b, max=None):
     """Levenshtein distance (int32). With ``max``, distances above it are
     reported as ``max + 1`` and computed with an early exit."""
     return _pair(_LEV, a, b, _bound(max))
 
 
+@tracked
 def osa(a, b, max=None):
     """Optimal-string-alignment distance (Levenshtein plus adjacent
     transpositions, no substring edited twice); same ``max`` convention."""

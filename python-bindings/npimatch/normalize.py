@@ -11,6 +11,7 @@ scalar input).
 from __future__ import annotations
 
 from . import _npimatch as _c
+from ._progress import tracked
 from ._io import like_of, prep, wrap, wrap_table
 
 NAME_FIELDS = ("prefix", "first", "middle", "last", "suffix", "credentials")
@@ -22,11 +23,13 @@ def _one(kind, a, param=0):
     return wrap(col, like_of(a))
 
 
+@tracked
 def soundex(a):
     """American Soundex (NARA rule for H and W), e.g. ROBERT -> R163."""
     return _one("soundex", a)
 
 
+@tracked
 def nysiis(a, max_len=6):
     """NYSIIS code (Taft 1970); max_len=6 is the original truncation, 0 none."""
     if isinstance(max_len, bool) or not isinstance(max_len, int) or not 0 <= max_len <= 1 << 20:
@@ -34,6 +37,7 @@ def nysiis(a, max_len=6):
     return _one("nysiis", a, max_len)
 
 
+@tracked
 def double_metaphone(a):
     """Double Metaphone (Philips 2000): a tuple (primary, alternate)."""
     cols = _c._rows("double_metaphone", (prep(a, "a"),))
@@ -41,21 +45,25 @@ def double_metaphone(a):
     return tuple(wrap(c, like) for c in cols)
 
 
+@tracked
 def normalize_text(a, keep_hyphen=False):
     """Upper-case ASCII with accents folded, punctuation to spaces, spaces collapsed."""
     return _one("normalize_text", a, 1 if keep_hyphen else 0)
 
 
+@tracked
 def normalize_phone(a):
     """US phone numbers to 10 digits (null when not a NANP number)."""
     return _one("normalize_phone", a)
 
 
+@tracked
 def normalize_email(a):
     """E-mail addresses lower-cased and trimmed (null when not an address)."""
     return _one("normalize_email", a)
 
 
+@tracked
 def normalize_zip(a, plus4=False):
     """ZIP codes to 5 digits; with plus4=True a table with columns zip5 and plus4."""
     cols = _c._rows("normalize_zip", (prep(a, "a"),))
@@ -65,12 +73,14 @@ def normalize_zip(a, plus4=False):
     return wrap(cols[0], like)
 
 
+@tracked
 def parse_date(a, as_int=False):
     """Dates (YYYY-MM-DD, MM/DD/YYYY, M/D/YY, YYYYMMDD, ...) to dates, or to
     int YYYYMMDD with as_int=True. Impossible dates are null."""
     return wrap(_c._parse_date(prep(a, "a"), not as_int), like_of(a))
 
 
+@tracked
 def normalize_name(full=None, *, first=None, middle=None, last=None, suffix=None, credential=None):
     """Person names to a table with columns prefix, first, middle, last,
     suffix, credentials. Either one full-name column ("Dr. Robert J. Smith
@@ -88,6 +98,7 @@ def normalize_name(full=None, *, first=None, middle=None, last=None, suffix=None
     return wrap_table(cols, NAME_FIELDS, like_of(*parts))
 
 
+@tracked
 def normalize_address(line1, line2=None):
     """Address lines (USPS Publication 28) to a table with columns number,
     street, unit, po_box, line."""

@@ -125,8 +125,21 @@ class Registry:
             raise ImportError("as_='arrow' needs pyarrow; use as_='records' or install pyarrow")
         return pa.Table.from_pylist([r or {} for r in rows])
 
+    def match(self, records, model="builtin:hcp", *, out=None, map=None, as_="pandas", **options):
+        """Match HCP records to this registry's NPIs in one call (builds a
+        :class:`npimatch.Matcher`, matches, frees it). ``records``: a CSV path
+        or a table; ``model``: a Model or a path / "builtin:hcp"; ``options``:
+        threads, block_cap, match_probability, ambiguity_gap_bits,
+        keep_lambda. To match several files, keep one Matcher instead (its
+        indexes are built once)."""
+        from .match import Matcher
+
+        with Matcher(self, model, **options) as mt:
+            return mt.match(records, out=out, map=map, as_=as_)
+
     def close(self):
-        """Free the registry now (idempotent)."""
+        """Free the registry now (idempotent). Refused (RuntimeError) while
+        a Matcher over it is open."""
         self._h.close()
 
     @property

@@ -42,6 +42,16 @@ PyObject *nmpy_raise(int code, const nm_err *err) {
     return NULL;
 }
 
+const char *nmpy_fs_path(PyObject *s, PyObject **keep) {
+    *keep = NULL;
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "paths must be str");
+        return NULL;
+    }
+    *keep = PyUnicode_EncodeFSDefault(s);
+    return *keep ? PyBytes_AsString(*keep) : NULL;
+}
+
 /* Rows per chunk: small enough that the slowest kernel (address
  * normalization, a few microseconds per row) returns to the interpreter well
  * within a second, large enough that dropping and retaking the GIL costs
@@ -50,8 +60,43 @@ PyObject *nmpy_raise(int code, const nm_err *err) {
 #define NMPY_CHUNK (1u << 16)
 #define NMPY_GIL_MIN 2048u
 
+static const char PROGRESS_KEY[] = "npimatch.progress";
+
+/* The calling thread's progress hook (borrowed), or NULL. */
+static PyObject *progress_hook(void) {
+    PyObject *d = PyThreadState_GetDict();
+    return d ? PyDict_GetItemString(d, PROGRESS_KEY) : NULL;
+}
+
+/* _set_progress_hook(callable | None) -> previous hook (or None). */
+static PyObject *set_progress_hook(PyObject *self, PyObject *hook) {
+    PyObject *d = PyThreadState_GetDict();
+    if (!d) {
+        PyErr_SetString(PyExc_RuntimeError, "no thread state dict");
+        return NULL;
+    }
+    if (hook != Py_None && !PyCallable_Check(hook)) {
+        PyErr_SetString(PyExc_TypeError, "the progress hook must be callable or None");
+        return NULL;
+    }
+    PyObject *prev = PyDict_GetItemString(d, PROGRESS_KEY);
+    prev = prev ? Py_NewRef(prev) : Py_NewRef(Py_None);
+    int rc = hook == Py_None ? (PyDict_GetItemString(d, PROGRESS_KEY) ? PyDict_DelItemString(d, PROGRESS_KEY) : 0)
+                             : PyDict_SetItemString(d, PROGRESS_KEY, hook);
+    if (rc < 0) {
+        Py_DECREF(prev);
+        return NULL;
+    }
+    return prev;
+}
+
 int nmpy_run(size_t n, nmpy_chunk_fn fn, void *ctx) {
-    int nomem = 0;
+    int nomem = 0, rc = 0;
+    /* Only calls long enough to take several chunks report progress: a bar
+     * for one chunk would flash and vanish. A strong reference: the hook may
+     * replace itself while it runs. */
+    PyObject *hook = n > NMPY_CHUNK ? progress_hook() : NULL;
+    Py_XINCREF(hook);
     for (size_t lo = 0; lo < n; lo += NMPY_CHUNK) {
         size_t hi = n - lo > NMPY_CHUNK ? lo + NMPY_CHUNK : n;
         if (n >= NMPY_GIL_MIN) {
@@ -63,11 +108,24 @@ int nmpy_run(size_t n, nmpy_chunk_fn fn, void *ctx) {
         }
         if (nomem) {
             PyErr_NoMemory();
-            return -1;
+            rc = -1;
+            break;
         }
-        if (PyErr_CheckSignals() < 0) return -1;
+        if (PyErr_CheckSignals() < 0) {
+            rc = -1;
+            break;
+        }
+        if (hook) {
+            PyObject *r = PyObject_CallFunction(hook, "nn", (Py_ssize_t)hi, (Py_ssize_t)n);
+            if (!r) {
+                rc = -1;
+                break;
+            }
+            Py_DECREF(r);
+        }
     }
-    return 0;
+    Py_XDECREF(hook);
+    return rc;
 }
 
 static PyObject *simd_level(PyObject *self, PyObject *unused) {
@@ -76,6 +134,8 @@ static PyObject *simd_level(PyObject *self, PyObject *unused) {
 
 static PyMethodDef module_methods[] = {
     {"simd_level", simd_level, METH_NOARGS, "The SIMD level the engine's kernels use (scalar, avx2, avx512)."},
+    {"_set_progress_hook", set_progress_hook, METH_O,
+     "_set_progress_hook(hook) -> previous: hook(done, total) is called between chunks of long calls in this thread."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef moddef = {
@@ -88,7 +148,9 @@ PyMODINIT_FUNC PyInit__npimatch(void) {
     PyObject *m = PyModule_Create(&moddef);
     if (!m) return NULL;
     if (PyModule_AddFunctions(m, module_methods) < 0 || PyModule_AddFunctions(m, nmpy_kernel_methods) < 0 ||
-        PyModule_AddFunctions(m, nmpy_registry_functions) < 0)
+        PyModule_AddFunctions(m, nmpy_registry_functions) < 0 || PyModule_AddFunctions(m, nmpy_model_functions) < 0 ||
+        PyModule_AddFunctions(m, nmpy_matcher_functions) < 0 ||
+        PyModule_AddFunctions(m, nmpy_evalgen_functions) < 0)
         goto fail;
 
     nmpy_Error = PyErr_NewExceptionWithDoc("npimatch.NpimatchError",
@@ -110,7 +172,9 @@ PyMODINIT_FUNC PyInit__npimatch(void) {
     if (!nmpy_ClosedError) goto fail;
     Py_INCREF(nmpy_ClosedError);
     if (PyModule_AddObject(m, "RegistryClosedError", nmpy_ClosedError) < 0) goto fail;
-    if (nmpy_column_init_type(m) < 0 || nmpy_registry_init_type(m) < 0) goto fail;
+    if (nmpy_column_init_type(m) < 0 || nmpy_registry_init_type(m) < 0 || nmpy_model_init_type(m) < 0 ||
+        nmpy_matcher_init_type(m) < 0)
+        goto fail;
     /* NM_E_* codes as module constants, for matching on err.code. */
 #define NM_X_CONST(name, value, text) \
     if (PyModule_AddIntConstant(m, #name, value) < 0) goto fail;

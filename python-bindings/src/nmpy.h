@@ -8,6 +8,9 @@
  *                the buffer protocol
  *   kernels.c    the vectorised comparators and normalizers
  *   registry.c   the Registry type (nm_registry)
+ *   model.c      the _Model type (nm_model): load, save, JSON, waterfall
+ *   matcher.c    the _Matcher type (nm_matcher): HCP-to-NPI matching
+ *   evalgen.c    the evaluator and the data generators (engine/eval, engine/gen)
  *
  * Built against the Stable ABI (Py_LIMITED_API 3.11, set by CMake). */
 #ifndef NMPY_H
@@ -28,6 +31,10 @@ extern PyObject *nmpy_ClosedError;    /* npimatch.RegistryClosedError */
  * message (err may be NULL: nm_strerror(code) is used). Returns NULL. */
 PyObject *nmpy_raise(int code, const nm_err *err);
 
+/* A str path in the filesystem encoding; *keep owns the bytes (Py_XDECREF
+ * it). NULL with TypeError for a non-str. */
+const char *nmpy_fs_path(PyObject *s, PyObject **keep);
+
 /* ---------- chunked execution (_npimatch.c) ---------- */
 
 /* Run fn(ctx, lo, hi) over [0, n) in chunks. Large inputs run without the
@@ -37,6 +44,10 @@ PyObject *nmpy_raise(int code, const nm_err *err);
  * *nomem). */
 typedef void (*nmpy_chunk_fn)(void *ctx, size_t lo, size_t hi, int *nomem);
 int nmpy_run(size_t n, nmpy_chunk_fn fn, void *ctx);
+/* Progress: when the calling thread has a hook installed (_set_progress_hook,
+ * kept in the thread state dict so threads do not see each other's bars),
+ * nmpy_run calls hook(done, total) after each chunk of a call that has more
+ * than one chunk. A hook that raises stops the call with its exception. */
 
 /* ---------- string columns in (strcol.c) ---------- */
 
@@ -112,5 +123,24 @@ int nmpy_column_init_type(PyObject *module);
 extern PyMethodDef nmpy_kernel_methods[];
 int nmpy_registry_init_type(PyObject *module);
 extern PyMethodDef nmpy_registry_functions[];
+/* The nm_registry of a _Registry object for a call that releases the GIL:
+ * close() refuses while it is acquired. NULL with TypeError /
+ * RegistryClosedError. Pair with nmpy_registry_release (GIL held). */
+struct nm_registry;
+struct nm_registry *nmpy_registry_acquire(PyObject *obj);
+void nmpy_registry_release(PyObject *obj);
+
+int nmpy_model_init_type(PyObject *module);
+extern PyMethodDef nmpy_model_functions[];
+/* The nm_model of a _Model object (borrowed), or NULL with TypeError. */
+struct nm_model;
+struct nm_model *nmpy_model_of(PyObject *obj);
+/* (steps, explanation) of one comparison vector: nm_waterfall as a list of
+ * (comparison, label, weight, tf_weight, cumulative, probability) tuples and
+ * the nm_explain string. tf may be NULL. New reference or NULL. */
+PyObject *nmpy_explain_tuple(const struct nm_model *m, const uint8_t *levels, const double *tf);
+int nmpy_matcher_init_type(PyObject *module);
+extern PyMethodDef nmpy_matcher_functions[];
+extern PyMethodDef nmpy_evalgen_functions[];
 
 #endif

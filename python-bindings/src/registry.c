@@ -12,6 +12,7 @@
 typedef struct {
     PyObject_HEAD
     nm_registry *r;
+    int busy;   /* calls using r without the GIL (nmpy_registry_acquire) */
 } RegistryObject;
 
 static PyTypeObject *RegistryType;
@@ -29,6 +30,7 @@ static PyObject *wrap(nm_registry *r) {
         return NULL;
     }
     o->r = r;
+    o->busy = 0;
     return (PyObject *)o;
 }
 
@@ -39,19 +41,9 @@ static void registry_dealloc(PyObject *self) {
     Py_DECREF(tp);
 }
 
-/* Encode a str path with the filesystem encoding; *keep owns the bytes. */
-static const char *fs_path(PyObject *s, PyObject **keep) {
-    if (!PyUnicode_Check(s)) {
-        PyErr_SetString(PyExc_TypeError, "paths must be str");
-        return NULL;
-    }
-    *keep = PyUnicode_EncodeFSDefault(s);
-    return *keep ? PyBytes_AsString(*keep) : NULL;
-}
-
 static int save_to(nm_registry *r, PyObject *out) {
     PyObject *keep = NULL;
-    const char *path = fs_path(out, &keep);
+    const char *path = nmpy_fs_path(out, &keep);
     if (!path) return -1;
     nm_err err;
     nm_err_clear(&err);
@@ -115,7 +107,7 @@ static PyObject *py_registry_build(PyObject *self, PyObject *args) {
     }
     for (Py_ssize_t i = 0; i < np; i++) {
         PyObject *b = NULL;
-        cpaths[i] = fs_path(PyTuple_GetItem(paths, i), &b);
+        cpaths[i] = nmpy_fs_path(PyTuple_GetItem(paths, i), &b);
         if (!cpaths[i]) goto done;
         PyTuple_SetItem(keep, i, b);
     }
@@ -163,7 +155,7 @@ done:
 
 static PyObject *py_registry_load(PyObject *self, PyObject *arg) {
     PyObject *keep = NULL;
-    const char *path = fs_path(arg, &keep);
+    const char *path = nmpy_fs_path(arg, &keep);
     if (!path) return NULL;
     nm_err err;
     nm_err_clear(&err);
@@ -293,8 +285,30 @@ static PyObject *registry_find(PyObject *self, PyObject *arg) {
     return PyLong_FromLongLong(npi ? nm_registry_find(r, npi) : -1);
 }
 
+nm_registry *nmpy_registry_acquire(PyObject *obj) {
+    if (!PyObject_TypeCheck(obj, RegistryType)) {
+        PyErr_SetString(PyExc_TypeError, "expected an npimatch Registry");
+        return NULL;
+    }
+    nm_registry *r = live(obj);
+    if (r) ((RegistryObject *)obj)->busy++;
+    return r;
+}
+
+void nmpy_registry_release(PyObject *obj) {
+    ((RegistryObject *)obj)->busy--;
+}
+
 static PyObject *registry_close(PyObject *self, PyObject *unused) {
     RegistryObject *o = (RegistryObject *)self;
+    /* Another thread may be running an engine call on it without the GIL
+     * (e.g. generate_hcp): freeing it now would pull the memory from under
+     * that call. */
+    if (o->busy) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "the registry is in use (a running call or an open Matcher); close that first");
+        return NULL;
+    }
     nm_registry_free(o->r);
     o->r = NULL;
     Py_RETURN_NONE;

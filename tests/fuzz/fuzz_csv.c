@@ -63,7 +63,7 @@ static char *rows(nm_csv *c, int mode, size_t *len) {
     if (mode == 0) {
         sink s;
         memset(&s, 0, sizeof s);
-        nm_csv_consumer cons = {&s, s_begin, s_row, s_end, 4};
+        nm_csv_consumer cons = {&s, s_begin, s_row, s_end, 4, 0, NULL};
         if (nm_csv_scan(c, &cons, &err)) abort();
         out = s.all;
         for (int i = 0; i < 4; i++) nm_buf_free(&s.chunk[i]);
