@@ -59,20 +59,21 @@ def evaluate(ds, system, res, default_threshold, npimatch, out):
     """Scores of one system's output on one dataset (see report.py for the meaning)."""
     if ds["kind"] in ("link", "dedupe"):
         truth = D.febrl_truth(ds)
-        if "clusters" in res:
-            ent = res["clusters"]
+        pairs = [(a, b, s) for a, b, s in res.get("pairs", [])]
+        if ds["kind"] == "dedupe":
+            pairs = [common.norm_pair(a, b, True) + (s,) for a, b, s in pairs]
+        out_s = common.pairwise_scores(pairs, truth, default_threshold)
+        if "clusters" in res:  # the default answer is the clustering: score its pairs
             groups = {}
-            for rid, c in ent.items():
+            for rid, c in res["clusters"].items():
                 groups.setdefault(c, []).append(rid)
-            pairs = []
+            cp = []
             for ids in groups.values():
                 ids.sort()
-                pairs += [(ids[i], ids[j], 1.0) for i in range(len(ids)) for j in range(i + 1, len(ids))]
-        else:
-            pairs = [(a, b, s) for a, b, s in res["pairs"]]
-            if ds["kind"] == "dedupe":
-                pairs = [common.norm_pair(a, b, True) + (s,) for a, b, s in pairs]
-        return common.pairwise_scores(pairs, truth, default_threshold)
+                cp += [(ids[i], ids[j], 1.0) for i in range(len(ids)) for j in range(i + 1, len(ids))]
+            out_s["default"] = dict(common.pairwise_scores(cp, truth, 0.5)["default"], threshold=default_threshold,
+                                    clusters=True)
+        return out_s
     if ds["kind"] == "npi":
         j = os.path.join(out, "eval.json")
         rc, _, _ = common.run_measured([npimatch, "eval", "--truth", ds["truth"], "--matches", res["matches"],
@@ -200,7 +201,7 @@ def main():
                 if system == "npimatch":
                     res, wall, rss = run_npimatch.run(ds, a.npimatch, out)
                     row["version"] = run_npimatch.version(a.npimatch)
-                    thr = 0.5
+                    thr = res.get("default_threshold", 0.5)
                 elif system in PEER_SCRIPT:
                     peer_available(system)
                     res, wall, rss, meta = run_peer(system, ds, out, sys.executable, a.timeout)

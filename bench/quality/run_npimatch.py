@@ -75,6 +75,11 @@ def read_clusters(path, id_names=("record_id", "rec_id", "unique_id", "id")):
     return {r[rid]: r[cid] for r in rows}
 
 
+def model_threshold(name):
+    with open(os.path.join(MODELS, name + ".json")) as f:
+        return float(json.load(f).get("thresholds", {}).get("match_probability", 0.5))
+
+
 def run(ds, npimatch, out):
     """Run npimatch on dataset ds; returns (result dict, wall, rss)."""
     r = Runner(npimatch, out)
@@ -89,15 +94,19 @@ def run(ds, npimatch, out):
         if not has_command(npimatch, "link"):
             raise NotAvailable("`npimatch link` is not in this build")
         p = os.path.join(out, "pairs.csv")
+        # pairs down to 0.01 for the curve; the default cut is the model's match_probability
         r("link", "--left", ds["left"], "--right", ds["right"], "--model", os.path.join(MODELS, "febrl4.json"),
-          "--out", p)
-        return {"pairs": read_pairs(p)}, r.wall, r.rss
+          "--threshold", "0.01", "--out", p)
+        return {"pairs": read_pairs(p), "default_threshold": model_threshold("febrl4")}, r.wall, r.rss
     if kind == "febrl3":
         if not has_command(npimatch, "dedupe"):
             raise NotAvailable("`npimatch dedupe` is not in this build")
-        c = os.path.join(out, "clusters.csv")
-        r("dedupe", "--input", ds["records"], "--model", os.path.join(MODELS, "febrl3.json"), "--out", c)
-        return {"clusters": read_clusters(c)}, r.wall, r.rss
+        c, p = os.path.join(out, "clusters.csv"), os.path.join(out, "pairs.csv")
+        # default: the clusters (the command's answer); curve and best cut: its scored pairs
+        r("dedupe", "--input", ds["records"], "--model", os.path.join(MODELS, "febrl3.json"), "--out", c,
+          "--pairs", p, "--threshold", "0.01")
+        return {"clusters": read_clusters(c), "pairs": read_pairs(p),
+                "default_threshold": model_threshold("febrl3")}, r.wall, r.rss
     if kind == "patients":
         if not has_command(npimatch, "resolve"):
             raise NotAvailable("`npimatch resolve` is not in this build")
