@@ -116,7 +116,7 @@ def run(ds, npimatch, out):
             args = ["resolve", "--state", state, "--input", os.path.join(ds["feeds"], f"night_{t:02d}.csv")]
             dp = os.path.join(ds["feeds"], f"night_{t:02d}_deletes.csv")
             if os.path.exists(dp):
-                args += ["--deletes", dp]
-            r(*args, "--out", persons)
+                args += ["--delete", dp]
+            r(*args, "--all", "--out", persons)   # --all: every record of the state, scored at the end
         return {"persons": persons}, r.wall, r.rss
     raise NotAvailable(f"no npimatch runner for {kind}")
