@@ -90,17 +90,6 @@ static inline char *lfx_read(const char *path) {
     return b;
 }
 
-/* Run the CLI; stdout+stderr into buf; returns the exit status. */
-static inline int lfx_sh(const char *args, char *buf, size_t cap) {
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", NM_CLI_PATH, args);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t n = fread(buf, 1, cap - 1, p);
-    buf[n] = 0;
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* Entity number of a fixture id ("rec-N-..."). */
 static inline unsigned lfx_entity(const char *id) { return (unsigned)strtoul(id + 4, NULL, 10); }

@@ -4,6 +4,7 @@
  * a loadable model with strong exact-name levels. */
 #include "common/data.h"
 #include "link_fixture.h"
+#include "cli_run.h"
 
 #define NP 400   /* persons; person k has 2 duplicates when k % 3 == 0, 1 when k % 3 == 1 */
 
@@ -200,7 +201,7 @@ Test(dedupe, train_gives_a_loadable_model_with_strong_exact_names) {
     lfx_path(out2, sizeof out2, "trained_labels.json");
     lfx_path(labels, sizeof labels, "labels.csv");
     snprintf(args, sizeof args, "train --input %s --model builtin:febrl --out %s --seed 3 --random-pairs 20000", INPUT, out);
-    cr_assert_eq(lfx_sh(args, buf, sizeof buf), 0, "%s", buf);
+    cr_assert_eq(nm_test_cli(args, buf, sizeof buf), 0, "%s", buf);
     cr_assert(strstr(buf, "m by EM") && strstr(buf, "date_of_birth"), "%s", buf);
     nm_model *m = lfx_model(out);
     cr_assert_gt(exact_m(m, "given_name"), 0.6);
@@ -214,7 +215,7 @@ Test(dedupe, train_gives_a_loadable_model_with_strong_exact_names) {
     char cl[512];
     lfx_path(cl, sizeof cl, "trained_clusters.csv");
     snprintf(args, sizeof args, "dedupe --input %s --model %s --out %s --threads 2", INPUT, out, cl);
-    cr_assert_eq(lfx_sh(args, buf, sizeof buf), 0, "%s", buf);
+    cr_assert_eq(nm_test_cli(args, buf, sizeof buf), 0, "%s", buf);
     char want[64];
     snprintf(want, sizeof want, "%zu records (0 rows rejected)", NREC);
     cr_assert(strstr(buf, want), "%s", buf);
@@ -228,7 +229,7 @@ Test(dedupe, train_gives_a_loadable_model_with_strong_exact_names) {
     fclose(f);
     snprintf(args, sizeof args, "train --input %s --model builtin:febrl --out %s --labels %s --random-pairs 5000", INPUT,
              out2, labels);
-    cr_assert_eq(lfx_sh(args, buf, sizeof buf), 0, "%s", buf);
+    cr_assert_eq(nm_test_cli(args, buf, sizeof buf), 0, "%s", buf);
     cr_assert(strstr(buf, "1 labelled pairs name an unknown") && strstr(buf, "m from 134 labelled pairs"), "%s", buf);
     m = lfx_model(out2);
     cr_assert_gt(exact_m(m, "given_name"), 0.6);
@@ -249,7 +250,7 @@ Test(dedupe, train_on_two_files_links) {
     lfx_write(l, p, 300, "rec_id");
     lfx_write(r, q, 300, "rec_id");
     snprintf(args, sizeof args, "train --input %s --right %s --model builtin:febrl --out %s --random-pairs 20000", l, r, out);
-    cr_assert_eq(lfx_sh(args, buf, sizeof buf), 0, "%s", buf);
+    cr_assert_eq(nm_test_cli(args, buf, sizeof buf), 0, "%s", buf);
     nm_model *m = lfx_model(out);
     cr_assert_gt(exact_m(m, "surname"), 0.6);
     double lam = nm_model_lambda(m), truth = 150.0 / (300.0 * 300.0);

@@ -2,6 +2,7 @@
  * across thread counts, record id columns, bad rows and model errors. */
 #include "common/io.h"
 #include "link_fixture.h"
+#include "cli_run.h"
 
 #define NL 600      /* left records: more than two chunks of queries */
 #define NDUP 200    /* of which the first NDUP have a corrupted copy on the right */
@@ -136,12 +137,12 @@ Test(link, id_column_rules_and_missing_id) {
     lfx_write(b, p, 2, "id");
     /* The shipped model names rec_id: a file without it fails at once, by name. */
     snprintf(args, sizeof args, "link --left %s --right %s --model builtin:febrl --out %s", a, a, out);
-    cr_assert_eq(lfx_sh(args, buf, sizeof buf), 1);
+    cr_assert_eq(nm_test_cli(args, buf, sizeof buf), 1);
     cr_assert(strstr(buf, "no record id column") && strstr(buf, "rec_id"), "%s", buf);
     cr_assert_eq(access(out, F_OK), -1, "no output on failure");
     /* --map record_id=COLUMN reads it from any column. */
     snprintf(args, sizeof args, "link --left %s --right %s --model builtin:febrl --out %s --map record_id=key", a, a, out);
-    cr_assert_eq(lfx_sh(args, buf, sizeof buf), 0, "%s", buf);
+    cr_assert_eq(nm_test_cli(args, buf, sizeof buf), 0, "%s", buf);
     char *o = lfx_read(out);
     cr_assert(strstr(o, "\nrec-1-org,rec-1-org,"), "%s", o);
     free(o);
@@ -163,7 +164,7 @@ Test(link, id_column_rules_and_missing_id) {
     free(src);
     nm_model_free(m);
     snprintf(args, sizeof args, "link --left %s --right %s --model %s --out %s", b, b, mp, out);
-    cr_assert_eq(lfx_sh(args, buf, sizeof buf), 0, "%s", buf);
+    cr_assert_eq(nm_test_cli(args, buf, sizeof buf), 0, "%s", buf);
     o = lfx_read(out);
     cr_assert(strstr(o, "\nrec-2-org,rec-2-org,"), "%s", o);
     free(o);
@@ -198,17 +199,17 @@ Test(link, model_errors_fail_at_once) {
           " \"blocking_rules\": [{\"name\": \"s\", \"keys\": \"surname\"}]}\n", f);
     fclose(f);
     snprintf(args, sizeof args, "link --left %s --right %s --model %s --out %s", LEFT, RIGHT, mp, out);
-    cr_assert_eq(lfx_sh(args, buf, sizeof buf), 1);
+    cr_assert_eq(nm_test_cli(args, buf, sizeof buf), 1);
     cr_assert(strstr(buf, "badmodel.json:3:") && strstr(buf, "predicate"), "%s", buf);
     snprintf(args, sizeof args, "link --left %s --right %s --model builtin:nope --out %s", LEFT, RIGHT, out);
-    cr_assert_eq(lfx_sh(args, buf, sizeof buf), 1);
+    cr_assert_eq(nm_test_cli(args, buf, sizeof buf), 1);
     cr_assert(strstr(buf, "no such built-in model"), "%s", buf);
     snprintf(args, sizeof args, "link --left %s --right %s --model builtin:febrl --out %s --map left.nofield=x", LEFT,
              RIGHT, out);
-    cr_assert_eq(lfx_sh(args, buf, sizeof buf), 1);
+    cr_assert_eq(nm_test_cli(args, buf, sizeof buf), 1);
     cr_assert(strstr(buf, "no field 'nofield'"), "%s", buf);
     cr_assert_eq(access(out, F_OK), -1);
-    cr_assert_eq(lfx_sh("link --left x.csv --model builtin:febrl", buf, sizeof buf), 2);
+    cr_assert_eq(nm_test_cli("link --left x.csv --model builtin:febrl", buf, sizeof buf), 2);
     /* an unknown key (here id_column misspelt) is refused with its position */
     nm_model *m = lfx_model("builtin:febrl");
     char *json = NULL;

@@ -4,19 +4,10 @@
 #include <unistd.h>
 #include "common/io.h"
 #include "match_fixture.h"
+#include "cli_run.h"
 
 static char REGP[512];
 
-static int sh(const char *args, char *buf, size_t cap) {
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", NM_CLI_PATH, args);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t n = fread(buf, 1, cap - 1, p);
-    buf[n] = 0;
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static void setup(void) {
     prov p[3] = {
@@ -43,7 +34,7 @@ static char *run_match(const char *csv, const char *extra, int *rc, char *log, s
     fx_write(in, csv);
     unlink(out);
     snprintf(args, sizeof args, "match --registry %s --input %s --out %s --threads 1 %s", REGP, in, out, extra);
-    *rc = sh(args, log, cap);
+    *rc = nm_test_cli(args, log, cap);
     FILE *f = fopen(out, "r");
     if (!f) return NULL;
     char *buf = calloc(1, 1 << 16);
@@ -135,7 +126,7 @@ Test(match_cli, train_writes_a_sensible_model, .init = NULL) {
     fx_path(outm, sizeof outm, "trained.json");
     snprintf(args, sizeof args, "gen nppes --rows 3000 --seed 4 --out %s && %s index --quiet --out %s %s", nppes,
              NM_CLI_PATH, reg, nppes);
-    cr_assert_eq(sh(args, log, sizeof log), 0, "%s", log);
+    cr_assert_eq(nm_test_cli(args, log, sizeof log), 0, "%s", log);
     nm_registry *r;
     nm_err e;
     cr_assert_eq(nm_registry_load(reg, &r, &e), 0);
@@ -145,7 +136,7 @@ Test(match_cli, train_writes_a_sensible_model, .init = NULL) {
     fx_write(in, csv.data);
     nm_registry_free(r);
     snprintf(args, sizeof args, "train --registry %s --input %s --out %s --random-pairs 50000 --seed 3", reg, in, outm);
-    cr_assert_eq(sh(args, log, sizeof log), 0, "%s", log);
+    cr_assert_eq(nm_test_cli(args, log, sizeof log), 0, "%s", log);
     cr_assert_not_null(strstr(log, "m by EM"), "%s", log);
     nm_model *m;
     cr_assert_eq(nm_model_load(outm, &m, &e), 0, "%s", e.msg);
@@ -177,7 +168,7 @@ Test(match_cli, zstd_input_and_output) {
     cr_assert_eq(nm_writer_write(w, csv, sizeof csv - 1, &we), 0);
     cr_assert_eq(nm_writer_commit(w, &we), 0);
     snprintf(args, sizeof args, "match --registry %s --input %s --out %s --threads 1", REGP, inz, outz);
-    cr_assert_eq(sh(args, log, sizeof log), 0, "%s", log);
+    cr_assert_eq(nm_test_cli(args, log, sizeof log), 0, "%s", log);
     char *text;
     size_t len;
     nm_err e;

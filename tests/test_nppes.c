@@ -6,6 +6,7 @@
  * exact file:line:col, strict mode, thread-count independence, and the
  * index/info/lookup commands. */
 #include <criterion/criterion.h>
+#include "cli_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -658,14 +659,6 @@ Test(nppes, threads_identical) {
 
 /* ---- the commands ---------------------------------------------------------------------- */
 
-static int run(const char *cmd, char *out, size_t cap) {
-    FILE *f = popen(cmd, "r");
-    cr_assert_not_null(f);
-    size_t n = fread(out, 1, cap - 1, f);
-    out[n] = 0;
-    int st = pclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 Test(cli, index_info_lookup) {
     char m[512], snap[512], cmd[2048], out[16384];
@@ -673,49 +666,49 @@ Test(cli, index_info_lookup) {
     tmp_path(snap, sizeof snap, "cli.nmx");
     write_main(m, 330, "\n", 0);
     snprintf(cmd, sizeof cmd, "%s index --out %s --threads 2 %s 2>&1", NM_CLI_PATH, snap, m);
-    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(nm_test_shell(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "4 providers"), "%s", out);
     snprintf(cmd, sizeof cmd, "%s info %s --json", NM_CLI_PATH, snap);
-    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(nm_test_shell(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "{\"providers\":4,\"individuals\":2,\"organizations\":1,\"deactivated\":1,"), "%s", out);
     snprintf(cmd, sizeof cmd, "%s info %s", NM_CLI_PATH, snap);
-    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(nm_test_shell(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "providers"), "%s", out);
     snprintf(cmd, sizeof cmd, "%s lookup %s 1234567893 1558598797", NM_CLI_PATH, snap);
-    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(nm_test_shell(cmd, out, sizeof out), 0, "%s", out);
     cr_assert_eq(strncmp(out, JANE_JSON_A, strlen(JANE_JSON_A)), 0, "%s", out);
     cr_assert(strstr(out, "}\n{\"npi\":\"1558598797\""), "%s", out);
     /* unknown NPI: message on stderr, the others still printed, exit 1 */
     snprintf(cmd, sizeof cmd, "%s lookup %s 1679576722 1558598797 2>/dev/null", NM_CLI_PATH, snap);
-    cr_assert_eq(run(cmd, out, sizeof out), 1);
+    cr_assert_eq(nm_test_shell(cmd, out, sizeof out), 1);
     cr_assert_eq(strncmp(out, "{\"npi\":\"1558598797\"", 19), 0, "%s", out);
     snprintf(cmd, sizeof cmd, "%s lookup %s 1679576722 2>&1 >/dev/null", NM_CLI_PATH, snap);
-    cr_assert_eq(run(cmd, out, sizeof out), 1);
+    cr_assert_eq(nm_test_shell(cmd, out, sizeof out), 1);
     cr_assert(strstr(out, "1679576722 not found"), "%s", out);
     /* failures: corrupt snapshot, missing file, usage */
     snprintf(cmd, sizeof cmd, "%s info %s 2>&1", NM_CLI_PATH, m);
-    cr_assert_eq(run(cmd, out, sizeof out), 1);
+    cr_assert_eq(nm_test_shell(cmd, out, sizeof out), 1);
     cr_assert(strstr(out, "not an npimatch registry snapshot"), "%s", out);
     snprintf(cmd, sizeof cmd, "%s index --out %s /nonexistent.csv 2>&1", NM_CLI_PATH, snap);
-    cr_assert_eq(run(cmd, out, sizeof out), 1);
+    cr_assert_eq(nm_test_shell(cmd, out, sizeof out), 1);
     snprintf(cmd, sizeof cmd, "%s index %s 2>&1", NM_CLI_PATH, m);
-    cr_assert_eq(run(cmd, out, sizeof out), 2);
+    cr_assert_eq(nm_test_shell(cmd, out, sizeof out), 2);
     /* standard input */
     snprintf(cmd, sizeof cmd, "cat %s | %s index --quiet --out %s - && %s info --json %s", m, NM_CLI_PATH, snap,
              NM_CLI_PATH, snap);
-    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(nm_test_shell(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "{\"providers\":4,"), "%s", out);
     /* strict mode with a bad row: exit 1 and the previous snapshot kept */
     FILE *f = fopen(m, "ab");
     fputs("\"1234567890\",\"1\"\n", f);
     fclose(f);
     snprintf(cmd, sizeof cmd, "%s index --strict --out %s %s 2>&1", NM_CLI_PATH, snap, m);
-    cr_assert_eq(run(cmd, out, sizeof out), 1, "%s", out);
+    cr_assert_eq(nm_test_shell(cmd, out, sizeof out), 1, "%s", out);
     cr_assert(strstr(out, "cli.csv:6:"), "%s", out);
     snprintf(cmd, sizeof cmd, "%s info --json %s", NM_CLI_PATH, snap);
-    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(nm_test_shell(cmd, out, sizeof out), 0, "%s", out);
     snprintf(cmd, sizeof cmd, "%s index --quiet --out %s %s 2>&1", NM_CLI_PATH, snap, m);
-    cr_assert_eq(run(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(nm_test_shell(cmd, out, sizeof out), 0, "%s", out);
     cr_assert_str_eq(out, "");
     unlink(m), unlink(snap);
 }
