@@ -422,7 +422,8 @@ size_t nm_json_format_number(double x, char buf[32]) {
         return 1;
     }
     /* Whole numbers (counts in reports) as plain integers: "10000", not "1e+04". */
-    if (x == (double)(long long)x && x > -1e15 && x < 1e15) return (size_t)snprintf(buf, 32, "%lld", (long long)x);
+    /* Range first: converting an out-of-range double to an integer is undefined (C11 6.3.1.4). */
+    if (x > -1e15 && x < 1e15 && x == (double)(long long)x) return (size_t)snprintf(buf, 32, "%lld", (long long)x);
     int n = 0;
     for (int prec = 1; prec <= 17; prec++) {
         n = snprintf(buf, 32, "%.*g", prec, x);
