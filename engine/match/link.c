@@ -41,34 +41,13 @@ int nm_matcher_from_table(const nm_rtable *ref, const nm_model *m, const nm_matc
         free(mt);
         return nm_err_set(err, NM_E_NOMEM, "link: out of memory");
     }
-    m = mt->m = mt->own;
-    mt->threads = o && o->threads > 0 ? o->threads : omp_get_max_threads();
-    mt->block_cap = o && o->block_cap ? o->block_cap : 2000;
-    const nm_thresholds *th = nm_model_thresholds(m);
-    mt->match_p = o && o->match_probability >= 0 ? o->match_probability : th->match_probability;
-    mt->gap = o && o->ambiguity_gap_bits >= 0 ? o->ambiguity_gap_bits : th->ambiguity_gap_bits;
-    nm_cmp_plan_make(m, &mt->plan);
+    mt->m = mt->own;
+    nm_matcher_set_opts(mt, o);
+    /* Term frequencies come from the indexed side: a value common there is
+     * weak evidence whichever record carries it (Splink's TF adjustment). */
     double t0 = now_s();
     int rc = nm_rrows_build(&mt->rows, ref, mt->threads) ? NM_E_NOMEM : 0;
-    mt->nref = ref->n;
-    /* Term frequencies from the indexed side: a value common there is weak
-     * evidence whichever record carries it (Splink's TF adjustment). */
-    for (size_t c = 0; c < nm_model_comparison_count(m); c++) {
-        const nm_comparison *cmp = nm_model_comparison(m, c);
-        mt->tf_field[c] = -1;
-        for (int l = 0; l < cmp->n_levels; l++)
-            if (cmp->levels[l].tf)
-                mt->tf_field[c] = (int16_t)cmp->fields[cmp->levels[l].field == NM_ALL_FIELDS ? 0 : cmp->levels[l].field];
-        if (mt->tf_field[c] >= 0 && !mt->tf[mt->tf_field[c]].hash && !rc)
-            rc = nm_tf_build(&mt->tf[mt->tf_field[c]], &mt->rows, (size_t)mt->tf_field[c]);
-    }
-    mt->seconds_table = now_s() - t0;
-    t0 = now_s();
-    const nm_blocking_rule *rules[NM_MATCH_MAX_RULES];
-    size_t nr = nm_model_blocking_rule_count(m);
-    for (size_t i = 0; i < nr; i++) rules[i] = nm_model_blocking_rule(m, i);
-    if (!rc) rc = nm_index_build(&mt->ix, &mt->rows, rules, nr, mt->threads, err);
-    mt->seconds_index = now_s() - t0;
+    if (!rc) rc = nm_matcher_index_rows(mt, t0, err);
     if (rc) {
         nm_matcher_free(mt);
         return err && err->code ? rc : nm_err_set(err, rc, "link: out of memory");

@@ -15,10 +15,55 @@ static double now_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+void nm_matcher_set_opts(nm_matcher *mt, const nm_match_opts *o) {
+    mt->threads = o && o->threads > 0 ? o->threads : omp_get_max_threads();
+    mt->block_cap = o && o->block_cap ? o->block_cap : 2000;
+    const nm_thresholds *th = nm_model_thresholds(mt->m);
+    mt->match_p = o && o->match_probability >= 0 ? o->match_probability : th->match_probability;
+    mt->gap = o && o->ambiguity_gap_bits >= 0 ? o->ambiguity_gap_bits : th->ambiguity_gap_bits;
+    nm_cmp_plan_make(mt->m, &mt->plan);
+}
+
+int nm_matcher_index_rows(nm_matcher *mt, double t0, nm_err *err) {
+    const nm_model *m = mt->m;
+    size_t nc = nm_model_comparison_count(m);
+    int rc = 0;
+    mt->nref = mt->rows.n;
+    /* Term frequencies of the fields TF levels read, one field per thread. */
+    int tff[NM_MAX_FIELDS], ntf = 0;
+    uint8_t seen[NM_MAX_FIELDS] = {0};
+    for (size_t c = 0; c < nc; c++) {
+        const nm_comparison *cmp = nm_model_comparison(m, c);
+        mt->tf_field[c] = -1;
+        for (int l = 0; l < cmp->n_levels; l++)
+            if (cmp->levels[l].tf) mt->tf_field[c] = (int16_t)cmp->fields[cmp->levels[l].field == NM_ALL_FIELDS ? 0 : cmp->levels[l].field];
+        if (mt->tf_field[c] >= 0 && !seen[mt->tf_field[c]]) seen[mt->tf_field[c]] = 1, tff[ntf++] = mt->tf_field[c];
+    }
+    int tfrc = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(mt->threads)
+    for (int i = 0; i < ntf; i++)
+        if (nm_tf_build(&mt->tf[tff[i]], &mt->rows, (size_t)tff[i])) {
+#pragma omp atomic write
+            tfrc = NM_E_NOMEM;
+        }
+    if (tfrc) rc = nm_err_set(err, tfrc, "matcher: out of memory");
+    mt->seconds_table = now_s() - t0;
+    t0 = now_s();
+    const nm_blocking_rule *rules[NM_MATCH_MAX_RULES];
+    size_t nr = nm_model_blocking_rule_count(m);
+    for (size_t i = 0; i < nr; i++) rules[i] = nm_model_blocking_rule(m, i);
+    if (!rc) rc = nm_index_build(&mt->ix, &mt->rows, rules, nr, mt->threads, err);
+    mt->bytes_rows = mt->rows.blob.cap + (mt->nref + 1) * sizeof *mt->rows.off;
+    mt->bytes_index = nm_index_bytes(&mt->ix);
+    for (size_t f = 0; f < NM_MAX_FIELDS; f++) mt->bytes_tf += mt->tf[f].n * 12;
+    mt->seconds_index = now_s() - t0;
+    return rc;
+}
+
 int nm_matcher_create(const nm_registry *r, const nm_model *m, const nm_match_opts *o, nm_matcher **out,
                       nm_err *err) {
     *out = NULL;
-    size_t nf = nm_model_field_count(m), nc = nm_model_comparison_count(m);
+    size_t nf = nm_model_field_count(m);
     int known = 0;
     for (size_t f = 0; f < nf; f++) known |= nm_registry_has_field(nm_model_field(m, f)->name);
     if (!known)
@@ -41,48 +86,14 @@ int nm_matcher_create(const nm_registry *r, const nm_model *m, const nm_match_op
         return nm_err_set(err, NM_E_NOMEM, "matcher: out of memory");
     }
     m = mt->m = mt->own;
-    mt->threads = o && o->threads > 0 ? o->threads : omp_get_max_threads();
-    mt->block_cap = o && o->block_cap ? o->block_cap : 2000;
-    const nm_thresholds *th = nm_model_thresholds(m);
-    mt->match_p = o && o->match_probability >= 0 ? o->match_probability : th->match_probability;
-    mt->gap = o && o->ambiguity_gap_bits >= 0 ? o->ambiguity_gap_bits : th->ambiguity_gap_bits;
-    nm_cmp_plan_make(m, &mt->plan);
-
+    nm_matcher_set_opts(mt, o);
     double t0 = now_s();
     int rc = nm_rrows_from_registry(&mt->rows, r, m, mt->threads, err);
     if (rc) {
         nm_matcher_free(mt);
         return rc;
     }
-    mt->nref = mt->rows.n;
-    /* Term frequencies of the fields TF levels read, one field per thread. */
-    int tff[NM_MAX_FIELDS], ntf = 0;
-    uint8_t seen[NM_MAX_FIELDS] = {0};
-    for (size_t c = 0; c < nc; c++) {
-        const nm_comparison *cmp = nm_model_comparison(m, c);
-        mt->tf_field[c] = -1;
-        for (int l = 0; l < cmp->n_levels; l++)
-            if (cmp->levels[l].tf) mt->tf_field[c] = (int16_t)cmp->fields[cmp->levels[l].field == NM_ALL_FIELDS ? 0 : cmp->levels[l].field];
-        if (mt->tf_field[c] >= 0 && !seen[mt->tf_field[c]]) seen[mt->tf_field[c]] = 1, tff[ntf++] = mt->tf_field[c];
-    }
-    int tfrc = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(mt->threads)
-    for (int i = 0; i < ntf; i++)
-        if (nm_tf_build(&mt->tf[tff[i]], &mt->rows, (size_t)tff[i])) {
-#pragma omp atomic write
-            tfrc = NM_E_NOMEM;
-        }
-    if (!rc && tfrc) rc = nm_err_set(err, tfrc, "matcher: out of memory");
-    mt->seconds_table = now_s() - t0;
-    t0 = now_s();
-    const nm_blocking_rule *rules[NM_MATCH_MAX_RULES];
-    size_t nr = nm_model_blocking_rule_count(m);
-    for (size_t i = 0; i < nr; i++) rules[i] = nm_model_blocking_rule(m, i);
-    if (!rc) rc = nm_index_build(&mt->ix, &mt->rows, rules, nr, mt->threads, err);
-    mt->bytes_rows = mt->rows.blob.cap + (mt->nref + 1) * sizeof *mt->rows.off;
-    mt->bytes_index = nm_index_bytes(&mt->ix);
-    for (size_t f = 0; f < NM_MAX_FIELDS; f++) mt->bytes_tf += mt->tf[f].n * 12;
-    mt->seconds_index = now_s() - t0;
+    rc = nm_matcher_index_rows(mt, t0, err);
     if (rc) {
         nm_matcher_free(mt);
         return err && err->code ? rc : nm_err_set(err, rc, "matcher: out of memory");

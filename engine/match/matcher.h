@@ -38,6 +38,14 @@ typedef struct nm_mworker {
     nm_match_stats st;
 } nm_mworker;
 
+/* Thresholds, threads, block cap and comparison plan from the options, else
+ * the model's defaults (mt->m must be set). Shared by every way of making a matcher. */
+void nm_matcher_set_opts(nm_matcher *mt, const nm_match_opts *o);
+/* After mt->rows is built: term frequencies of the fields TF levels read and
+ * the blocking indexes over the row store, with sizes and timings (t0: when
+ * the row store build started). Returns 0 or an error; frees nothing. */
+int nm_matcher_index_rows(nm_matcher *mt, double t0, nm_err *err);
+
 int nm_mworker_init(nm_mworker *w, const nm_matcher *mt);
 void nm_mworker_free(nm_mworker *w);
 
