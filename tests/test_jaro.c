@@ -256,22 +256,44 @@ static void check_batch(const char *q, size_t lq, const size_t *lens, size_t n, 
         }
         off[i + 1] = off[i] + (uint32_t)lens[i];
     }
-    nm_jaro_parts_batch(q, lq, bytes, off, n, pp);
-    nm_jw_batch(q, lq, bytes, off, n, jw);
-    nm_jw_level_batch(q, lq, bytes, off, n, THR, (int)sizeof THR, lv);
-    for (size_t i = 0; i < n; i++) {
-        nm_jaro_parts r;
-        nm_jaro_parts_of(q, lq, bytes + off[i], off[i + 1] - off[i], &r);
-        cr_assert(memcmp(&r, &pp[i], sizeof r) == 0, "%s parts lq=%zu lc=%zu m %u/%u t %u/%u l %u/%u",
-                  nm_simd_name(nm_simd_active()), lq, lens[i], r.m, pp[i].m, r.t_half, pp[i].t_half, r.prefix,
-                  pp[i].prefix);
-        double s = nm_jw_from_parts(&r);
-        cr_assert(memcmp(&s, &jw[i], sizeof s) == 0, "%s jw lq=%zu lc=%zu", nm_simd_name(nm_simd_active()), lq,
-                  lens[i]);
-        int k = 0;
-        while (k < (int)sizeof THR && !nm_jw_at_least(&r, THR[k])) k++;
-        cr_assert_eq(lv[i], k, "level");
+    /* The same candidates as a prepared block (prepared under the level
+     * being tested), queried twice: with q, and with q reversed (the block
+     * is reused unchanged). */
+    nm_jw_block *blk = NULL;
+    cr_assert_eq(nm_jw_block_prepare(bytes, off, n, &blk), NM_OK);
+    cr_assert_eq(nm_jw_block_count(blk), n);
+    char qr[300];
+    for (size_t j = 0; j < lq; j++) qr[j] = q[lq - 1 - j];
+    for (int pass = 0; pass < 3; pass++) {
+        const char *qq = pass == 2 ? qr : q;
+        const char *how = pass == 0 ? "batch" : "block";
+        memset(pp, 0xAB, (n ? n : 1) * sizeof *pp);
+        memset(jw, 0xAB, (n ? n : 1) * sizeof *jw);
+        memset(lv, 0xAB, n ? n : 1);
+        if (pass == 0) {
+            nm_jaro_parts_batch(q, lq, bytes, off, n, pp);
+            nm_jw_batch(q, lq, bytes, off, n, jw);
+            nm_jw_level_batch(q, lq, bytes, off, n, THR, (int)sizeof THR, lv);
+        } else {
+            nm_jw_block_parts(blk, qq, lq, pp);
+            nm_jw_block_jw(blk, qq, lq, jw);
+            nm_jw_block_level(blk, qq, lq, THR, (int)sizeof THR, lv);
+        }
+        for (size_t i = 0; i < n; i++) {
+            nm_jaro_parts r;
+            nm_jaro_parts_of(qq, lq, bytes + off[i], off[i + 1] - off[i], &r);
+            cr_assert(memcmp(&r, &pp[i], sizeof r) == 0, "%s %s parts lq=%zu lc=%zu m %u/%u t %u/%u l %u/%u",
+                      nm_simd_name(nm_simd_active()), how, lq, lens[i], r.m, pp[i].m, r.t_half, pp[i].t_half,
+                      r.prefix, pp[i].prefix);
+            double s = nm_jw_from_parts(&r);
+            cr_assert(memcmp(&s, &jw[i], sizeof s) == 0, "%s %s jw lq=%zu lc=%zu", nm_simd_name(nm_simd_active()),
+                      how, lq, lens[i]);
+            int k = 0;
+            while (k < (int)sizeof THR && !nm_jw_at_least(&r, THR[k])) k++;
+            cr_assert_eq(lv[i], k, "%s level", how);
+        }
     }
+    nm_jw_block_free(blk);
     free(bytes);
     free(off);
     free(pp);

@@ -78,7 +78,7 @@ static inline void jv_pm_build(const uint8_t *b8, const uint32_t *of, int fast, 
  * Same values as the generic loops of jaro_simd_tmpl.h. */
 typedef struct {
     __m512i tab[NM_JV_MAX_QUERY];
-    uint8_t ix[NM_JV_MAX_QUERY]; /* row of query byte j (identity unless deduplicated) */
+    uint16_t ix[NM_JV_MAX_QUERY]; /* row of query byte j (identity unless deduplicated) */
 } jv_core16_ctx;
 
 static inline void jv_core16_prep(jv_core16_ctx *c, uint32_t lq) {
@@ -86,7 +86,7 @@ static inline void jv_core16_prep(jv_core16_ctx *c, uint32_t lq) {
                                        12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     const __m512i ones = _mm512_set1_epi16(-1);
     for (uint32_t j = 0; j < lq; j++) {
-        c->ix[j] = (uint8_t)j;
+        c->ix[j] = (uint16_t)j;
         __m512i jv = _mm512_set1_epi16((short)j);
         /* bits <= j + r (all when j + r >= 15: vpsllvw counts >= 16 give 0) */
         __m512i hi = _mm512_andnot_si512(_mm512_sllv_epi16(ones, _mm512_add_epi16(_mm512_add_epi16(jv, r),
@@ -282,9 +282,6 @@ static inline __m512i jv_prefix4v(__m512i r0, __m512i r1, __m512i r2, __m512i r3
     p = _mm512_ternarylogic_epi64(p, r3, _mm512_set1_epi8(8), 0xF8);
     return _mm512_shuffle_epi8(tz1, _mm512_and_si512(p, lenmask));
 }
-static inline __m512i jv_prefix4(const __m512i *pm, __m512i lenmask) {
-    return jv_prefix4v(pm[0], pm[1], pm[2], pm[3], lenmask);
-}
 
 /* The parts of a full run group, from lanes of lw = 8 or 16 bits. */
 static void jv_store_parts(nm_jaro_parts *out, uint32_t lq, __m512i lenv, __m512i m, __m512i th, __m512i pre,
@@ -332,15 +329,9 @@ static inline void jv_run8_emit(uint32_t lq, __m512i lenv, __m512i mcnt, __m512i
 #undef JV_W
 }
 
-size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
-                         const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o) {
-    if (lq > 32 || cnt < 64) return 0;
-    const uint8_t *b8 = (const uint8_t *)bytes, *e8 = (const uint8_t *)end;
-    __m512i tab[32], pm[32];
-    pm[0] = pm[1] = pm[2] = pm[3] = _mm512_setzero_si512(); /* rows past lq < 4 stay 0 */
-    __mmask64 hits[32];
-    /* tab[j][r] = bits [j - r, j + r] of a byte, for r = 0..15 in every
-     * 128-bit lane (vpshufb looks up within lanes). */
+/* tab[j][r] = bits [j - r, j + r] of a byte, for r = 0..15 in every 128-bit
+ * lane (vpshufb looks up within lanes); lq <= 32. */
+static inline void jv_tab8_build(uint32_t lq, __m512i *tab) {
     for (uint32_t j = 0; j < lq; j++) {
         uint8_t t[16];
         for (int r = 0; r < 16; r++) {
@@ -351,9 +342,53 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
         }
         tab[j] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)t));
     }
+}
+
+/* One group of 64 byte lanes of lengths lenv: matches, half transpositions
+ * and common prefix from the rows pm[ix[j]] of query bytes j (ix[j] for
+ * lq <= j < 4 must name a zero row). */
+static inline void jv_group8(const __m512i *tab, const __m512i *pm, const uint16_t *ix, uint32_t lq, __m512i lenv,
+                             __m512i *m_out, __m512i *th_out, __m512i *pre_out) {
     const __m512i lenmask_tab = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 3, 7, 15, 31, 63, 127, -1, 0, 0, 0, 0, 0, 0, 0));
-    const __m512i one = _mm512_set1_epi8(1), zero = _mm512_setzero_si512(), eight = _mm512_set1_epi32(8);
+    const __m512i one = _mm512_set1_epi8(1), zero = _mm512_setzero_si512();
     const __m512i lqv = _mm512_set1_epi8((char)lq), seven_f = _mm512_set1_epi8(0x7F);
+    __mmask64 hits[32];
+    /* r = max(floor(max(lc, lq) / 2) - 1, 0); bytes past the length start
+     * out taken. */
+    __m512i half = _mm512_and_si512(_mm512_srli_epi16(_mm512_max_epu8(lenv, lqv), 1), seven_f);
+    __m512i rv = _mm512_subs_epu8(half, one);
+    __m512i lenmask = _mm512_shuffle_epi8(lenmask_tab, lenv);
+    __m512i matched = _mm512_andnot_si512(lenmask, _mm512_set1_epi8(-1)), mcnt = zero, tcnt = zero;
+    for (uint32_t j = 0; j < lq; j++) {
+        __m512i w = _mm512_shuffle_epi8(tab[j], rv);
+        __m512i x = _mm512_ternarylogic_epi64(pm[ix[j]], w, matched, 0x40);
+        matched = _mm512_ternarylogic_epi64(matched, x, _mm512_sub_epi8(zero, x), 0xF8);
+        __mmask64 h = _mm512_test_epi8_mask(x, x);
+        hits[j] = h;
+        mcnt = _mm512_mask_add_epi8(mcnt, h, mcnt, one);
+    }
+    __m512i rest = _mm512_and_si512(matched, lenmask);
+    for (uint32_t j = 0; j < lq; j++) {
+        __m512i low = _mm512_and_si512(rest, _mm512_sub_epi8(zero, rest));
+        __mmask64 miss = _mm512_mask_testn_epi8_mask(hits[j], pm[ix[j]], low);
+        tcnt = _mm512_mask_add_epi8(tcnt, miss, tcnt, one);
+        rest = _mm512_mask_sub_epi8(rest, hits[j], rest, low);
+    }
+    *pre_out = jv_prefix4v(pm[ix[0]], pm[ix[1]], pm[ix[2]], pm[ix[3]], lenmask);
+    *m_out = mcnt;
+    *th_out = _mm512_and_si512(_mm512_srli_epi16(tcnt, 1), seven_f);
+}
+
+size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
+                         const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o) {
+    if (lq > 32 || cnt < 64) return 0;
+    const uint8_t *b8 = (const uint8_t *)bytes, *e8 = (const uint8_t *)end;
+    __m512i tab[32], pm[32];
+    pm[0] = pm[1] = pm[2] = pm[3] = _mm512_setzero_si512(); /* rows past lq < 4 stay 0 */
+    static const uint16_t ident[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                                       16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+    jv_tab8_build(lq, tab);
+    const __m512i zero = _mm512_setzero_si512(), eight = _mm512_set1_epi32(8);
     size_t g = 0, pat = 0;
     int pend = 0;
     __m512i pl = zero, pm_ = zero, pt = zero, pp = zero; /* the group awaiting its scores */
@@ -402,29 +437,8 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
             __m512i c = _mm512_set1_epi8((char)q[j]);
             for (int z = 0; z < 8; z++) row[z] = _mm512_cmpeq_epi8_mask(s[z], c);
         }
-        /* r = max(floor(max(lc, lq) / 2) - 1, 0); bytes past the length start
-         * out taken. */
-        __m512i half = _mm512_and_si512(_mm512_srli_epi16(_mm512_max_epu8(lenv, lqv), 1), seven_f);
-        __m512i rv = _mm512_subs_epu8(half, one);
-        __m512i lenmask = _mm512_shuffle_epi8(lenmask_tab, lenv);
-        __m512i matched = _mm512_andnot_si512(lenmask, _mm512_set1_epi8(-1)), mcnt = zero, tcnt = zero, pre = zero;
-        for (uint32_t j = 0; j < lq; j++) {
-            __m512i w = _mm512_shuffle_epi8(tab[j], rv);
-            __m512i x = _mm512_ternarylogic_epi64(pm[j], w, matched, 0x40);
-            matched = _mm512_ternarylogic_epi64(matched, x, _mm512_sub_epi8(zero, x), 0xF8);
-            __mmask64 h = _mm512_test_epi8_mask(x, x);
-            hits[j] = h;
-            mcnt = _mm512_mask_add_epi8(mcnt, h, mcnt, one);
-        }
-        __m512i rest = _mm512_and_si512(matched, lenmask);
-        for (uint32_t j = 0; j < lq; j++) {
-            __m512i low = _mm512_and_si512(rest, _mm512_sub_epi8(zero, rest));
-            __mmask64 miss = _mm512_mask_testn_epi8_mask(hits[j], pm[j], low);
-            tcnt = _mm512_mask_add_epi8(tcnt, miss, tcnt, one);
-            rest = _mm512_mask_sub_epi8(rest, hits[j], rest, low);
-        }
-        pre = jv_prefix4(pm, lenmask);
-        __m512i th = _mm512_and_si512(_mm512_srli_epi16(tcnt, 1), seven_f);
+        __m512i mcnt, th, pre;
+        jv_group8(tab, pm, ident, lq, lenv, &mcnt, &th, &pre);
 
         /* Scores of the previous group now (latency hiding, as in run16). */
         if (pend) jv_run8_emit(lq, pl, pm_, pt, pp, o, pat);
@@ -466,6 +480,25 @@ static inline int jv_run16_lengths(const uint32_t *of, __m512i *lenv) {
     return 1;
 }
 
+/* One group of 32 16-bit lanes of lengths lenv: matches, half
+ * transpositions and common prefix from the rows pm[c->ix[j]] (ix4: the
+ * rows of query bytes 0-3, a zero row past lq). */
+static inline void jv_group16(const jv_core16_ctx *c, const __m512i *pm, const uint16_t *ix4, uint32_t lq,
+                              __m512i lenv, __m512i *m_out, __m512i *th_out, __m512i *pre_out) {
+    const __m512i one = _mm512_set1_epi16(1), ones = _mm512_set1_epi16(-1);
+    /* r = max(floor(max(lc, lq) / 2) - 1, 0); positions past the length
+     * start out taken (lenmask = bits below lc). */
+    __m512i rv = _mm512_subs_epu16(_mm512_srli_epi16(_mm512_max_epu16(lenv, _mm512_set1_epi16((short)lq)), 1), one);
+    __m512i lenmask = _mm512_andnot_si512(_mm512_sllv_epi16(ones, lenv), ones);
+    jv_v16 mv, tv;
+    jv_core16(c, pm, lq, (jv_v16)rv, (jv_v16)lenmask, &mv, &tv);
+    *m_out = (__m512i)mv;
+    *th_out = _mm512_srli_epi16((__m512i)tv, 1);
+    /* 16-bit lanes: the high byte of each lane must not feed vpshufb. */
+    *pre_out = jv_prefix4v(pm[ix4[0]], pm[ix4[1]], pm[ix4[2]], pm[ix4[3]],
+                           _mm512_and_si512(lenmask, _mm512_set1_epi16(0x0F)));
+}
+
 /* Runs of candidates <= 16 bytes in 16-bit lanes: the template's run mode,
  * specialized with intrinsics end to end (lengths packed straight into
  * lanes, no per-lane arrays), for the common name block. Software-pipelined:
@@ -491,12 +524,10 @@ size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, cons
         uint32_t k = 0;
         while (k < nd && dq[k] != q[j]) k++;
         if (k == nd) dq[nd++] = q[j];
-        core.ix[j] = (uint8_t)k;
+        core.ix[j] = (uint16_t)k;
     }
-    uint8_t ix4[4];
-    for (uint32_t j = 0; j < 4; j++) ix4[j] = j < lq ? core.ix[j] : (uint8_t)ZR;
-    const __m512i one = _mm512_set1_epi16(1), ones = _mm512_set1_epi16(-1);
-    const __m512i lqv = _mm512_set1_epi16((short)lq);
+    uint16_t ix4[4];
+    for (uint32_t j = 0; j < 4; j++) ix4[j] = j < lq ? core.ix[j] : (uint16_t)ZR;
     __m512i lenv, lenv_next;
     const uint32_t *of0 = offsets + base;
     if (!jv_run16_lengths(of0, &lenv)) return 0;
@@ -509,16 +540,8 @@ size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, cons
         int next = g + 64 <= cnt && jv_run16_lengths(of + 32, &lenv_next);
         if (next) jv_pm_build(b8, of + 32, (size_t)(e8 - (b8 + of[63])) >= 16, e8, 16, dq, nd, pm[cur ^ 1]);
         const __m512i *pc = pm[cur];
-        /* r = max(floor(max(lc, lq) / 2) - 1, 0); positions past the length
-         * start out taken (lenmask = bits below lc). */
-        __m512i rv = _mm512_subs_epu16(_mm512_srli_epi16(_mm512_max_epu16(lenv, lqv), 1), one);
-        __m512i lenmask = _mm512_andnot_si512(_mm512_sllv_epi16(ones, lenv), ones);
-        jv_v16 mv, tv;
-        jv_core16(&core, pc, lq, (jv_v16)rv, (jv_v16)lenmask, &mv, &tv);
-        __m512i mcnt = (__m512i)mv, th = _mm512_srli_epi16((__m512i)tv, 1);
-        /* 16-bit lanes: the high byte of each lane must not feed vpshufb. */
-        __m512i pre = jv_prefix4v(pc[ix4[0]], pc[ix4[1]], pc[ix4[2]], pc[ix4[3]],
-                                  _mm512_and_si512(lenmask, _mm512_set1_epi16(0x0F)));
+        __m512i mcnt, th, pre;
+        jv_group16(&core, pc, ix4, lq, lenv, &mcnt, &th, &pre);
         /* Scores of the previous group now, so that their long dependency
          * chain (multiplies, division) overlaps this group's matching. */
         if (pend) jv_run16_emit(lq, pl, pm_, pt, pp, o, pat);
@@ -530,6 +553,85 @@ size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, cons
     }
     if (pend) jv_run16_emit(lq, pl, pm_, pt, pp, o, pat);
     return g;
+}
+
+/* ---------------- prepared blocks (jaro_block.c) ----------------
+ * The same group computations on rows loaded from the prepared block (no
+ * slot loads, no row building), and each group's outputs scattered to the
+ * candidates' original indexes. */
+typedef void jv_emit_fn(uint32_t lq, __m512i lenv, __m512i mcnt, __m512i th, __m512i pre, const nm_jv_out *o,
+                        size_t at);
+
+/* Outputs of a group into local arrays by `emit`, then to o->...[orig[z]]
+ * for its k real lanes. */
+static inline void jv_block_emit(jv_emit_fn *emit, uint32_t lq, __m512i lenv, __m512i mcnt, __m512i th,
+                                 __m512i pre, const nm_jv_out *o, const uint32_t *orig, size_t k) {
+    union {
+        nm_jaro_parts p[64];
+        double d[64];
+        uint8_t l[64];
+    } t;
+    nm_jv_out lo = *o;
+    lo.parts = o->parts ? t.p : NULL;
+    lo.jw = o->jw ? t.d : NULL;
+    lo.level = o->parts || o->jw ? NULL : t.l;
+    emit(lq, lenv, mcnt, th, pre, &lo, 0);
+    if (o->jw) {
+        for (size_t z = 0; z < k; z++) o->jw[orig[z]] = t.d[z];
+    } else if (o->parts) {
+        for (size_t z = 0; z < k; z++) o->parts[orig[z]] = t.p[z];
+    } else {
+        for (size_t z = 0; z < k; z++) o->level[orig[z]] = t.l[z];
+    }
+}
+
+/* Row indexes of query bytes 0-3 (0, the zero row, past lq). */
+static inline void jv_ix4(const uint16_t *qs, uint32_t lq, uint16_t ix4[4]) {
+    for (uint32_t j = 0; j < 4; j++) ix4[j] = j < lq ? qs[j] : 0;
+}
+
+void nm_jv_block8_avx512(const uint8_t *q, uint32_t lq, const uint16_t *qs, const nm_jv_groups *g, uint32_t nrow,
+                         const nm_jv_out *o) {
+    (void)q;
+    __m512i tab[32];
+    jv_tab8_build(lq, tab);
+    uint16_t ix[32];
+    for (uint32_t j = 0; j < 32; j++) ix[j] = j < lq ? qs[j] : 0;
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i pl = zero, pm_ = zero, pt = zero, pp = zero; /* the group awaiting its outputs */
+    for (size_t k = 0; k < g->ngroups; k++) {
+        const __m512i *rows = (const __m512i *)(g->rows + k * nrow * NM_JV_ROW);
+        __m512i lenv = _mm512_load_si512(g->len + k * NM_JV_ROW), mcnt, th, pre;
+        jv_group8(tab, rows, ix, lq, lenv, &mcnt, &th, &pre);
+        /* The previous group's outputs now, under this group's matching. */
+        if (k) jv_block_emit(jv_run8_emit, lq, pl, pm_, pt, pp, o, g->orig + (k - 1) * 64, 64);
+        pl = lenv, pm_ = mcnt, pt = th, pp = pre;
+    }
+    if (g->ngroups)
+        jv_block_emit(jv_run8_emit, lq, pl, pm_, pt, pp, o, g->orig + (g->ngroups - 1) * 64,
+                      g->count - (g->ngroups - 1) * 64);
+}
+
+void nm_jv_block16_avx512(const uint8_t *q, uint32_t lq, const uint16_t *qs, const nm_jv_groups *g,
+                          uint32_t nrow, const nm_jv_out *o) {
+    (void)q;
+    jv_core16_ctx core;
+    jv_core16_prep(&core, lq);
+    for (uint32_t j = 0; j < lq; j++) core.ix[j] = qs[j];
+    uint16_t ix4[4];
+    jv_ix4(qs, lq, ix4);
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i pl = zero, pm_ = zero, pt = zero, pp = zero;
+    for (size_t k = 0; k < g->ngroups; k++) {
+        const __m512i *rows = (const __m512i *)(g->rows + k * nrow * NM_JV_ROW);
+        __m512i lenv = _mm512_load_si512(g->len + k * NM_JV_ROW), mcnt, th, pre;
+        jv_group16(&core, rows, ix4, lq, lenv, &mcnt, &th, &pre);
+        if (k) jv_block_emit(jv_run16_emit, lq, pl, pm_, pt, pp, o, g->orig + (k - 1) * 32, 32);
+        pl = lenv, pm_ = mcnt, pt = th, pp = pre;
+    }
+    if (g->ngroups)
+        jv_block_emit(jv_run16_emit, lq, pl, pm_, pt, pp, o, g->orig + (g->ngroups - 1) * 32,
+                      g->count - (g->ngroups - 1) * 32);
 }
 
 size_t nm_jv_lanes_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,

@@ -53,4 +53,37 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
 size_t nm_jv_run16_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
                           const uint32_t *offsets, size_t base, size_t cnt, const nm_jv_out *o);
 
+/* The whole-batch driver of jaro_batch.c (the SIMD level read once). */
+void nm_jv_batch_run(const char *q, size_t lq, const char *bytes, const uint32_t *offsets, size_t n,
+                     const nm_jv_out *o);
+/* The candidates idx[0..cnt) (ascending) of a batch, on level lvl (> scalar,
+ * lq <= NM_JV_MAX_QUERY), sorted into lane classes; longer than 64 bytes
+ * go to the scalar reference. */
+void nm_jv_batch_list(int lvl, const char *q, size_t lq, const char *bytes, const uint32_t *offsets, size_t n,
+                      const uint32_t *idx, size_t cnt, const nm_jv_out *o);
+
+/* A prepared block (jaro_block.c): the candidates of at most 16 bytes in
+ * groups of lanes (64 byte lanes for <= 8 bytes, 32 16-bit lanes for 9-16),
+ * each group stored as its pattern-match rows: row s holds, lane by lane, a
+ * bit per candidate position whose byte has symbol s (row 0, the symbol of
+ * bytes no candidate of the block has, is all zeros). A query then loads
+ * rows instead of building them from the candidates' bytes. */
+#define NM_JV_ROW 64 /* bytes per row (one 512-bit vector) */
+typedef struct nm_jv_groups {
+    size_t ngroups;        /* groups of `lanes` candidates, the last one padded */
+    size_t count;          /* real candidates; padding lanes have length 0 */
+    const uint8_t *rows;   /* ngroups * nrow rows of NM_JV_ROW bytes, 64-aligned */
+    const uint8_t *len;    /* per group NM_JV_ROW bytes: lane lengths (8- or 16-bit) */
+    const uint32_t *orig;  /* per group `lanes` original candidate indexes */
+} nm_jv_groups;
+
+/* AVX-512 kernels over prepared groups: qs[j] is the row of query byte j
+ * (0 when no candidate has it), nrow rows per group; results go to
+ * o->...[orig]. block8: 64 byte lanes, 1 <= lq <= 32; block16: 32 16-bit
+ * lanes, 1 <= lq <= NM_JV_MAX_QUERY. */
+void nm_jv_block8_avx512(const uint8_t *q, uint32_t lq, const uint16_t *qs, const nm_jv_groups *g, uint32_t nrow,
+                         const nm_jv_out *o);
+void nm_jv_block16_avx512(const uint8_t *q, uint32_t lq, const uint16_t *qs, const nm_jv_groups *g,
+                          uint32_t nrow, const nm_jv_out *o);
+
 #endif

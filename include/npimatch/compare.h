@@ -69,6 +69,27 @@ NM_API void nm_jaro_parts_batch(const char *q, size_t lq, const char *bytes, con
 NM_API void nm_jw_level_batch(const char *q, size_t lq, const char *bytes, const uint32_t *offsets,
                               size_t n, const uint8_t *thresholds_pct, int nthr, uint8_t *out);
 
+/* A block prepared once for many queries (blocking compares every record of
+ * a block with the same candidates). nm_jw_block_prepare copies the
+ * candidates (packed as for nm_jw_batch; the caller keeps ownership of
+ * bytes/offsets) and lays them out for the SIMD level active at that time;
+ * *out is freed with nm_jw_block_free. Returns NM_OK, NM_E_ARG (n or the
+ * offsets out of range) or NM_E_NOMEM (then *out = NULL). */
+typedef struct nm_jw_block nm_jw_block;
+NM_API int nm_jw_block_prepare(const char *bytes, const uint32_t *offsets, size_t n, nm_jw_block **out);
+NM_API void nm_jw_block_free(nm_jw_block *b);
+/* Number of candidates of the block (0 for NULL). */
+NM_API size_t nm_jw_block_count(const nm_jw_block *b);
+/* The same results as nm_jw_batch / nm_jaro_parts_batch / nm_jw_level_batch
+ * against the block's candidates, in their original order (`out` has
+ * nm_jw_block_count entries, owned by the caller). Read-only on the block:
+ * threads may share one. Queried under another SIMD level than the one it was
+ * prepared for, the block falls back to the batch kernels (same results). */
+NM_API void nm_jw_block_jw(const nm_jw_block *b, const char *q, size_t lq, double *out);
+NM_API void nm_jw_block_parts(const nm_jw_block *b, const char *q, size_t lq, nm_jaro_parts *out);
+NM_API void nm_jw_block_level(const nm_jw_block *b, const char *q, size_t lq, const uint8_t *thresholds_pct, int nthr,
+                              uint8_t *out);
+
 /* ======================= edit distances and token sets ======================= */
 
 /* Levenshtein distance. If max >= 0 and the distance exceeds max, returns
