@@ -41,36 +41,56 @@ static const char ny_up[256] = {NY_ROWS(NY_UP)};   /* letter -> upper case, else
 static const unsigned char ny_simple[128] = {NY_ROWS(NY_SIMPLE)};
 static const unsigned char ny_isvowel[128] = {['A'] = 1, ['E'] = 1, ['I'] = 1, ['O'] = 1, ['U'] = 1};
 
-/* Step 4 at one position, without data-dependent branches (name letters
- * are unpredictable, so mispredictions would dominate). The window packs
- * the current letter and the next two in one word (cur | next << 8 |
- * after << 16) so that the two- and three-letter rules are one compare
- * each; the rewritten window (SSS, FF, AF written into the next letters)
- * is returned with the translation t and whether t is a vowel. */
+/* Step 4 at one position. The window packs the current letter and the
+ * next two in one word (cur | next << 8 | after << 16). What a letter
+ * becomes depends on it, the next letter and whether the previous
+ * translation is a vowel, so one lookup in ny_tab (indexed by the two
+ * letters' low 5 bits: 'A'..'Z' -> 1..26, end -> 0) gives the translation
+ * (KN -> N, PH -> F, else the context-free one), its vowel-ness, and for
+ * either vowel-ness of the previous translation whether the letter copies
+ * it instead (H unless between vowels; W after a vowel). The rewrites of the
+ * following letters (SCH -> SSS, PH -> FF, EV -> AF) are rare, so a
+ * predicted branch keeps them off the loop's dependency chain. */
 #define NY_W2(a, b) ((uint32_t)(a) | (uint32_t)(b) << 8)
 #define NY_W3(a, b, c) (NY_W2(a, b) | (uint32_t)(c) << 16)
+#define NY_T_VOWEL 0x100u   /* the translation is a vowel */
+#define NY_T_COPY0 0x200u   /* copies the previous translation if that is not a vowel */
+#define NY_T_COPY1 0x400u   /* ... if it is a vowel */
+#define NY_T_REWRITE 0x800u /* PH, EV, or SC (SCH if H follows) */
+static uint16_t ny_tab[1024];
+
+__attribute__((constructor)) static void ny_tab_init(void) {
+    for (unsigned ci = 0; ci < 32; ci++)
+        for (unsigned ni = 0; ni < 32; ni++) {
+            unsigned cur = ci >= 1 && ci <= 26 ? 'A' + ci - 1 : 0, next = ni >= 1 && ni <= 26 ? 'A' + ni - 1 : 0;
+            unsigned t = ny_simple[cur], e;
+            int kn = cur == 'K' && next == 'N', ph = cur == 'P' && next == 'H';
+            if (kn) t = 'N';
+            if (ph) t = 'F';
+            e = t | (ny_isvowel[t] ? NY_T_VOWEL : 0);
+            if (cur == 'H') e |= NY_T_COPY0 | (ny_isvowel[next] ? 0 : NY_T_COPY1);
+            if (cur == 'W') e |= NY_T_COPY1;
+            if (ph || (cur == 'E' && next == 'V') || (cur == 'S' && next == 'C')) e |= NY_T_REWRITE;
+            ny_tab[ci << 5 | ni] = (uint16_t)e;
+        }
+}
+
 typedef struct ny_res {
     uint32_t win;
     int t, t_vowel;
 } ny_res;
 
 static inline ny_res ny_step(int prev, int prev_vowel, uint32_t win) {
-    int cur = (int)(win & 0xFF), next = (int)(win >> 8 & 0xFF);
-    uint32_t two = win & 0xFFFF;
-    int kn = two == NY_W2('K', 'N'), ph = two == NY_W2('P', 'H'), ev = two == NY_W2('E', 'V');
-    int sch = (win & 0xFFFFFF) == NY_W3('S', 'C', 'H');
-    /* Bitwise & and | (not && and ||): fewer branches. */
-    int copy = ((cur == 'H') & !(prev_vowel & ny_isvowel[next])) | ((cur == 'W') & prev_vowel);
-    int t = ny_simple[cur];
-    t = kn ? 'N' : t;
-    t = ph ? 'F' : t;
+    unsigned e = ny_tab[(win & 31) << 5 | (win >> 8 & 31)];
+    int copy = (int)(e >> (9 + prev_vowel)) & 1;
     ny_res r;
-    r.t = copy ? prev : t;
-    /* Vowel-ness of t from cur's table entry, not from a load of t. */
-    r.t_vowel = copy ? prev_vowel : ((kn | ph) ? 0 : ny_isvowel[ny_simple[cur]]);
-    uint32_t fix = sch ? NY_W3(0, 'S', 'S') : (ph | ev) ? NY_W2(0, 'F') : 0;
-    uint32_t keep = sch ? 0xFF : (ph | ev) ? 0xFF00FF : 0xFFFFFF;
-    r.win = (win & keep) | fix;
+    r.t = copy ? prev : (int)(e & 0xFF);
+    r.t_vowel = copy ? prev_vowel : (int)(e >> 8 & 1);
+    r.win = win;
+    if (__builtin_expect((e & NY_T_REWRITE) != 0, 0)) {
+        if ((win & 0xFFFFFF) == NY_W3('S', 'C', 'H')) r.win = (win & 0xFF) | NY_W3(0, 'S', 'S');
+        else if ((win & 0xFF00) != NY_W2(0, 'C')) r.win = (win & 0xFF00FF) | NY_W2(0, 'F'); /* PH, EV */
+    }
     return r;
 }
 
