@@ -314,7 +314,7 @@ static inline __m512i jv_bytes_of_u32(__m512i a, __m512i b, __m512i c, __m512i d
 }
 
 /* Outputs of one run group of 64 byte lanes (first candidate at `at`). */
-static inline void jv_run8_emit(uint32_t lq, __m512i lenv, __m512i mcnt, __m512i th, __m512i pre,
+static inline __attribute__((always_inline)) void jv_run8_emit(uint32_t lq, __m512i lenv, __m512i mcnt, __m512i th, __m512i pre,
                                 const nm_jv_out *o, size_t at) {
     if (o->parts) {
         jv_store_parts(o->parts + at, lq, lenv, mcnt, th, pre, 8);
@@ -450,7 +450,7 @@ size_t nm_jv_run8_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const
 }
 
 /* Outputs of one run group of 32 (first candidate at `at`). */
-static inline void jv_run16_emit(uint32_t lq, __m512i lenv, __m512i mcnt, __m512i th, __m512i pre,
+static inline __attribute__((always_inline)) void jv_run16_emit(uint32_t lq, __m512i lenv, __m512i mcnt, __m512i th, __m512i pre,
                                  const nm_jv_out *o, size_t at) {
     if (o->parts) {
         jv_store_parts(o->parts + at, lq, lenv, mcnt, th, pre, 16);
