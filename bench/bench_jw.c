@@ -122,57 +122,36 @@ typedef struct {
     double checksum;
 } result;
 
-/* All queries against the block prepared once with nm_jw_block_prepare;
- * the preparation's CPU time is included (and reported as r.prep). */
-static result run_prepared(const block *b, size_t nq, int levels, double *prep) {
+/* The first nq names as queries against the whole block, through the batch
+ * calls or (prepared) through the block prepared once with
+ * nm_jw_block_prepare, whose CPU time is included and also returned in
+ * *prep. */
+static result run(const block *b, size_t nq, int levels, int prepared, double *prep) {
     double *out = malloc(b->n * sizeof *out);
     uint8_t *lv = malloc(b->n);
     static const uint8_t thr[] = {92, 88, 70};
     result r = {0, 0, 0, 0};
     double t0 = now_cpu(), w0 = now_wall();
     nm_jw_block *blk = NULL;
-    if (nm_jw_block_prepare(b->bytes, b->off, b->n, &blk) != NM_OK) {
+    if (prepared && nm_jw_block_prepare(b->bytes, b->off, b->n, &blk) != NM_OK) {
         fprintf(stderr, "bench_jw: nm_jw_block_prepare failed\n");
         exit(1);
     }
-    *prep = now_cpu() - t0;
+    if (prep) *prep = now_cpu() - t0;
     for (size_t i = 0; i < nq; i++) {
         const char *q = b->bytes + b->off[i];
         size_t lq = b->off[i + 1] - b->off[i];
         if (levels) {
-            nm_jw_block_level(blk, q, lq, thr, 3, lv);
+            if (blk) nm_jw_block_level(blk, q, lq, thr, 3, lv);
+            else nm_jw_level_batch(q, lq, b->bytes, b->off, b->n, thr, 3, lv);
             for (size_t k = 0; k < b->n; k += 97) r.checksum += lv[k];
         } else {
-            nm_jw_block_jw(blk, q, lq, out);
+            if (blk) nm_jw_block_jw(blk, q, lq, out);
+            else nm_jw_batch(q, lq, b->bytes, b->off, b->n, out);
             for (size_t k = 0; k < b->n; k += 97) r.checksum += out[k];
         }
     }
     nm_jw_block_free(blk);
-    r.secs = now_cpu() - t0;
-    r.wall = now_wall() - w0;
-    r.pairs = (long)(nq * b->n);
-    free(out);
-    free(lv);
-    return r;
-}
-
-static result run(const block *b, size_t nq, int levels) {
-    double *out = malloc(b->n * sizeof *out);
-    uint8_t *lv = malloc(b->n);
-    static const uint8_t thr[] = {92, 88, 70};
-    result r = {0, 0, 0, 0};
-    double t0 = now_cpu(), w0 = now_wall();
-    for (size_t i = 0; i < nq; i++) {
-        const char *q = b->bytes + b->off[i];
-        size_t lq = b->off[i + 1] - b->off[i];
-        if (levels) {
-            nm_jw_level_batch(q, lq, b->bytes, b->off, b->n, thr, 3, lv);
-            for (size_t k = 0; k < b->n; k += 97) r.checksum += lv[k];
-        } else {
-            nm_jw_batch(q, lq, b->bytes, b->off, b->n, out);
-            for (size_t k = 0; k < b->n; k += 97) r.checksum += out[k];
-        }
-    }
     r.secs = now_cpu() - t0;
     r.wall = now_wall() - w0;
     r.pairs = (long)(nq * b->n);
@@ -254,7 +233,7 @@ int main(int argc, char **argv) {
             nm_simd_force((nm_simd_level)lvl);
             size_t nq = lvl == NM_SIMD_SCALAR ? nq_scalar : blk->n;
             for (int levels = 0; levels <= 1; levels++) {
-                result r = run(blk, nq, levels);
+                result r = run(blk, nq, levels, 0, NULL);
                 printf("%-7s %-21s %11ld pairs  cpu %7.3f s  %7.3f ns/pair  (wall %7.3f ns/pair)  checksum %.6f\n",
                        nm_simd_name((nm_simd_level)lvl), levels ? "nm_jw_level_batch" : "nm_jw_batch (double)",
                        r.pairs, r.secs, r.secs * 1e9 / (double)r.pairs, r.wall * 1e9 / (double)r.pairs, r.checksum);
@@ -264,7 +243,7 @@ int main(int argc, char **argv) {
              * every query against it. */
             for (int levels = 0; levels <= 1 && !sorted; levels++) {
                 double prep;
-                result r = run_prepared(blk, nq, levels, &prep);
+                result r = run(blk, nq, levels, 1, &prep);
                 printf("%-7s %-21s %11ld pairs  cpu %7.3f s  %7.3f ns/pair  (wall %7.3f ns/pair)  checksum %.6f"
                        "  [prepare %.3f ms = %.4f ns/pair]\n",
                        nm_simd_name((nm_simd_level)lvl), levels ? "nm_jw_block_level" : "nm_jw_block_jw (double)",
@@ -278,7 +257,7 @@ int main(int argc, char **argv) {
     for (int sorted = 0; sorted <= 1 && !only; sorted++)
         for (int lvl = NM_SIMD_SCALAR; lvl <= (int)best; lvl++) {
             nm_simd_force((nm_simd_level)lvl);
-            result r = run(sorted ? &sb : &b, nq_scalar, 0);
+            result r = run(sorted ? &sb : &b, nq_scalar, 0, 0, NULL);
             if (lvl == NM_SIMD_SCALAR && !sorted) ref = r.checksum;
             if (lvl == NM_SIMD_SCALAR && sorted) continue;
             printf("check %-7s %-6s first %zu queries: checksum %.9f %s\n", nm_simd_name((nm_simd_level)lvl),

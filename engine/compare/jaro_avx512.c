@@ -100,31 +100,57 @@ static inline void jv_core16_prep(jv_core16_ctx *c, uint32_t lq) {
 
 typedef uint16_t jv_v16 __attribute__((vector_size(64), may_alias));
 
+/* Element-width-generic steps (lw = 8 or 16 bits, a constant wherever they
+ * are inlined) for the matching and transposition passes shared by the
+ * byte-lane and word-lane kernels. */
+#define JV_AI static inline __attribute__((always_inline))
+JV_AI __m512i jv_sub(int lw, __m512i a, __m512i b) { return lw == 8 ? _mm512_sub_epi8(a, b) : _mm512_sub_epi16(a, b); }
+JV_AI __mmask64 jv_test(int lw, __m512i x) {
+    return lw == 8 ? _mm512_test_epi8_mask(x, x) : (__mmask64)_mm512_test_epi16_mask(x, x);
+}
+JV_AI __m512i jv_inc(int lw, __m512i v, __mmask64 k) {
+    return lw == 8 ? _mm512_mask_add_epi8(v, k, v, _mm512_set1_epi8(1))
+                   : _mm512_mask_add_epi16(v, (__mmask32)k, v, _mm512_set1_epi16(1));
+}
+
+/* The matching pass (a & b & ~c picks the free window positions of query
+ * byte j; matched |= x & -x takes the lowest, one ternary op each) and the
+ * transposition pass of the template, on the rows pm[ix[j]] and windows
+ * win[j] (per-lane lookups of the window tables by radius rv), with the
+ * positions past each length (lenmask) taken from the start. */
+JV_AI void jv_passes(int lw, const __m512i *wtab, __m512i rv, const __m512i *pm, const uint16_t *ix, uint32_t lq,
+                     __m512i lenmask, __m512i *m_out, __m512i *t_out) {
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i matched = _mm512_andnot_si512(lenmask, _mm512_set1_epi8(-1)), mcnt = zero, tcnt = zero;
+    __mmask64 hits[NM_JV_MAX_QUERY];
+    for (uint32_t j = 0; j < lq; j++) {
+        __m512i w = lw == 8 ? _mm512_shuffle_epi8(wtab[j], rv) : _mm512_permutexvar_epi16(rv, wtab[j]);
+        __m512i x = _mm512_ternarylogic_epi64(pm[ix[j]], w, matched, 0x40);
+        matched = _mm512_ternarylogic_epi64(matched, x, jv_sub(lw, zero, x), 0xF8);
+        __mmask64 h = jv_test(lw, x);
+        hits[j] = h;
+        mcnt = jv_inc(lw, mcnt, h);
+    }
+    __m512i rest = _mm512_and_si512(matched, lenmask);
+    for (uint32_t j = 0; j < lq; j++) {
+        __m512i low = _mm512_and_si512(rest, jv_sub(lw, zero, rest));
+        __mmask64 miss = lw == 8 ? _mm512_mask_testn_epi8_mask(hits[j], pm[ix[j]], low)
+                                 : _mm512_mask_testn_epi16_mask((__mmask32)hits[j], pm[ix[j]], low);
+        tcnt = jv_inc(lw, tcnt, miss);
+        /* clears that bit */
+        rest = lw == 8 ? _mm512_mask_sub_epi8(rest, hits[j], rest, low)
+                       : _mm512_mask_sub_epi16(rest, (__mmask32)hits[j], rest, low);
+    }
+    *m_out = mcnt;
+    *t_out = tcnt;
+}
+
 static inline void jv_core16(const jv_core16_ctx *c, const void *pmv, uint32_t lq, jv_v16 rv, jv_v16 lenmask,
                              jv_v16 *m_out, jv_v16 *t_out) {
-    const __m512i *pm = pmv;
-    const __m512i one = _mm512_set1_epi16(1), zero = _mm512_setzero_si512();
-    __m512i r = (__m512i)rv, len = (__m512i)lenmask;
-    __m512i matched = _mm512_andnot_si512(len, _mm512_set1_epi16(-1)), mcnt = zero, tcnt = zero;
-    __mmask32 hits[NM_JV_MAX_QUERY];
-    for (uint32_t j = 0; j < lq; j++) {
-        __m512i w = _mm512_permutexvar_epi16(r, c->tab[j]);
-        __m512i x = _mm512_ternarylogic_epi64(pm[c->ix[j]], w, matched, 0x40); /* a & b & ~c */
-        /* matched |= x & -x (the lowest candidate bit), one ternary op */
-        matched = _mm512_ternarylogic_epi64(matched, x, _mm512_sub_epi16(zero, x), 0xF8);
-        __mmask32 h = _mm512_test_epi16_mask(x, x);
-        hits[j] = h;
-        mcnt = _mm512_mask_add_epi16(mcnt, h, mcnt, one);
-    }
-    __m512i rest = _mm512_and_si512(matched, len);
-    for (uint32_t j = 0; j < lq; j++) {
-        __m512i low = _mm512_and_si512(rest, _mm512_sub_epi16(zero, rest));
-        __mmask32 miss = _mm512_mask_testn_epi16_mask(hits[j], pm[c->ix[j]], low);
-        tcnt = _mm512_mask_add_epi16(tcnt, miss, tcnt, one);
-        rest = _mm512_mask_sub_epi16(rest, hits[j], rest, low); /* clears that bit */
-    }
-    *m_out = (jv_v16)mcnt;
-    *t_out = (jv_v16)tcnt;
+    __m512i m, t;
+    jv_passes(16, c->tab, (__m512i)rv, pmv, c->ix, lq, (__m512i)lenmask, &m, &t);
+    *m_out = (jv_v16)m;
+    *t_out = (jv_v16)t;
 }
 
 /* From the exact num / den of 16 lanes (den = 1 where m = 0, mask mz):
@@ -350,30 +376,14 @@ static inline void jv_tab8_build(uint32_t lq, __m512i *tab) {
 static inline void jv_group8(const __m512i *tab, const __m512i *pm, const uint16_t *ix, uint32_t lq, __m512i lenv,
                              __m512i *m_out, __m512i *th_out, __m512i *pre_out) {
     const __m512i lenmask_tab = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 3, 7, 15, 31, 63, 127, -1, 0, 0, 0, 0, 0, 0, 0));
-    const __m512i one = _mm512_set1_epi8(1), zero = _mm512_setzero_si512();
+    const __m512i one = _mm512_set1_epi8(1);
     const __m512i lqv = _mm512_set1_epi8((char)lq), seven_f = _mm512_set1_epi8(0x7F);
-    __mmask64 hits[32];
     /* r = max(floor(max(lc, lq) / 2) - 1, 0); bytes past the length start
      * out taken. */
     __m512i half = _mm512_and_si512(_mm512_srli_epi16(_mm512_max_epu8(lenv, lqv), 1), seven_f);
     __m512i rv = _mm512_subs_epu8(half, one);
-    __m512i lenmask = _mm512_shuffle_epi8(lenmask_tab, lenv);
-    __m512i matched = _mm512_andnot_si512(lenmask, _mm512_set1_epi8(-1)), mcnt = zero, tcnt = zero;
-    for (uint32_t j = 0; j < lq; j++) {
-        __m512i w = _mm512_shuffle_epi8(tab[j], rv);
-        __m512i x = _mm512_ternarylogic_epi64(pm[ix[j]], w, matched, 0x40);
-        matched = _mm512_ternarylogic_epi64(matched, x, _mm512_sub_epi8(zero, x), 0xF8);
-        __mmask64 h = _mm512_test_epi8_mask(x, x);
-        hits[j] = h;
-        mcnt = _mm512_mask_add_epi8(mcnt, h, mcnt, one);
-    }
-    __m512i rest = _mm512_and_si512(matched, lenmask);
-    for (uint32_t j = 0; j < lq; j++) {
-        __m512i low = _mm512_and_si512(rest, _mm512_sub_epi8(zero, rest));
-        __mmask64 miss = _mm512_mask_testn_epi8_mask(hits[j], pm[ix[j]], low);
-        tcnt = _mm512_mask_add_epi8(tcnt, miss, tcnt, one);
-        rest = _mm512_mask_sub_epi8(rest, hits[j], rest, low);
-    }
+    __m512i lenmask = _mm512_shuffle_epi8(lenmask_tab, lenv), mcnt, tcnt;
+    jv_passes(8, tab, rv, pm, ix, lq, lenmask, &mcnt, &tcnt);
     *pre_out = jv_prefix4v(pm[ix[0]], pm[ix[1]], pm[ix[2]], pm[ix[3]], lenmask);
     *m_out = mcnt;
     *th_out = _mm512_and_si512(_mm512_srli_epi16(tcnt, 1), seven_f);
@@ -585,9 +595,29 @@ static inline void jv_block_emit(jv_emit_fn *emit, uint32_t lq, __m512i lenv, __
     }
 }
 
-/* Row indexes of query bytes 0-3 (0, the zero row, past lq). */
-static inline void jv_ix4(const uint16_t *qs, uint32_t lq, uint16_t ix4[4]) {
-    for (uint32_t j = 0; j < 4; j++) ix4[j] = j < lq ? qs[j] : 0;
+/* All groups of a class, lw = 8 (64 byte lanes, tab from jv_tab8_build)
+ * or 16 (32 16-bit lanes, core prepared with the query's rows): each
+ * group's outputs are written after the next group's matching (latency
+ * hiding, as in the run kernels). ix[j] = row of query byte j, 0 past lq. */
+static inline __attribute__((always_inline)) void jv_block_groups(int lw, const __m512i *tab,
+                                                                  const jv_core16_ctx *core, const uint16_t *ix,
+                                                                  uint32_t lq, const nm_jv_groups *g, uint32_t nrow,
+                                                                  const nm_jv_out *o) {
+    const size_t lanes = lw == 8 ? 64 : 32;
+    jv_emit_fn *emit = lw == 8 ? jv_run8_emit : jv_run16_emit;
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i pl = zero, pm_ = zero, pt = zero, pp = zero; /* the group awaiting its outputs */
+    for (size_t k = 0; k < g->ngroups; k++) {
+        const __m512i *rows = (const __m512i *)(g->rows + k * nrow * NM_JV_ROW);
+        __m512i lenv = _mm512_load_si512(g->len + k * NM_JV_ROW), mcnt, th, pre;
+        if (lw == 8) jv_group8(tab, rows, ix, lq, lenv, &mcnt, &th, &pre);
+        else jv_group16(core, rows, ix, lq, lenv, &mcnt, &th, &pre);
+        if (k) jv_block_emit(emit, lq, pl, pm_, pt, pp, o, g->orig + (k - 1) * lanes, lanes);
+        pl = lenv, pm_ = mcnt, pt = th, pp = pre;
+    }
+    if (g->ngroups)
+        jv_block_emit(emit, lq, pl, pm_, pt, pp, o, g->orig + (g->ngroups - 1) * lanes,
+                      g->count - (g->ngroups - 1) * lanes);
 }
 
 void nm_jv_block8_avx512(const uint8_t *q, uint32_t lq, const uint16_t *qs, const nm_jv_groups *g, uint32_t nrow,
@@ -597,19 +627,7 @@ void nm_jv_block8_avx512(const uint8_t *q, uint32_t lq, const uint16_t *qs, cons
     jv_tab8_build(lq, tab);
     uint16_t ix[32];
     for (uint32_t j = 0; j < 32; j++) ix[j] = j < lq ? qs[j] : 0;
-    const __m512i zero = _mm512_setzero_si512();
-    __m512i pl = zero, pm_ = zero, pt = zero, pp = zero; /* the group awaiting its outputs */
-    for (size_t k = 0; k < g->ngroups; k++) {
-        const __m512i *rows = (const __m512i *)(g->rows + k * nrow * NM_JV_ROW);
-        __m512i lenv = _mm512_load_si512(g->len + k * NM_JV_ROW), mcnt, th, pre;
-        jv_group8(tab, rows, ix, lq, lenv, &mcnt, &th, &pre);
-        /* The previous group's outputs now, under this group's matching. */
-        if (k) jv_block_emit(jv_run8_emit, lq, pl, pm_, pt, pp, o, g->orig + (k - 1) * 64, 64);
-        pl = lenv, pm_ = mcnt, pt = th, pp = pre;
-    }
-    if (g->ngroups)
-        jv_block_emit(jv_run8_emit, lq, pl, pm_, pt, pp, o, g->orig + (g->ngroups - 1) * 64,
-                      g->count - (g->ngroups - 1) * 64);
+    jv_block_groups(8, tab, NULL, ix, lq, g, nrow, o);
 }
 
 void nm_jv_block16_avx512(const uint8_t *q, uint32_t lq, const uint16_t *qs, const nm_jv_groups *g,
@@ -617,21 +635,10 @@ void nm_jv_block16_avx512(const uint8_t *q, uint32_t lq, const uint16_t *qs, con
     (void)q;
     jv_core16_ctx core;
     jv_core16_prep(&core, lq);
+    uint16_t ix[4];
     for (uint32_t j = 0; j < lq; j++) core.ix[j] = qs[j];
-    uint16_t ix4[4];
-    jv_ix4(qs, lq, ix4);
-    const __m512i zero = _mm512_setzero_si512();
-    __m512i pl = zero, pm_ = zero, pt = zero, pp = zero;
-    for (size_t k = 0; k < g->ngroups; k++) {
-        const __m512i *rows = (const __m512i *)(g->rows + k * nrow * NM_JV_ROW);
-        __m512i lenv = _mm512_load_si512(g->len + k * NM_JV_ROW), mcnt, th, pre;
-        jv_group16(&core, rows, ix4, lq, lenv, &mcnt, &th, &pre);
-        if (k) jv_block_emit(jv_run16_emit, lq, pl, pm_, pt, pp, o, g->orig + (k - 1) * 32, 32);
-        pl = lenv, pm_ = mcnt, pt = th, pp = pre;
-    }
-    if (g->ngroups)
-        jv_block_emit(jv_run16_emit, lq, pl, pm_, pt, pp, o, g->orig + (g->ngroups - 1) * 32,
-                      g->count - (g->ngroups - 1) * 32);
+    for (uint32_t j = 0; j < 4; j++) ix[j] = j < lq ? qs[j] : 0;
+    jv_block_groups(16, NULL, &core, ix, lq, g, nrow, o);
 }
 
 size_t nm_jv_lanes_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
