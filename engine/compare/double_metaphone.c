@@ -71,10 +71,13 @@ static inline void dm_store(char out[DM_LEN + 1], uint64_t v, int len) {
  * list was checked against its guard, and a test runs both on rule-context
  * words):
  *  - D before G ("edge"); T before I C H T (TION, TIA, TCH, TH, TTH);
- *    P before H; M before B ("dumb"); L before L; R at the end;
- *  - C (K) before H Z I C K G Q E Y or a boundary, or first ("caesar");
- *  - G (K) before E G H I L N Y, or first;
- *  - S (S) before H I C Z L, first ("sugar", "smith") or last ("artois");
+ *    P before H; M before B ("dumb"); L before L after A O U Y I; R at
+ *    the end;
+ *  - C (K) before H Z I C K G Q E Y or a boundary, or first before A
+ *    ("caesar");
+ *  - G (K) before E G H I L N Y;
+ *  - S (S) before H I C Z L, first before U M N W ("sugar", "smith") or
+ *    last ("artois");
  *  - W (no code) before R S I W, first, last, or in SCH- words ("Arnow",
  *    "-ewski", "-wicz", "Schwarz" all take the rules).
  * Taking the fast path avoids the mispredicted jump into the rule switch for
@@ -154,6 +157,17 @@ __attribute__((constructor)) static void dm_tab_init(void) {
                     uint32_t ctx = dm_nbit[nx] | (sch ? DM_SCH : 0) | (v == 4 ? DM_FIRST : 0) |
                                    (nx == ' ' ? DM_LAST : 0);
                     if ((c == 'R' && v != 2) || (c == 'S' && v != 3)) ctx &= ~DM_LAST;
+                    /* First letter: only "caesar" (CA) needs C's rules for
+                     * it, and only "sugar" and SM SN SW (German S) S's; G's
+                     * first-letter rules all look at a guarded next letter
+                     * (E I Y H N L). Common surname starts CO-, CL-, ST-, SP-,
+                     * GR-, GO- thus stay on the fast path. */
+                    if (v == 4 && ((c == 'C' && nx != 'A') || (c == 'S' && !strchr("UMNW", (int)nx)) || c == 'G'))
+                        ctx &= ~DM_FIRST;
+                    /* LL is the Spanish Y sound (no alternate code) only in
+                     * -ILLO, -ILLA, -ALLE: never after a letter other than A
+                     * or I (classes 0 and 2) or first, where it is plain L. */
+                    if (c == 'L' && nx == 'L' && v != 1 && v != 3) ctx &= ~DM_G('L');
                     if (ni <= 26 && sc && !(dm_guard[c] & ctx)) {
                         unsigned step = 1 + ((dm_skip2[c] & dm_nbit[nx]) != 0), code = sc > 1 ? sc : 0;
                         if (c == 'H') {
@@ -504,6 +518,22 @@ size_t nm_double_metaphone_impl(const char *s, size_t n, char primary[5], char a
         unsigned nx = (unsigned char)w[p + 1] & 31;
         info[p] = tab[p == 0 ? 4 : dm_pclass[(unsigned char)w[p - 1]]][cur << 5 | nx];
         cur = nx;
+    }
+    /* Until the first rule runs, both codes get the same characters: walk
+     * the fast path first with the primary alone (fewer instructions per
+     * position; the loop is bound by them), then copy it to the alternate. */
+    if (!rules_only) {
+        uint64_t v = o.pv;
+        int l = o.pl;
+        while (l < DM_LEN && i < len) {
+            unsigned f = info[i];
+            if (f & DM_T_SLOW) break;
+            v |= (uint64_t)(unsigned char)dm_codes[f >> 4] << (8 * l);
+            l += (int)(f >> 2 & 1);
+            i += (int)(f & 3);
+        }
+        o.pv = o.av = v;
+        o.pl = o.al = l;
     }
     while ((o.pl < DM_LEN || o.al < DM_LEN) && i < len) {
         unsigned f = info[i];
