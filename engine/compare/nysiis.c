@@ -94,18 +94,19 @@ static inline ny_res ny_step(int prev, int prev_vowel, uint32_t win) {
     return r;
 }
 
-/* Step 5: the key's character is always written - at min(K, store), where
- * out[store] is scratch until the final NUL, and in a 4-slot ring that keeps
- * the key's last characters for step 6 - and counted when it differs from
- * the previous translated letter. Then the window takes in `in`. */
-#define NY_EMIT(r, in)                                            \
-    do {                                                          \
-        out[K < store ? K : store] = (char)(r).t;                 \
-        ring[K & 3] = (char)(r).t;                                \
-        K += (size_t)((r).t != prev);                             \
-        prev = (r).t;                                             \
-        pvow = (r).t_vowel;                                       \
-        win = (r).win >> 8 | (uint32_t)(unsigned char)(in) << 16; \
+/* Step 5: the key's character is always written at min(K, store), where
+ * out[store] is scratch until the final NUL, and counted (and shifted into
+ * hist, which keeps the key's last characters for step 6 in a register;
+ * an equal one ORs into itself) when it differs from the previous
+ * translated letter. Then the window takes in `in`. */
+#define NY_EMIT(r, in)                                                   \
+    do {                                                                 \
+        out[K < store ? K : store] = (char)(r).t;                        \
+        hist = hist << (8 * ((r).t != prev)) | (uint32_t)(r).t;          \
+        K += (size_t)((r).t != prev);                                    \
+        prev = (r).t;                                                    \
+        pvow = (r).t_vowel;                                              \
+        win = (r).win >> 8 | (uint32_t)(unsigned char)(in) << 16;        \
     } while (0)
 
 /* Steps 1-2 on the first three letters h (in place) and the last two;
@@ -168,7 +169,7 @@ size_t nm_nysiis_impl(const char *s, size_t n, int max_len, char *out, size_t ca
     out[0] = h[0];   /* the key starts with the first letter (step 3) */
     size_t K = 1;
     int prev = h[0], pvow = ny_isvowel[(unsigned char)h[0]];
-    char ring[4] = {(char)prev, 0, 0, 0};
+    uint32_t hist = (uint32_t)(unsigned char)prev;   /* the key's last characters, latest in the low byte */
     uint32_t win;   /* letters i, i+1, i+2 */
     if (buffered) {
         for (size_t k = 0; k < 3 && k < L; k++) buf[k] = h[k];
@@ -198,21 +199,15 @@ size_t nm_nysiis_impl(const char *s, size_t n, int max_len, char *out, size_t ca
 #undef NY_LETTER
     }
 
-    /* Step 6 on the key's last characters; never remove the first one. */
-    size_t F = K;
-    int k1 = ring[(K - 1) & 3], k2 = K > 1 ? ring[(K - 2) & 3] : 0, k3 = K > 2 ? ring[(K - 3) & 3] : 0;
-    int final_y = 0;
-    if (F > 1 && k1 == 'S') {
-        F--;
-        k1 = k2;
-        k2 = k3;
-    }
-    if (F > 2 && k2 == 'A' && k1 == 'Y') {
-        F--;
-        final_y = 1;
-    } else if (F > 1 && k1 == 'A') {
-        F--;
-    }
+    /* Step 6 on the key's last characters (bytes of hist beyond the key's
+     * length are 0); never remove the first one. In arithmetic rather than
+     * branches: the endings are unpredictable from one name to the next. */
+    size_t drop_s = (K > 1) & ((hist & 0xFF) == 'S');
+    uint32_t last2 = (hist >> (8 * drop_s)) & 0xFFFF;   /* k1 | k2 << 8 after dropping S */
+    size_t F = K - drop_s;
+    size_t final_y = (F > 2) & (last2 == NY_W2('Y', 'A'));
+    size_t drop_a = !final_y & (F > 1) & ((last2 & 0xFF) == 'A');
+    F -= final_y + drop_a;
     size_t outlen = F < store ? F : store;
     if (final_y && F - 1 < outlen) out[F - 1] = 'Y';
     out[outlen] = 0;
