@@ -48,29 +48,5 @@ static inline void jv_pm_build(const uint8_t *b8, const uint32_t *of, int fast, 
 }
 
 #define JV_VB 32
-#define JV_LW 16
-#define JV_T uint16_t
-#define JV_S int16_t
-#include "compare/jaro_simd_tmpl.h"
-#undef JV_LW
-#undef JV_T
-#undef JV_S
-#define JV_LW 32
-#define JV_T uint32_t
-#define JV_S int32_t
-#include "compare/jaro_simd_tmpl.h"
-#undef JV_LW
-#undef JV_T
-#undef JV_S
-#define JV_LW 64
-#define JV_T uint64_t
-#define JV_S int64_t
-#include "compare/jaro_simd_tmpl.h"
-
-size_t nm_jv_lanes_avx2(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
-                        const uint32_t *offsets, const uint32_t *idx, size_t base, size_t cnt, int lw,
-                        const nm_jv_out *o) {
-    if (lw == 16) return jv_lanes_16(q, lq, bytes, end, offsets, idx, base, cnt, o);
-    if (lw == 32) return jv_lanes_32(q, lq, bytes, end, offsets, idx, base, cnt, o);
-    return jv_lanes_64(q, lq, bytes, end, offsets, idx, base, cnt, o);
-}
+#define JV_KERNEL nm_jv_lanes_avx2
+#include "compare/jaro_simd_inst.h"

@@ -269,32 +269,12 @@ static inline void jv_finish16(uint32_t lq, jv_v16 lenv, jv_v16 mv, jv_v16 thv, 
 }
 
 #define JV_VB 64
-#define JV_LW 16
-#define JV_T uint16_t
-#define JV_S int16_t
-#define JV_FINISH jv_finish16
-#define JV_CORE jv_core16
-#define JV_CORE_CTX jv_core16_ctx
-#define JV_CORE_PREP jv_core16_prep
-#include "compare/jaro_simd_tmpl.h"
-#undef JV_FINISH
-#undef JV_CORE
-#undef JV_CORE_CTX
-#undef JV_CORE_PREP
-#undef JV_LW
-#undef JV_T
-#undef JV_S
-#define JV_LW 32
-#define JV_T uint32_t
-#define JV_S int32_t
-#include "compare/jaro_simd_tmpl.h"
-#undef JV_LW
-#undef JV_T
-#undef JV_S
-#define JV_LW 64
-#define JV_T uint64_t
-#define JV_S int64_t
-#include "compare/jaro_simd_tmpl.h"
+#define JV_KERNEL nm_jv_lanes_avx512
+#define JV_FINISH16 jv_finish16
+#define JV_CORE16 jv_core16
+#define JV_CORE16_CTX jv_core16_ctx
+#define JV_CORE16_PREP jv_core16_prep
+#include "compare/jaro_simd_inst.h"
 
 /* Common prefix (<= 4) of every lane at once: bit i of PM[q[i]] for i < 4,
  * gathered into one 4-bit value per lane (rows past lq are zero), whose
@@ -639,12 +619,4 @@ void nm_jv_block16_avx512(const uint8_t *q, uint32_t lq, const uint16_t *qs, con
     for (uint32_t j = 0; j < lq; j++) core.ix[j] = qs[j];
     for (uint32_t j = 0; j < 4; j++) ix[j] = j < lq ? qs[j] : 0;
     jv_block_groups(16, NULL, &core, ix, lq, g, nrow, o);
-}
-
-size_t nm_jv_lanes_avx512(const uint8_t *q, uint32_t lq, const char *bytes, const char *end,
-                          const uint32_t *offsets, const uint32_t *idx, size_t base, size_t cnt, int lw,
-                          const nm_jv_out *o) {
-    if (lw == 16) return jv_lanes_16(q, lq, bytes, end, offsets, idx, base, cnt, o);
-    if (lw == 32) return jv_lanes_32(q, lq, bytes, end, offsets, idx, base, cnt, o);
-    return jv_lanes_64(q, lq, bytes, end, offsets, idx, base, cnt, o);
 }

@@ -1,5 +1,5 @@
 /* Lane-generic body of the Jaro-Winkler one-against-many kernels. Included
- * (no include guard) by jaro_avx2.c and jaro_avx512.c once per lane width,
+ * (no include guard) by jaro_simd_inst.h once per lane width,
  * with these macros defined:
  *   JV_VB      vector size in bytes (32 for AVX2, 64 for AVX-512)
  *   JV_LW      lane width in bits = longest candidate in bytes (16, 32, 64)
