@@ -40,12 +40,26 @@ struct nm_jw_block {
 
 /* Fill one class: lanes per group, lane width in bytes (1 or 2). */
 static void fill_groups(nm_jw_block *b, nm_jv_groups *g, const uint32_t *idx, size_t cnt, size_t lanes, int lw,
-                        uint8_t *rows, uint8_t *len, uint32_t *orig) {
+                        uint8_t *rows, uint8_t *len, uint32_t *orig, uint32_t *wfirst, nm_jv_win *win) {
     g->ngroups = (cnt + lanes - 1) / lanes;
     g->count = cnt;
     g->rows = rows;
     g->len = len;
     g->orig = orig;
+    g->wfirst = wfirst;
+    g->win = win;
+    /* Output windows: runs of a group's candidates within one aligned
+     * 16-index window of the original order. */
+    size_t nw = 0;
+    for (size_t x = 0; x < cnt; x++) {
+        size_t lane = x % lanes;
+        if (lane == 0) wfirst[x / lanes] = (uint32_t)nw;
+        uint32_t c = idx[x], base = c & ~15u;
+        if (lane == 0 || win[nw - 1].base != base)
+            win[nw++] = (nm_jv_win){.base = base, .mask = 0, .lane = (uint16_t)lane};
+        win[nw - 1].mask |= (uint16_t)(1u << (c & 15));
+    }
+    wfirst[g->ngroups] = (uint32_t)nw;
     for (size_t x = 0; x < cnt; x++) {
         size_t gi = x / lanes, lane = x % lanes;
         uint32_t c = idx[x], lc = b->off[c + 1] - b->off[c];
@@ -109,15 +123,17 @@ int nm_jw_block_prepare(const char *bytes, const uint32_t *offsets, size_t n, nm
     if (b->layout) {
         size_t ng8 = (n8 + 63) / 64, ng16 = (n16 + 31) / 32, ng = ng8 + ng16;
         size_t rows_sz = ng * b->nrow * NM_JV_ROW, len_sz = ng * NM_JV_ROW;
-        size_t orig_sz = (ng8 * 64 + ng16 * 32) * sizeof(uint32_t);
-        b->mem = aligned_alloc(64, rows_sz + len_sz + orig_sz);
+        size_t orig_sz = (ng8 * 64 + ng16 * 32) * sizeof(uint32_t), wf_sz = (ng + 2) * sizeof(uint32_t);
+        size_t win_sz = (n8 + n16) * sizeof(nm_jv_win), total_sz = rows_sz + len_sz + orig_sz + wf_sz + win_sz;
+        b->mem = aligned_alloc(64, (total_sz + 63) & ~(size_t)63);
         if (!b->mem) goto nomem;
         memset(b->mem, 0, rows_sz + len_sz + orig_sz);
         uint8_t *rows = b->mem, *len = rows + rows_sz;
-        uint32_t *orig = (uint32_t *)(len + len_sz);
-        fill_groups(b, &b->g8, idx, n8, 64, 1, rows, len, orig);
+        uint32_t *orig = (uint32_t *)(len + len_sz), *wf = orig + ng8 * 64 + ng16 * 32;
+        nm_jv_win *win = (nm_jv_win *)(wf + ng + 2);
+        fill_groups(b, &b->g8, idx, n8, 64, 1, rows, len, orig, wf, win);
         fill_groups(b, &b->g16, idx + n8, n16, 32, 2, rows + ng8 * b->nrow * NM_JV_ROW, len + ng8 * NM_JV_ROW,
-                    orig + ng8 * 64);
+                    orig + ng8 * 64, wf + ng8 + 1, win + wf[ng8]);
     }
     *out = b;
     return NM_OK;

@@ -75,7 +75,17 @@ typedef struct nm_jv_groups {
     const uint8_t *rows;   /* ngroups * nrow rows of NM_JV_ROW bytes, 64-aligned */
     const uint8_t *len;    /* per group NM_JV_ROW bytes: lane lengths (8- or 16-bit) */
     const uint32_t *orig;  /* per group `lanes` original candidate indexes */
+    /* The group's levels by windows of 16 consecutive original indexes
+     * (vector expand + masked store instead of one store per candidate):
+     * windows wfirst[k] .. wfirst[k+1]-1 of group k, in ascending order. */
+    const uint32_t *wfirst;
+    const struct nm_jv_win *win;
 } nm_jv_groups;
+typedef struct nm_jv_win {
+    uint32_t base;  /* first original index of the window (a multiple of 16) */
+    uint16_t mask;  /* bit i: original index base + i is in the group */
+    uint16_t lane;  /* group lane of the window's first candidate */
+} nm_jv_win;
 
 /* AVX-512 kernels over prepared groups: qs[j] is the row of query byte j
  * (0 when no candidate has it), nrow rows per group; results go to
