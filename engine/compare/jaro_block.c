@@ -41,13 +41,8 @@ struct nm_jw_block {
 /* Fill one class: lanes per group, lane width in bytes (1 or 2). */
 static void fill_groups(nm_jw_block *b, nm_jv_groups *g, const uint32_t *idx, size_t cnt, size_t lanes, int lw,
                         uint8_t *rows, uint8_t *len, uint32_t *orig, uint32_t *wfirst, nm_jv_win *win) {
-    g->ngroups = (cnt + lanes - 1) / lanes;
-    g->count = cnt;
-    g->rows = rows;
-    g->len = len;
-    g->orig = orig;
-    g->wfirst = wfirst;
-    g->win = win;
+    *g = (nm_jv_groups){.ngroups = (cnt + lanes - 1) / lanes, .count = cnt, .rows = rows, .len = len,
+                        .orig = orig, .wfirst = wfirst, .win = win};
     /* Output windows: runs of a group's candidates within one aligned
      * 16-index window of the original order. */
     size_t nw = 0;
