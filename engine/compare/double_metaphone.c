@@ -513,10 +513,11 @@ size_t nm_double_metaphone_impl(const char *s, size_t n, char primary[5], char a
      * one position to the next, not i -> letters -> tables -> i. */
     const uint8_t(*tab)[1024] = dm_tab[AT(0, "SCH")];
     uint8_t info[DM_MAX];
-    unsigned cur = (unsigned char)w[0] & 31;
-    for (int p = 0; p < len; p++) {
+    unsigned cur = (unsigned char)w[1] & 31;
+    info[0] = tab[4][((unsigned char)w[0] & 31) << 5 | cur];   /* class 4: first position */
+    for (int p = 1; p < len; p++) {
         unsigned nx = (unsigned char)w[p + 1] & 31;
-        info[p] = tab[p == 0 ? 4 : dm_pclass[(unsigned char)w[p - 1]]][cur << 5 | nx];
+        info[p] = tab[dm_pclass[(unsigned char)w[p - 1]]][cur << 5 | nx];
         cur = nx;
     }
     /* Until the first rule runs, both codes get the same characters: walk
