@@ -16,7 +16,9 @@
  * -> 2.1 ns/pair in random order, 2.1 -> 1.7 sorted by length. A variant
  * building the rows from GFNI bit planes (8 affine transposes, vpermt2w and
  * 3 ternary ops per query byte) was slower on Zen 4, whose 512-bit shuffles
- * are the scarce resource. */
+ * are the scarce resource. The prepared-block kernels (jaro_block.c) run the
+ * same per-group code on rows stored at preparation: 1.55 ns/pair (scores)
+ * and 1.41 (levels) in random order on the same bench. */
 #include <immintrin.h>
 #include <string.h>
 #include "compare/jaro_internal.h"
