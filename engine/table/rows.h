@@ -35,6 +35,9 @@ int nm_rrows_begin(nm_rrows *rr, const nm_rtable *like, size_t n);
 int nm_rrows_put(nm_buf *b, uint64_t *off, const nm_rtable *t);
 int nm_rrows_append(nm_rrows *rr, const nm_buf *b, const uint64_t *off, size_t n);
 void nm_rrows_free(nm_rrows *rr);
+/* 1 when every record of rr decodes inside its own bytes (a row store read
+ * from a file is checked before any decode trusts it), else 0. */
+int nm_rrows_check(const nm_rrows *rr);
 
 /* Decode record r: its values go to v[0..) and fstart[f]..fstart[f+1] are
  * field f's values (fstart has nfields + 1 entries). v needs room for every
