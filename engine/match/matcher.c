@@ -146,7 +146,9 @@ void nm_matcher_free(nm_matcher *mt) {
 
 int nm_mworker_init(nm_mworker *w, const nm_matcher *mt) {
     memset(w, 0, sizeof *w);
-    return nm_cands_init(&w->cands, mt->nref);
+    NM_TRY(nm_cands_init(&w->cands, mt->nref));
+    w->cands.prefetch = mt->rows.off;   /* each new candidate's row store offset, long before compare reads it */
+    return 0;
 }
 
 void nm_mworker_free(nm_mworker *w) {
