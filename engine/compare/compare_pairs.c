@@ -10,6 +10,9 @@
 #define NM_MAXU(a, b) ((a) > (b) ? (a) : (b))
 #define NM_MINU(a, b) ((a) < (b) ? (a) : (b))   /* query values compared per field (inputs have one or two) */
 
+static uint8_t level_of(const nm_comparison *cmp, const uint8_t *jwpos, const nm_vview *a, const nm_vview *b,
+                        const uint8_t *jwl);
+
 void nm_cmp_plan_make(const nm_model *m, nm_cmp_plan *p) {
     memset(p, 0, sizeof *p);
     p->ncomp = nm_model_comparison_count(m);
@@ -41,6 +44,9 @@ void nm_cmp_plan_make(const nm_model *m, nm_cmp_plan *p) {
             for (int k = 0; k < p->c[c].nthr[s]; k++)
                 if (p->c[c].thr[s][k] == lv->param) p->c[c].jwpos[l] = (uint8_t)k;
         }
+        nm_vview a[2] = {{0}}, b[2] = {{0}};
+        uint8_t jwl[2] = {255, 255};
+        p->c[c].empty = level_of(cmp, p->c[c].jwpos, a, b, jwl);
     }
 }
 
@@ -115,10 +121,16 @@ static int split_tokens(const val *x, tok *t) {
     for (uint32_t i = 0; i < x->len && n < TOK_MAX;) {
         while (i < x->len && x->p[i] == ' ') i++;
         uint32_t b = i;
-        uint64_t head = 0;
-        for (; i < x->len && x->p[i] != ' '; i++)
-            if (i - b < 8) head |= (uint64_t)(uint8_t)x->p[i] << (8 * (i - b));
+        while (i < x->len && x->p[i] != ' ') i++;
         if (i == b) break;
+        uint64_t head = 0;
+        uint32_t hl = NM_MINU(i - b, 8u);
+        if (b + 8 <= x->len) {   /* one load, the bytes past the token masked off */
+            memcpy(&head, x->p + b, 8);
+            if (hl < 8) head &= ((uint64_t)1 << (8 * hl)) - 1;
+        } else {
+            for (uint32_t k = 0; k < hl; k++) head |= (uint64_t)(uint8_t)x->p[b + k] << (8 * k);
+        }
         tok c = {head, (uint16_t)b, (uint8_t)NM_MINU(i - b, 255u)};
         int dup = 0;
         for (int k = 0; k < n && !dup; k++) dup = tok_eq(x->p, &t[k], x->p, &c);
@@ -310,11 +322,16 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
         const nm_comparison *cmp = nm_model_comparison(m, c);
         int nf = cmp->n_fields;
         size_t f[2] = {cmp->fields[0], nf > 1 ? cmp->fields[1] : cmp->fields[0]};
-        uint32_t qb[2], qn[2], np[2] = {0, 0};
+        uint32_t qb[2] = {0, 0}, qn[2] = {0, 0}, np[2] = {0, 0};
         for (int k = 0; k < nf; k++) {
             qb[k] = nm_rt_first(qt, f[k], q);
             qn[k] = nm_rt_count(qt, f[k], q);
             if (qn[k] > QMAX) qn[k] = QMAX;
+        }
+        uint8_t empty = plan->c[c].empty;
+        if (!(nf > 1 ? NM_MAXU(qn[0], qn[1]) : qn[0])) {   /* the query has no value: one level for all */
+            for (size_t i = 0; i < n; i++) vectors[i * ncomp + c] = empty;
+            continue;
         }
         /* JW levels of all candidate values, per field slot, when the query has a value there. */
         const uint32_t *cst[2] = {NULL, NULL};
@@ -337,9 +354,7 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
             uint32_t rt_n = nf > 1 ? NM_MAXU(rn[0], rn[1]) : rn[0];
             uint8_t best = NM_NO_LEVEL;
             if (!qt_n || !rt_n) {
-                val a[2] = {{0}}, b[2] = {{0}};
-                uint8_t jwl[2] = {255, 255};
-                vectors[i * ncomp + c] = level_of(cmp, plan->c[c].jwpos, a, b, jwl);
+                vectors[i * ncomp + c] = empty;
                 continue;
             }
             uint8_t null_seen = NM_NO_LEVEL;
