@@ -5,20 +5,14 @@
  * extra data) still loads. */
 #include <unistd.h>
 #include "match_fixture.h"
+#include "common/io.h"
 #include "match/matcher.h"
 #include "registry/registry_internal.h"
 
 static char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)len + 1);
-    cr_assert_eq(fread(s, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    s[len] = 0;
-    *n = (size_t)len;
+    char *s;
+    nm_err e;
+    cr_assert_eq(nm_read_all(path, &s, n, &e), 0, "%s", e.msg);
     return s;
 }
 
