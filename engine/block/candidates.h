@@ -16,9 +16,10 @@
 #define NM_CAND_MAX 50000   /* candidates kept per query (a safety bound; blocks are capped first) */
 
 typedef struct nm_cands {
-    uint32_t *slot_row, *slot_epoch;   /* open addressing, nslots a power of two */
+    uint64_t *slot;                    /* epoch << 32 | row; open addressing, nslots a power of two */
     size_t nslots;
     uint32_t epoch;
+    const uint64_t *prefetch;          /* optional: row -> something to prefetch per new candidate (row offsets) */
     NM_VEC(uint32_t) rows;
     NM_VEC(uint8_t) rule;
 } nm_cands;

@@ -81,7 +81,7 @@ int nm_cmd_match(int argc, char **argv) {
     nm_matcher *mt = NULL;
     nm_match_stats st;
     int rc = nm_model_load(model, &m, &err);
-    if (!rc) rc = nm_registry_load(reg, &r, &err);
+    if (!rc) rc = nm_registry_load_for_match(reg, m, &r, &err);
     if (!rc) rc = nm_matcher_create(r, m, &mo, &mt, &err);
     nm_match_file_opts fo = {maps, nmap};
     if (!rc) rc = nm_match_file(mt, input, outp, &fo, &st, stderr, &err);

@@ -10,6 +10,9 @@
 #define NM_MAXU(a, b) ((a) > (b) ? (a) : (b))
 #define NM_MINU(a, b) ((a) < (b) ? (a) : (b))   /* query values compared per field (inputs have one or two) */
 
+static uint8_t level_of(const nm_comparison *cmp, const uint8_t *jwpos, const nm_vview *a, const nm_vview *b,
+                        const uint8_t *jwl);
+
 void nm_cmp_plan_make(const nm_model *m, nm_cmp_plan *p) {
     memset(p, 0, sizeof *p);
     p->ncomp = nm_model_comparison_count(m);
@@ -41,6 +44,9 @@ void nm_cmp_plan_make(const nm_model *m, nm_cmp_plan *p) {
             for (int k = 0; k < p->c[c].nthr[s]; k++)
                 if (p->c[c].thr[s][k] == lv->param) p->c[c].jwpos[l] = (uint8_t)k;
         }
+        nm_vview a[2] = {{0}}, b[2] = {{0}};
+        uint8_t jwl[2] = {255, 255};
+        p->c[c].empty = level_of(cmp, p->c[c].jwpos, a, b, jwl);
     }
 }
 
@@ -88,26 +94,47 @@ static int nick_match(const val *a, const val *b) {
 }
 
 static inline int same(const val *a, const val *b) {
-    if (a->len != b->len) return 0;
-    for (uint32_t i = 0; i < a->len; i++)
-        if (a->p[i] != b->p[i]) return 0;
-    return 1;
+    if (a->len != b->len || !a->len) return a->len == b->len;
+    if (a->p[0] != b->p[0] || a->p[a->len - 1] != b->p[a->len - 1]) return 0;   /* most unequal pairs, no call */
+    return !memcmp(a->p, b->p, a->len);
 }
 
 /* Token-set Jaccard >= pct/100, decided in integers: distinct
  * space-separated tokens, |A n B| * 100 >= pct * |A u B|. The sets are
  * small (names, street lines), so pairwise comparison beats hashing. */
 #define TOK_MAX 32
-static int split_tokens(const val *x, uint16_t *at, uint8_t *len) {
+/* A token: its first 8 bytes as one word (zero-padded), so two tokens are
+ * told apart by one integer compare and only tokens longer than 8 bytes
+ * with equal heads compare their tails. */
+typedef struct tok {
+    uint64_t head;
+    uint16_t at;
+    uint8_t len;
+} tok;
+
+static inline int tok_eq(const char *p, const tok *x, const char *q, const tok *y) {
+    return x->head == y->head && x->len == y->len && (x->len <= 8 || !memcmp(p + x->at + 8, q + y->at + 8, x->len - 8u));
+}
+
+static int split_tokens(const val *x, tok *t) {
     int n = 0;
     for (uint32_t i = 0; i < x->len && n < TOK_MAX;) {
         while (i < x->len && x->p[i] == ' ') i++;
         uint32_t b = i;
         while (i < x->len && x->p[i] != ' ') i++;
         if (i == b) break;
+        uint64_t head = 0;
+        uint32_t hl = NM_MINU(i - b, 8u);
+        if (b + 8 <= x->len) {   /* one load, the bytes past the token masked off */
+            memcpy(&head, x->p + b, 8);
+            if (hl < 8) head &= ((uint64_t)1 << (8 * hl)) - 1;
+        } else {
+            for (uint32_t k = 0; k < hl; k++) head |= (uint64_t)(uint8_t)x->p[b + k] << (8 * k);
+        }
+        tok c = {head, (uint16_t)b, (uint8_t)NM_MINU(i - b, 255u)};
         int dup = 0;
-        for (int k = 0; k < n && !dup; k++) dup = len[k] == i - b && !memcmp(x->p + at[k], x->p + b, i - b);
-        if (!dup) at[n] = (uint16_t)b, len[n++] = (uint8_t)NM_MINU(i - b, 255u);
+        for (int k = 0; k < n && !dup; k++) dup = tok_eq(x->p, &t[k], x->p, &c);
+        if (!dup) t[n++] = c;
     }
     return n;
 }
@@ -119,27 +146,21 @@ static int split_tokens(const val *x, uint16_t *at, uint8_t *len) {
 static __thread char tok_text[256];
 static __thread uint32_t tok_len = UINT32_MAX;
 static __thread int tok_n;
-static __thread uint16_t tok_at[TOK_MAX];
-static __thread uint8_t tok_l[TOK_MAX];
+static __thread tok tok_q[TOK_MAX];
 
 static int token_jaccard_at_least(const val *a, const val *b, int pct) {
     if (a->len != tok_len || memcmp(a->p, tok_text, a->len)) {
         tok_len = a->len < sizeof tok_text ? a->len : sizeof tok_text - 1;
         memcpy(tok_text, a->p, tok_len);
         val t = {tok_text, tok_len, NULL};
-        tok_n = split_tokens(&t, tok_at, tok_l);
+        tok_n = split_tokens(&t, tok_q);
     }
-    const val qa = {tok_text, tok_len, NULL};
-    a = &qa;
-    const uint16_t *aa = tok_at;
-    const uint8_t *al = tok_l;
-    uint16_t ba[TOK_MAX];
-    uint8_t bl[TOK_MAX];
-    int na = tok_n, nb = split_tokens(b, ba, bl), inter = 0;
+    tok bt[TOK_MAX];
+    int na = tok_n, nb = split_tokens(b, bt), inter = 0;
     if (!na && !nb) return 0;
     for (int i = 0; i < na; i++)
         for (int j = 0; j < nb; j++)
-            if (al[i] == bl[j] && !memcmp(a->p + aa[i], b->p + ba[j], al[i])) {
+            if (tok_eq(tok_text, &tok_q[i], b->p, &bt[j])) {
                 inter++;
                 break;
             }
@@ -274,14 +295,16 @@ static int jw_batch(const nm_rtable *qt, size_t q, size_t f, size_t nf1, size_t 
 /* Decode every candidate's record from the row store into s->vv / s->fst.
  * Two-stage prefetch: the offset of the candidate 16 ahead, the record of
  * the one 8 ahead (candidates are random rows: each is a cache miss). */
+#define AHEAD 32
 static int gather(const nm_rrows *ref, const uint32_t *rows, size_t n, nm_cmp_scratch *s) {
     size_t nf1 = ref->nfields + 1, at = 0;
     if (NM_VEC_RESERVE(&s->fst, n * nf1)) return NM_E_NOMEM;
-    for (size_t i = 0; i < n && i < 16; i++) __builtin_prefetch(&ref->off[rows[i]]);
-    for (size_t i = 0; i < n && i < 8; i++) nm_rrows_prefetch(ref, rows[i]);
+    /* The offsets were prefetched as the candidates were found; now every
+     * line of the next AHEAD records is requested before any is decoded, so
+     * their misses overlap instead of following one another. */
+    for (size_t i = 0; i < n && i < AHEAD; i++) nm_rrows_prefetch(ref, rows[i]);
     for (size_t i = 0; i < n; i++) {
-        if (i + 16 < n) __builtin_prefetch(&ref->off[rows[i + 16]]);
-        if (i + 8 < n) nm_rrows_prefetch(ref, rows[i + 8]);
+        if (i + AHEAD < n) nm_rrows_prefetch(ref, rows[i + AHEAD]);
         if (NM_VEC_RESERVE(&s->vv, at + nm_rrows_nvalues(ref, rows[i]) + 1)) return NM_E_NOMEM;
         uint32_t *fs = s->fst.v + i * nf1;
         size_t k = nm_rrows_decode(ref, rows[i], s->vv.v + at, fs);
@@ -299,11 +322,16 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
         const nm_comparison *cmp = nm_model_comparison(m, c);
         int nf = cmp->n_fields;
         size_t f[2] = {cmp->fields[0], nf > 1 ? cmp->fields[1] : cmp->fields[0]};
-        uint32_t qb[2], qn[2], np[2] = {0, 0};
+        uint32_t qb[2] = {0, 0}, qn[2] = {0, 0}, np[2] = {0, 0};
         for (int k = 0; k < nf; k++) {
             qb[k] = nm_rt_first(qt, f[k], q);
             qn[k] = nm_rt_count(qt, f[k], q);
             if (qn[k] > QMAX) qn[k] = QMAX;
+        }
+        uint8_t empty = plan->c[c].empty;
+        if (!(nf > 1 ? NM_MAXU(qn[0], qn[1]) : qn[0])) {   /* the query has no value: one level for all */
+            for (size_t i = 0; i < n; i++) vectors[i * ncomp + c] = empty;
+            continue;
         }
         /* JW levels of all candidate values, per field slot, when the query has a value there. */
         const uint32_t *cst[2] = {NULL, NULL};
@@ -326,9 +354,7 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
             uint32_t rt_n = nf > 1 ? NM_MAXU(rn[0], rn[1]) : rn[0];
             uint8_t best = NM_NO_LEVEL;
             if (!qt_n || !rt_n) {
-                val a[2] = {{0}}, b[2] = {{0}};
-                uint8_t jwl[2] = {255, 255};
-                vectors[i * ncomp + c] = level_of(cmp, plan->c[c].jwpos, a, b, jwl);
+                vectors[i * ncomp + c] = empty;
                 continue;
             }
             uint8_t null_seen = NM_NO_LEVEL;

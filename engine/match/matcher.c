@@ -24,13 +24,12 @@ void nm_matcher_set_opts(nm_matcher *mt, const nm_match_opts *o) {
     nm_cmp_plan_make(mt->m, &mt->plan);
 }
 
-int nm_matcher_index_rows(nm_matcher *mt, double t0, nm_err *err) {
+/* The field whose frequency each comparison's TF levels read (mt->tf_field)
+ * and the distinct such fields (tff); returns how many. */
+int nm_matcher_tf_fields(nm_matcher *mt, int *tff) {
     const nm_model *m = mt->m;
     size_t nc = nm_model_comparison_count(m);
-    int rc = 0;
-    mt->nref = mt->rows.n;
-    /* Term frequencies of the fields TF levels read, one field per thread. */
-    int tff[NM_MAX_FIELDS], ntf = 0;
+    int ntf = 0;
     uint8_t seen[NM_MAX_FIELDS] = {0};
     for (size_t c = 0; c < nc; c++) {
         const nm_comparison *cmp = nm_model_comparison(m, c);
@@ -39,6 +38,23 @@ int nm_matcher_index_rows(nm_matcher *mt, double t0, nm_err *err) {
             if (cmp->levels[l].tf) mt->tf_field[c] = (int16_t)cmp->fields[cmp->levels[l].field == NM_ALL_FIELDS ? 0 : cmp->levels[l].field];
         if (mt->tf_field[c] >= 0 && !seen[mt->tf_field[c]]) seen[mt->tf_field[c]] = 1, tff[ntf++] = mt->tf_field[c];
     }
+    return ntf;
+}
+
+static void note_sizes(nm_matcher *mt) {
+    mt->nref = mt->rows.n;
+    mt->bytes_rows = mt->rows.blob.cap + (mt->nref + 1) * sizeof *mt->rows.off;
+    mt->bytes_index = nm_index_bytes(&mt->ix);
+    mt->bytes_tf = 0;
+    for (size_t f = 0; f < NM_MAX_FIELDS; f++) mt->bytes_tf += mt->tf[f].n * 12;
+}
+
+int nm_matcher_index_rows(nm_matcher *mt, double t0, nm_err *err) {
+    const nm_model *m = mt->m;
+    int rc = 0;
+    mt->nref = mt->rows.n;
+    /* Term frequencies of the fields TF levels read, one field per thread. */
+    int tff[NM_MAX_FIELDS], ntf = nm_matcher_tf_fields(mt, tff);
     int tfrc = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(mt->threads)
     for (int i = 0; i < ntf; i++)
@@ -53,9 +69,7 @@ int nm_matcher_index_rows(nm_matcher *mt, double t0, nm_err *err) {
     size_t nr = nm_model_blocking_rule_count(m);
     for (size_t i = 0; i < nr; i++) rules[i] = nm_model_blocking_rule(m, i);
     if (!rc) rc = nm_index_build(&mt->ix, &mt->rows, rules, nr, mt->threads, err);
-    mt->bytes_rows = mt->rows.blob.cap + (mt->nref + 1) * sizeof *mt->rows.off;
-    mt->bytes_index = nm_index_bytes(&mt->ix);
-    for (size_t f = 0; f < NM_MAX_FIELDS; f++) mt->bytes_tf += mt->tf[f].n * 12;
+    note_sizes(mt);
     mt->seconds_index = now_s() - t0;
     return rc;
 }
@@ -88,7 +102,21 @@ int nm_matcher_create(const nm_registry *r, const nm_model *m, const nm_match_op
     m = mt->m = mt->own;
     nm_matcher_set_opts(mt, o);
     double t0 = now_s();
-    int rc = nm_rrows_from_registry(&mt->rows, r, m, mt->threads, err);
+    int tff[NM_MAX_FIELDS];
+    nm_matcher_tf_fields(mt, tff);
+    int rc = nm_match_cache_adopt(mt, r);
+    if (rc == 1) {   /* stored with the registry snapshot: nothing to build */
+        note_sizes(mt);
+        mt->seconds_table = now_s() - t0;
+        *out = mt;
+        return 0;
+    }
+    if (rc < 0 || r->no_records) {
+        nm_matcher_free(mt);
+        return rc < 0 ? nm_err_set(err, rc, "matcher: out of memory")
+                      : nm_err_set(err, NM_E_ARG, "matcher: registry loaded for another model (without its records)");
+    }
+    rc = nm_rrows_from_registry(&mt->rows, r, m, mt->threads, err);
     if (rc) {
         nm_matcher_free(mt);
         return rc;
@@ -104,8 +132,13 @@ int nm_matcher_create(const nm_registry *r, const nm_model *m, const nm_match_op
 
 void nm_matcher_free(nm_matcher *mt) {
     if (!mt) return;
-    nm_rrows_free(&mt->rows);
     nm_model_free(mt->own);
+    if (mt->borrowed) {   /* the arrays belong to the registry; only the rule table is ours */
+        free(mt->ix.r);
+        free(mt);
+        return;
+    }
+    nm_rrows_free(&mt->rows);
     nm_index_free(&mt->ix);
     for (size_t f = 0; f < NM_MAX_FIELDS; f++) nm_tf_free(&mt->tf[f]);
     free(mt);
@@ -113,7 +146,9 @@ void nm_matcher_free(nm_matcher *mt) {
 
 int nm_mworker_init(nm_mworker *w, const nm_matcher *mt) {
     memset(w, 0, sizeof *w);
-    return nm_cands_init(&w->cands, mt->nref);
+    NM_TRY(nm_cands_init(&w->cands, mt->nref));
+    w->cands.prefetch = mt->rows.off;   /* each new candidate's row store offset, long before compare reads it */
+    return 0;
 }
 
 void nm_mworker_free(nm_mworker *w) {

@@ -25,6 +25,7 @@ struct nm_matcher {
     double match_p, gap;
     double seconds_table, seconds_index;
     size_t bytes_rows, bytes_index, bytes_tf;   /* for the summary */
+    int borrowed;                        /* rows, index arrays and TF live in the registry snapshot (match_cache.c) */
 };
 
 /* Per-thread state: candidates, vectors, weights, compare scratch. */
@@ -45,6 +46,15 @@ void nm_matcher_set_opts(nm_matcher *mt, const nm_match_opts *o);
  * the blocking indexes over the row store, with sizes and timings (t0: when
  * the row store build started). Returns 0 or an error; frees nothing. */
 int nm_matcher_index_rows(nm_matcher *mt, double t0, nm_err *err);
+
+/* match_cache.c: the fingerprint of what the registry-side data depends on
+ * (mt->m and mt->tf_field set), and adoption of that data from a registry
+ * snapshot that stored it: 1 adopted (mt->borrowed), 0 absent or for another
+ * model (build it), NM_E_NOMEM. */
+uint64_t nm_match_cache_fingerprint(const nm_model *m);
+/* mt->tf_field from mt->m, and the distinct fields it names into tff; returns how many. */
+int nm_matcher_tf_fields(nm_matcher *mt, int *tff);
+int nm_match_cache_adopt(nm_matcher *mt, const nm_registry *r);
 
 int nm_mworker_init(nm_mworker *w, const nm_matcher *mt);
 void nm_mworker_free(nm_mworker *w);

@@ -309,7 +309,14 @@ void nm_registry_free(nm_registry *r) {
     list_free(&r->on);
     nm_dict_free(&r->dict);
     free(r->hslots);
+    nm_reg_extra_free(&r->extra);
     free(r);
+}
+
+void nm_reg_extra_free(nm_reg_extra *x) {
+    if (x->owned)
+        for (size_t i = 0; i < x->nsec; i++) free(x->p[i]);
+    memset(x, 0, sizeof *x);
 }
 
 void nm_registry_get_info(const nm_registry *r, nm_registry_info *o) {

@@ -200,6 +200,21 @@ typedef struct nm_reg_list {
     nm_buf blob;
 } nm_reg_list;
 
+/* Opaque derived data saved after the registry's own sections (snapshot
+ * format 2): a few u64 words of meta and raw sections, written as they are
+ * and handed back on load. The snapshot knows nothing of their meaning
+ * (engine/match/match_cache.c gives it). owned: loaded (freed with the
+ * registry) rather than borrowed for a save. */
+#define NM_REG_EXTRA_MAX 256
+#define NM_REG_EXTRA_META 512
+typedef struct nm_reg_extra {
+    size_t nmeta, nsec;
+    uint64_t meta[NM_REG_EXTRA_META];
+    void *p[NM_REG_EXTRA_MAX];
+    uint64_t size[NM_REG_EXTRA_MAX];
+    int owned;
+} nm_reg_extra;
+
 struct nm_registry {
     size_t n;
     uint32_t *npi;
@@ -218,7 +233,18 @@ struct nm_registry {
     /* NPI hash index (not persisted) */
     uint32_t *hslots;    /* row + 1, 0 = free */
     uint64_t hmask;
+    nm_reg_extra extra;  /* derived data stored with the snapshot (the matcher's, match_cache.c) */
+    int no_records;      /* loaded without records, blobs, lists (nm_registry_load_keyed) */
 };
+
+/* nm_registry_load; when want != 0 and the snapshot's extra data has that
+ * key (meta[1]: the data replaces the records for its user), the records,
+ * secondary locations and other names are not loaded at all (no_records):
+ * such a registry has NPIs and fixed columns only. */
+int nm_registry_load_keyed(const char *path, uint64_t want, nm_registry **out, nm_err *err);
+
+/* Free the extra sections the registry owns (loaded ones) and clear them. */
+void nm_reg_extra_free(nm_reg_extra *x);
 
 /* Rebuild the NPI hash index (after build or load). */
 int nm_registry_reindex(nm_registry *r);

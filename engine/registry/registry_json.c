@@ -103,7 +103,7 @@ static int row_json(const nm_registry *r, size_t row, nm_buf *b) {
 int nm_registry_row_json(const nm_registry *r, size_t row, char **json, size_t *len) {
     *json = NULL;
     if (len) *len = 0;
-    if (!r || row >= r->n) return NM_E_ARG;
+    if (!r || row >= r->n || r->no_records) return NM_E_ARG;
     nm_buf b = {0};
     int rc = row_json(r, row, &b);
     if (rc) {

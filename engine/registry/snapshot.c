@@ -5,6 +5,10 @@
  *            mark 0x01020304, u64 file size, u64 XXH3-64 of every byte after
  *            the header, u32 frame count, padding;
  *   meta     NM_META u64 counters (rows, items, lengths, info counters);
+ *   extra    (format 2) M_XMETA u64 words of the extra data's meta, then
+ *            M_XSEC u64 sizes of its sections (registry_internal.h
+ *            nm_reg_extra: the matcher's row store, term frequencies and
+ *            blocking indexes, engine/match/match_cache.c);
  *   table    per frame: u64 raw size, u64 compressed size;
  *   frames   zstd frames.
  * Every column/array is a section; sections are cut into frames of at most
@@ -24,7 +28,7 @@
 #include "registry/registry_internal.h"
 
 #define SNAP_MAGIC "NMREG\0\0\0"
-#define SNAP_VERSION 1u
+#define SNAP_VERSION 2u   /* 2: optional extra sections; version 1 files (none) still load */
 #define SNAP_BOM 0x01020304u
 #define SNAP_HEADER 64
 #define FRAME_RAW ((size_t)4 << 20)
@@ -35,7 +39,7 @@
 
 enum {
     M_N, M_BLOB, M_PL_ITEMS, M_PL_BLOB, M_ON_ITEMS, M_ON_BLOB, M_DICT_N, M_DICT_STR,
-    M_TAXONOMIES, M_DISTINCT_TAX, M_OTHER_NAMES, M_HAS_PL, M_HAS_ON, NM_META = 16
+    M_TAXONOMIES, M_DISTINCT_TAX, M_OTHER_NAMES, M_HAS_PL, M_HAS_ON, M_XMETA, M_XSEC, NM_META = 16
 };
 
 typedef struct section {
@@ -54,7 +58,7 @@ static int sections_of(nm_registry *r, const uint64_t *m, section *s) {
     s[k++] = (section){r->sole, n};
     s[k++] = (section){r->flags, n};
     for (int d = 0; d < NM_D_COUNT; d++) s[k++] = (section){r->date[d], n * 4};
-    s[k++] = (section){r->blob_off, (n + 1) * 8};
+    s[k++] = (section){r->no_records ? NULL : r->blob_off, (n + 1) * 8};
     s[k++] = (section){r->blob.data, (size_t)m[M_BLOB]};
     s[k++] = (section){r->pl.first, m[M_HAS_PL] ? (n + 1) * 4 : 0};
     s[k++] = (section){r->pl.off, m[M_HAS_PL] ? ((size_t)m[M_PL_ITEMS] + 1) * 8 : 0};
@@ -64,9 +68,10 @@ static int sections_of(nm_registry *r, const uint64_t *m, section *s) {
     s[k++] = (section){r->on.blob.data, (size_t)m[M_ON_BLOB]};
     s[k++] = (section){r->dict.off, (size_t)m[M_DICT_N] * 4};
     s[k++] = (section){r->dict.str.data, (size_t)m[M_DICT_STR]};
+    for (size_t i = 0; i < r->extra.nsec; i++) s[k++] = (section){r->extra.p[i], (size_t)r->extra.size[i]};
     return k;
 }
-#define NSECTIONS (6 + NM_D_COUNT + 10)
+#define NSECTIONS (6 + NM_D_COUNT + 10 + NM_REG_EXTRA_MAX)
 
 static size_t frames_of(const section *s, int ns) {
     size_t f = 0;
@@ -80,15 +85,43 @@ typedef struct frame {
     size_t raw, comp;
 } frame;
 
-/* Cut sections into frames (raw pointers and sizes). */
+/* Cut sections into frames (raw pointers and sizes). A section not loaded
+ * (p NULL: records skipped for matching) gives frames with dst NULL. */
 static void cut_frames(const section *s, int ns, frame *fr) {
     size_t f = 0;
     for (int i = 0; i < ns; i++)
         for (size_t o = 0; o < s[i].size; o += FRAME_RAW) {
             fr[f].raw = NM_MIN(FRAME_RAW, s[i].size - o);
-            fr[f].src = fr[f].dst = (char *)s[i].p + o;
+            fr[f].src = fr[f].dst = s[i].p ? (char *)s[i].p + o : NULL;
             f++;
         }
+}
+
+/* Drop the pages of a read-only file mapping already consumed from the
+ * process (they stay in the page cache): a snapshot with the matcher's data
+ * is gigabytes, and holding all of it mapped while decompressing would add
+ * its whole size to the peak resident memory. */
+#define WINDOW_BYTES ((size_t)64 << 20)
+static void release(const void *p, size_t n) {
+#ifdef MADV_DONTNEED
+    const uintptr_t pg = 4096;
+    uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1), e = ((uintptr_t)p + n) & ~(pg - 1);
+    if (e > a) madvise((void *)a, e - a, MADV_DONTNEED);
+#else
+    (void)p, (void)n;
+#endif
+}
+
+/* XXH3 of p[0..n) in windows, releasing each window when mapped. */
+static uint64_t hash_released(const uint8_t *p, size_t n, int mapped) {
+    XXH3_state_t st;
+    XXH3_64bits_reset(&st);
+    for (size_t o = 0; o < n; o += WINDOW_BYTES) {
+        size_t k = NM_MIN(WINDOW_BYTES, n - o);
+        XXH3_64bits_update(&st, p + o, k);
+        if (mapped) release(p + o, k);
+    }
+    return XXH3_64bits_digest(&st);
 }
 
 static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
@@ -98,6 +131,7 @@ static uint64_t get_u64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return
 
 int nm_registry_save(const nm_registry *reg, const char *path, nm_err *err) {
     nm_registry *r = (nm_registry *)reg;   /* sections_of takes non-const pointers; nothing is written */
+    if (r->no_records) return nm_err_set(err, NM_E_ARG, "%s: registry loaded without its records cannot be saved", path);
     uint64_t m[NM_META] = {0};
     m[M_N] = r->n;
     m[M_BLOB] = r->blob.len;
@@ -112,6 +146,12 @@ int nm_registry_save(const nm_registry *reg, const char *path, nm_err *err) {
     m[M_OTHER_NAMES] = r->other_names;
     m[M_HAS_PL] = r->pl.first != NULL;
     m[M_HAS_ON] = r->on.first != NULL;
+    m[M_XMETA] = r->extra.nmeta;
+    m[M_XSEC] = r->extra.nsec;
+    size_t nx = r->extra.nmeta + r->extra.nsec;
+    uint64_t xm[NM_REG_EXTRA_META + NM_REG_EXTRA_MAX];
+    memcpy(xm, r->extra.meta, r->extra.nmeta * 8);
+    memcpy(xm + r->extra.nmeta, r->extra.size, r->extra.nsec * 8);
     section s[NSECTIONS];
     int ns = sections_of(r, m, s);
     size_t nf = frames_of(s, ns);
@@ -147,7 +187,7 @@ int nm_registry_save(const nm_registry *reg, const char *path, nm_err *err) {
                         bad & 1 ? "out of memory" : "zstd compression failed");
         goto done;
     }
-    uint64_t size = SNAP_HEADER + sizeof m + nf * 16;
+    uint64_t size = SNAP_HEADER + sizeof m + nx * 8 + nf * 16;
     for (size_t f = 0; f < nf; f++) {
         put_u64(table + 16 * f, fr[f].raw);
         put_u64(table + 16 * f + 8, fr[f].comp);
@@ -156,6 +196,7 @@ int nm_registry_save(const nm_registry *reg, const char *path, nm_err *err) {
     XXH3_state_t st;
     XXH3_64bits_reset(&st);
     XXH3_64bits_update(&st, m, sizeof m);
+    XXH3_64bits_update(&st, xm, nx * 8);
     XXH3_64bits_update(&st, table, nf * 16);
     for (size_t f = 0; f < nf; f++) XXH3_64bits_update(&st, fr[f].dst, fr[f].comp);
     uint8_t h[SNAP_HEADER] = {0};
@@ -170,6 +211,7 @@ int nm_registry_save(const nm_registry *reg, const char *path, nm_err *err) {
     if (rc) goto done;
     rc = nm_writer_write(w, h, sizeof h, err);
     if (!rc) rc = nm_writer_write(w, m, sizeof m, err);
+    if (!rc) rc = nm_writer_write(w, xm, nx * 8, err);
     if (!rc) rc = nm_writer_write(w, table, nf * 16, err);
     for (size_t f = 0; f < nf && !rc; f++) rc = nm_writer_write(w, fr[f].dst, fr[f].comp, err);
     if (rc) nm_writer_abort(w);
@@ -198,11 +240,17 @@ static int alloc_for_meta(nm_registry *r, const uint64_t *m) {
     size_t n = (size_t)m[M_N];
     NM_TRY(nm_registry_alloc_columns(r, n));
     r->n = n;
-    NM_TRY(nm_buf_exact(&r->blob, m[M_BLOB]));
-    r->blob.len = m[M_BLOB];
-    advise_huge(r->blob.data, r->blob.cap);
+    if (r->no_records) {   /* nothing of the records but their (zero) offsets */
+        free(r->blob_off);
+        r->blob_off = calloc(n + 1, sizeof *r->blob_off);
+        if (!r->blob_off) return NM_E_NOMEM;
+    } else {
+        NM_TRY(nm_buf_exact(&r->blob, m[M_BLOB]));
+        r->blob.len = m[M_BLOB];
+        advise_huge(r->blob.data, r->blob.cap);
+    }
     nm_reg_list *ls[2] = {&r->pl, &r->on};
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 2 && !r->no_records; k++) {
         if (!m[k ? M_HAS_ON : M_HAS_PL]) continue;
         size_t items = (size_t)m[k ? M_ON_ITEMS : M_PL_ITEMS], bl = (size_t)m[k ? M_ON_BLOB : M_PL_BLOB];
         ls[k]->first = malloc((n + 1) * 4);
@@ -220,6 +268,12 @@ static int alloc_for_meta(nm_registry *r, const uint64_t *m) {
     r->taxonomies = m[M_TAXONOMIES];
     r->distinct_taxonomies = m[M_DISTINCT_TAX];
     r->other_names = m[M_OTHER_NAMES];
+    r->extra.owned = 1;
+    for (size_t i = 0; i < r->extra.nsec; i++) {
+        r->extra.p[i] = malloc(r->extra.size[i] ? r->extra.size[i] : 1);
+        if (!r->extra.p[i]) return NM_E_NOMEM;
+        advise_huge(r->extra.p[i], r->extra.size[i]);
+    }
     return 0;
 }
 
@@ -227,6 +281,7 @@ static int alloc_for_meta(nm_registry *r, const uint64_t *m) {
  * their blobs, so a file that passed the checksum but was written by a
  * buggy or hostile producer cannot make accessors read out of bounds. */
 static int check_structure(const nm_registry *r) {
+    if (r->no_records) return 1;
     if (r->blob_off[0] != 0 || r->blob_off[r->n] != r->blob.len) return 0;
     for (size_t i = 0; i < r->n; i++)
         if (r->blob_off[i] > r->blob_off[i + 1]) return 0;
@@ -245,7 +300,8 @@ static int check_structure(const nm_registry *r) {
     return nm_registry_check_records(r);
 }
 
-static int load_bytes(const char *path, const uint8_t *p, size_t len, nm_registry **out, nm_err *err) {
+static int load_bytes(const char *path, const uint8_t *p, size_t len, int mapped, uint64_t want, nm_registry **out,
+                      nm_err *err) {
     if (len < 8 && !memcmp(p, SNAP_MAGIC, len))
         return nm_err_set(err, NM_E_CORRUPT, "%s: truncated snapshot (%zu bytes)", path, len);
     if (memcmp(p, SNAP_MAGIC, 8))
@@ -254,30 +310,45 @@ static int load_bytes(const char *path, const uint8_t *p, size_t len, nm_registr
     if (get_u32(p + 12) != SNAP_BOM)
         return nm_err_set(err, NM_E_FORMAT, "%s: snapshot written with another byte order", path);
     uint32_t ver = get_u32(p + 8);
-    if (ver != SNAP_VERSION)
-        return nm_err_set(err, NM_E_VERSION, "%s: snapshot format version %u, this build reads version %u",
+    if (ver != SNAP_VERSION && ver != 1)
+        return nm_err_set(err, NM_E_VERSION, "%s: snapshot format version %u, this build reads versions 1 to %u",
                           path, ver, SNAP_VERSION);
     uint64_t size = get_u64(p + 16);
     if (size != len)
         return nm_err_set(err, NM_E_CORRUPT, "%s: snapshot is %s (%zu bytes, header says %llu)", path,
                           len < size ? "truncated" : "followed by extra bytes", len, (unsigned long long)size);
-    if (XXH3_64bits(p + SNAP_HEADER, len - SNAP_HEADER) != get_u64(p + 24))
+    if (hash_released(p + SNAP_HEADER, len - SNAP_HEADER, mapped) != get_u64(p + 24))
         return nm_err_set(err, NM_E_CORRUPT, "%s: snapshot checksum mismatch (file corrupted)", path);
     uint64_t nf = get_u32(p + 32);
     uint64_t m[NM_META];
-    if (len < SNAP_HEADER + sizeof m + nf * 16)
+    if (len < SNAP_HEADER + sizeof m)
         return nm_err_set(err, NM_E_CORRUPT, "%s: snapshot frame table truncated", path);
     memcpy(m, p + SNAP_HEADER, sizeof m);
-    const uint8_t *table = p + SNAP_HEADER + sizeof m;
+    if (ver == 1) m[M_XMETA] = m[M_XSEC] = 0;
+    if (m[M_XMETA] > NM_REG_EXTRA_META || m[M_XSEC] > NM_REG_EXTRA_MAX)
+        return nm_err_set(err, NM_E_CORRUPT, "%s: snapshot sizes are inconsistent", path);
+    size_t nx = (size_t)(m[M_XMETA] + m[M_XSEC]);
+    if (len < SNAP_HEADER + sizeof m + nx * 8 + nf * 16)
+        return nm_err_set(err, NM_E_CORRUPT, "%s: snapshot frame table truncated", path);
+    const uint8_t *xm = p + SNAP_HEADER + sizeof m;
+    const uint8_t *table = xm + nx * 8;
     /* Sizes must be plausible before anything is allocated from them. */
-    uint64_t raw_total = 0, pos = SNAP_HEADER + sizeof m + nf * 16;
+    uint64_t raw_total = 0, pos = SNAP_HEADER + sizeof m + nx * 8 + nf * 16;
     for (uint64_t f = 0; f < nf; f++) raw_total += get_u64(table + 16 * f), pos += get_u64(table + 16 * f + 8);
     if (pos != len || m[M_N] > UINT32_MAX || m[M_DICT_N] > NM_DICT_MAX || m[M_HAS_PL] > 1 || m[M_HAS_ON] > 1 ||
         m[M_BLOB] > raw_total || m[M_PL_BLOB] > raw_total || m[M_ON_BLOB] > raw_total || m[M_DICT_STR] > raw_total ||
         m[M_PL_ITEMS] > raw_total || m[M_ON_ITEMS] > raw_total || m[M_N] > raw_total)
         return nm_err_set(err, NM_E_CORRUPT, "%s: snapshot sizes are inconsistent", path);
+    for (size_t i = 0; i < m[M_XSEC]; i++)
+        if (get_u64(xm + 8 * (m[M_XMETA] + i)) > raw_total)
+            return nm_err_set(err, NM_E_CORRUPT, "%s: snapshot sizes are inconsistent", path);
     nm_registry *r = nm_registry_new();
     if (!r) return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", path);
+    r->extra.nmeta = (size_t)m[M_XMETA];
+    r->extra.nsec = (size_t)m[M_XSEC];
+    memcpy(r->extra.meta, xm, r->extra.nmeta * 8);
+    memcpy(r->extra.size, xm + r->extra.nmeta * 8, r->extra.nsec * 8);
+    r->no_records = want && r->extra.nmeta >= 2 && r->extra.meta[1] == want;
     int rc = alloc_for_meta(r, m);
     if (rc) {
         nm_registry_free(r);
@@ -305,15 +376,22 @@ static int load_bytes(const char *path, const uint8_t *p, size_t len, nm_registr
         c += fr[f].comp;
     }
     int bad = 0;
+    /* Windows of frames (in file order), each released once decompressed. */
 #pragma omp parallel reduction(| : bad)
     {
         ZSTD_DCtx *dx = ZSTD_createDCtx();
         if (!dx) bad = 1;
+        for (size_t w0 = 0, w1; w0 < nf; w0 = w1) {
+            size_t bytes = 0;
+            for (w1 = w0; w1 < nf && (w1 == w0 || bytes + fr[w1].comp <= WINDOW_BYTES); w1++) bytes += fr[w1].comp;
 #pragma omp for schedule(dynamic, 1)
-        for (size_t f = 0; f < nf; f++) {
-            if (!dx) continue;
-            size_t z = ZSTD_decompressDCtx(dx, fr[f].dst, fr[f].raw, fr[f].src, fr[f].comp);
-            if (ZSTD_isError(z) || z != fr[f].raw) bad = 1;
+            for (size_t f = w0; f < w1; f++) {
+                if (!dx || !fr[f].dst) continue;
+                size_t z = ZSTD_decompressDCtx(dx, fr[f].dst, fr[f].raw, fr[f].src, fr[f].comp);
+                if (ZSTD_isError(z) || z != fr[f].raw) bad = 1;
+            }
+#pragma omp single
+            if (mapped) release(fr[w0].src, bytes);
         }
         ZSTD_freeDCtx(dx);
     }
@@ -331,7 +409,7 @@ static int load_bytes(const char *path, const uint8_t *p, size_t len, nm_registr
     return 0;
 }
 
-int nm_registry_load(const char *path, nm_registry **out, nm_err *err) {
+int nm_registry_load_keyed(const char *path, uint64_t want, nm_registry **out, nm_err *err) {
     *out = NULL;
     nm_reader *rd = NULL;
     NM_TRY(nm_reader_open(path, &rd, err));
@@ -339,14 +417,16 @@ int nm_registry_load(const char *path, nm_registry **out, nm_err *err) {
     const char *p = nm_reader_map(rd, &len);
     int rc;
     if (p) {
-        rc = load_bytes(path, (const uint8_t *)p, len, out, err);
+        rc = load_bytes(path, (const uint8_t *)p, len, 1, want, out, err);
         nm_reader_close(rd);
         return rc;
     }
     nm_reader_close(rd);
     char *buf = NULL;
     NM_TRY(nm_read_all(path, &buf, &len, err));
-    rc = load_bytes(path, (const uint8_t *)buf, len, out, err);
+    rc = load_bytes(path, (const uint8_t *)buf, len, 0, want, out, err);
     free(buf);
     return rc;
 }
+
+int nm_registry_load(const char *path, nm_registry **out, nm_err *err) { return nm_registry_load_keyed(path, 0, out, err); }

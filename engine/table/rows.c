@@ -121,3 +121,34 @@ size_t nm_rrows_decode(const nm_rrows *rr, size_t r, nm_vview *v, uint32_t *fsta
     fstart[rr->nfields] = (uint32_t)n;
     return n;
 }
+
+static int record_ok(const nm_rrows *rr, size_t r) {
+    const uint8_t *p = (const uint8_t *)rr->blob.data + rr->off[r], *e = (const uint8_t *)rr->blob.data + rr->off[r + 1];
+    if (e - p < 2) return 0;
+    size_t nv = (size_t)p[0] | (size_t)p[1] << 8, seen = 0;
+    p += 2;
+    for (size_t f = 0; f < rr->nfields; f++) {
+        if (p >= e) return 0;
+        uint8_t k = *p++;
+        size_t cl = rr->needs[f] ? sizeof(nm_vcodes) : 0;
+        for (uint8_t i = 0; i < k; i++) {
+            if (p >= e) return 0;
+            size_t len = *p++;
+            if ((size_t)(e - p) < len + cl) return 0;
+            p += len + cl;
+        }
+        seen += k;
+    }
+    return p == e && seen == nv;
+}
+
+int nm_rrows_check(const nm_rrows *rr) {
+    if (rr->off[0] != 0 || rr->off[rr->n] != rr->blob.len) return 0;
+    for (size_t r = 0; r < rr->n; r++)   /* first: every record inside the blob */
+        if (rr->off[r] > rr->off[r + 1]) return 0;
+    int ok = 1;
+#pragma omp parallel for schedule(static) reduction(& : ok)
+    for (size_t r = 0; r < rr->n; r++)
+        if (ok) ok &= record_ok(rr, r);
+    return ok;
+}

@@ -35,6 +35,9 @@ int nm_rrows_begin(nm_rrows *rr, const nm_rtable *like, size_t n);
 int nm_rrows_put(nm_buf *b, uint64_t *off, const nm_rtable *t);
 int nm_rrows_append(nm_rrows *rr, const nm_buf *b, const uint64_t *off, size_t n);
 void nm_rrows_free(nm_rrows *rr);
+/* 1 when every record of rr decodes inside its own bytes (a row store read
+ * from a file is checked before any decode trusts it), else 0. */
+int nm_rrows_check(const nm_rrows *rr);
 
 /* Decode record r: its values go to v[0..) and fstart[f]..fstart[f+1] are
  * field f's values (fstart has nfields + 1 entries). v needs room for every
@@ -45,13 +48,11 @@ static inline size_t nm_rrows_nvalues(const nm_rrows *rr, size_t r) {
     const uint8_t *p = (const uint8_t *)rr->blob.data + rr->off[r];
     return (size_t)p[0] | (size_t)p[1] << 8;
 }
-/* Ask the cache for record r's first bytes ahead of its decode. */
+/* Ask the cache for every line of record r (at most 8) ahead of its decode. */
 static inline void nm_rrows_prefetch(const nm_rrows *rr, size_t r) {
-    const char *p = rr->blob.data + rr->off[r];
-    __builtin_prefetch(p);
-    __builtin_prefetch(p + 64);
-    __builtin_prefetch(p + 128);
-    __builtin_prefetch(p + 192);
+    const char *p = rr->blob.data + rr->off[r], *e = rr->blob.data + rr->off[r + 1];
+    if (e > p + 512) e = p + 512;
+    for (const char *x = (const char *)((uintptr_t)p & ~(uintptr_t)63); x < e; x += 64) __builtin_prefetch(x);
 }
 
 #endif

@@ -51,6 +51,23 @@ NM_API int nm_matcher_create(const nm_registry *r, const nm_model *m, const nm_m
                              nm_err *err);
 NM_API void nm_matcher_free(nm_matcher *mt);
 
+/* Save registry r (the one mt was built on) as a snapshot that also holds
+ * mt's normalized registry rows, term frequencies and blocking indexes, so
+ * nm_matcher_create on the loaded registry with a model of the same fields,
+ * normalizers and blocking rules adopts them instead of rebuilding them
+ * (other models build as usual). mt NULL: the registry alone, without any
+ * such data it was loaded with. Errors as nm_registry_save; NM_E_ARG when
+ * mt was built on another registry. */
+NM_API int nm_registry_save_with_matcher(const nm_registry *r, const nm_matcher *mt, const char *path, nm_err *err);
+
+/* nm_registry_load for matching with model m: when the snapshot holds the
+ * matcher data of m (nm_registry_save_with_matcher), the providers' records
+ * themselves are not loaded (the matcher has its own normalized copy), which
+ * saves their memory; such a registry serves nm_matcher_create with m,
+ * nm_registry_find/count and NPIs, while nm_registry_row_json and
+ * nm_registry_save refuse it (NM_E_ARG). Otherwise the same as nm_registry_load. */
+NM_API int nm_registry_load_for_match(const char *path, const nm_model *m, nm_registry **out, nm_err *err);
+
 #define NM_MATCH_MAX_RULES 64
 typedef struct nm_match_stats {
     uint64_t records, matched, ambiguous, unmatched, rejected;
