@@ -134,7 +134,7 @@ Test(model, shipped_hcp_model) {
     cr_assert_eq(nm_model_is_dedupe(m), 0);
     cr_assert_eq(nm_model_field_count(m), 14);
     cr_assert_eq(nm_model_comparison_count(m), 12);
-    cr_assert_eq(nm_model_blocking_rule_count(m), 14);
+    cr_assert_eq(nm_model_blocking_rule_count(m), 15);
     cr_assert_eq(nm_model_training_rule_count(m), 3);
     cr_assert_eq(nm_model_rule_count(m), 3);
     int fn = nm_model_comparison_index(m, "first_name"), ln = nm_model_comparison_index(m, "last_name");
