@@ -134,7 +134,7 @@ Test(model, shipped_hcp_model) {
     cr_assert_eq(nm_model_is_dedupe(m), 0);
     cr_assert_eq(nm_model_field_count(m), 14);
     cr_assert_eq(nm_model_comparison_count(m), 12);
-    cr_assert_eq(nm_model_blocking_rule_count(m), 15);
+    cr_assert_eq(nm_model_blocking_rule_count(m), 14);
     cr_assert_eq(nm_model_training_rule_count(m), 3);
     cr_assert_eq(nm_model_rule_count(m), 3);
     int fn = nm_model_comparison_index(m, "first_name"), ln = nm_model_comparison_index(m, "last_name");
@@ -169,7 +169,7 @@ Test(model, shipped_hcp_model) {
     cr_assert_str_eq(dr->name, "npi_and_name");
     cr_assert_eq(dr->conditions[1].comparison, ln);
     cr_assert_eq(dr->conditions[1].levels, 0xE);
-    cr_assert_float_eq(nm_model_thresholds(m)->match_probability, 0.5, 1e-15);
+    cr_assert_float_eq(nm_model_thresholds(m)->match_probability, 0.3, 1e-15);
     cr_assert_float_eq(nm_model_thresholds(m)->ambiguity_gap_bits, 3.0, 1e-15);
     cr_assert_eq(nm_model_level_index(m, (size_t)ln, "dmetaphone"), 4);
     cr_assert_eq(nm_model_level_index(m, (size_t)ln, "nope"), -1);

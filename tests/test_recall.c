@@ -3,7 +3,7 @@
  * organization names with the legal form dropped and a typo, event sign-in
  * records (name, city and state only) with a typo in the last or first name.
  * Each record must be matched to its provider, found by the rule named in
- * match_key (set(), orgname(), name+state and last name+city keys). */
+ * match_key (set(), orgname() and ends() keys, name+state keys). */
 #include <unistd.h>
 #include "match_fixture.h"
 #include "index/keys.h"
@@ -150,8 +150,8 @@ Test(recall, event_records_with_a_name_typo) {
     /* A moved provider (other city, ZIP and phone) with a typo in the first
      * letters of the last name (JOHNSOK: another Soundex code): first and last name ends and state. */
     expect(mt, HDR "r1,Enrique,Johnsok,,55 Pine St,Fresno,CA,93701,5595550101\n", 3, "name_ends_state");
-    /* First name typo in its first letter (NULIA): last name and city. */
-    expect(mt, HDR "r1,Nulia,Fannereford,,,Everett,WA,,\n", 4, "last_city");
+    /* First name typo (JULEI, not a nickname of anyone): name ends and state. */
+    expect(mt, HDR "r1,Julei,Fannereford,,,Everett,WA,,\n", 4, "name_ends_state");
     nm_matcher_free(mt);
 }
 
@@ -165,6 +165,19 @@ Test(recall, moved_provider_matched_on_name_and_state) {
     cr_assert_str_eq(fx_field(out, 1, 4, f, sizeof f), "matched", "%s", out);
     cr_assert_str_eq(fx_field(out, 1, 1, f, sizeof f), npi, "%s", out);
     cr_assert_not_null(strstr(out, "city=state:"), "%s", out);
+    free(out);
+    nm_matcher_free(mt);
+}
+
+Test(recall, a_provider_absent_from_the_registry_stays_unmatched) {
+    nm_matcher *mt = matcher();
+    /* First name, city and state shared with registry providers; the last
+     * name with none: the new name-ends and name+state keys may find
+     * candidates, but none is a match. */
+    char *out = run(mt, HDR "r1,Mark,Zimmerman,,1 Oak St,Dallas,TX,75001,\n");
+    char f[256];
+    cr_assert_str_eq(fx_field(out, 1, 4, f, sizeof f), "unmatched", "%s", out);
+    cr_assert_str_eq(fx_field(out, 1, 1, f, sizeof f), "", "%s", out);
     free(out);
     nm_matcher_free(mt);
 }
