@@ -4,7 +4,6 @@
  * records (name, city and state only) with a typo in the last or first name.
  * Each record must be matched to its provider, found by the rule named in
  * match_key (set(), orgname() and ends() keys, name+state keys). */
-#include <unistd.h>
 #include "match_fixture.h"
 #include "index/keys.h"
 #include "match/matcher.h"
@@ -33,17 +32,10 @@ static void setup(void) {
                         i % 2 ? "IL" : "TX", i % 2 ? "62701" : "75001", NULL, NULL, NULL, NULL};
     }
     p[n++] = (prov){2, NULL, NULL, NULL, NULL, "AMERICAN DIALYSIS CENTER INC", "7 ELM ST", "HARRISBURG", "PA", "17101", NULL, NULL, NULL, NULL};
-    char name[64];
-    snprintf(name, sizeof name, "recall_nppes_%d.csv", (int)getpid());
-    REG = fx_registry(p, n, name);
-    nm_err e;
-    cr_assert_eq(nm_model_load("builtin:hcp", &MODEL, &e), 0);
+    fx_hcp_setup(p, n, "recall_nppes", &REG, &MODEL);
 }
 
-static void teardown(void) {
-    nm_registry_free(REG);
-    nm_model_free(MODEL);
-}
+static void teardown(void) { fx_hcp_free(REG, MODEL); }
 
 TestSuite(recall, .init = setup, .fini = teardown);
 
@@ -74,6 +66,13 @@ static size_t rule_index(const char *name) {
     return 0;
 }
 
+/* Keys of registry row `row` under the rule named `rule`. */
+static size_t row_keys(const nm_matcher *mt, const char *rule, size_t row, uint64_t *out) {
+    size_t ri = rule_index(rule);
+    nm_vview scratch[256];
+    return nm_block_keys_rows(&mt->rows, row, nm_model_blocking_rule(MODEL, ri), (unsigned)ri, out, scratch, 256);
+}
+
 static nm_matcher *matcher(void) {
     nm_matcher *mt;
     nm_err e;
@@ -94,20 +93,24 @@ Test(recall, swapped_first_and_last_name_find_their_provider) {
     nm_matcher_free(mt);
 }
 
-Test(recall, set_keys_ignore_which_column_holds_which_name) {
+/* set(): one key for a name pair whichever column holds which part;
+ * orgname(): a word-head and a word-tail key. */
+Test(recall, set_and_orgname_keys) {
     nm_matcher *mt = matcher();
-    size_t ri = rule_index("swapped_names");
-    const nm_blocking_rule *r = nm_model_blocking_rule(MODEL, ri);
-    nm_vview scratch[256];
     uint64_t a[NM_KEYS_MAX], b[NM_KEYS_MAX];
     /* Row 0 is JULIE WARD; rows 6.. the fillers (MARK BROWN, SARAH OWENS ...). */
-    cr_assert_eq(nm_block_keys_rows(&mt->rows, 0, r, (unsigned)ri, a, scratch, 256), 1);
-    cr_assert_eq(nm_block_keys_rows(&mt->rows, 6, r, (unsigned)ri, b, scratch, 256), 1);
+    cr_assert_eq(row_keys(mt, "swapped_names", 0, a), 1);
+    cr_assert_eq(row_keys(mt, "swapped_names", 6, b), 1);
     cr_assert_neq(a[0], b[0], "different names, different keys");
-    nm_matcher_free(mt);
-    /* The swapped query record reaches row 0 through this rule (above); a
-     * record with only one of the two names does not block on it. */
-    mt = matcher();
+    /* Row 1: DIALYSIS PARTNERS OF AMERICA LLC (its other name is empty); the
+     * other Harrisburg organization (row 46) shares neither of its keys. */
+    cr_assert_eq(row_keys(mt, "organization_state", 1, a), 2);
+    cr_assert_eq(row_keys(mt, "organization_state", 46, b), 2);
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) cr_assert_neq(a[i], b[j]);
+    /* Individuals have no organization name: no key. */
+    cr_assert_eq(row_keys(mt, "organization_state", 0, a), 0);
+    /* A record with only one of the two names does not block on set(). */
     char *out = run(mt, HDR "r1,,Julie,,,Springfield,IL,,\n");
     char f[256];
     cr_assert_neq(strcmp(fx_field(out, 1, 7, f, sizeof f), "swapped_names"), 0, "%s", out);
@@ -115,43 +118,35 @@ Test(recall, set_keys_ignore_which_column_holds_which_name) {
     nm_matcher_free(mt);
 }
 
-Test(recall, organization_without_legal_form_and_with_a_typo) {
-    nm_matcher *mt = matcher();
+/* Records that used to find no candidate: the input row, the fixture
+ * provider it must be matched to, and the rule that finds it. */
+static const struct {
+    const char *row;
+    size_t prov;
+    const char *key;
+} CASES[] = {
     /* LLC dropped and PARTNERS typed PARTMERS; city and state only. */
-    expect(mt, HDR "r1,,,Dialysis Partmers of America,,Harrisburg,PA,,\n", 1, "organization_state");
+    {"r1,,,Dialysis Partmers of America,,Harrisburg,PA,,\n", 1, "organization_state"},
     /* PLLC dropped. */
-    expect(mt, HDR "r1,,,Premier Dental,,Phoenix,AZ,,\n", 2, "organization_state");
+    {"r1,,,Premier Dental,,Phoenix,AZ,,\n", 2, "organization_state"},
     /* A typo in the last letters of a word: the first three letters still agree. */
-    expect(mt, HDR "r1,,,Richardx Pharmacy,,Lincoln,NE,,\n", 5, "organization_state");
-    nm_matcher_free(mt);
-}
-
-Test(recall, orgname_keys_keep_both_word_ends) {
-    nm_matcher *mt = matcher();
-    size_t ri = rule_index("organization_state");
-    const nm_blocking_rule *r = nm_model_blocking_rule(MODEL, ri);
-    nm_vview scratch[256];
-    uint64_t a[NM_KEYS_MAX], b[NM_KEYS_MAX];
-    /* Row 1: DIALYSIS PARTNERS OF AMERICA LLC (its other name is empty): a
-     * word-head and a word-tail key; the other Harrisburg organization shares neither. */
-    cr_assert_eq(nm_block_keys_rows(&mt->rows, 1, r, (unsigned)ri, a, scratch, 256), 2);
-    cr_assert_eq(nm_block_keys_rows(&mt->rows, 46, r, (unsigned)ri, b, scratch, 256), 2);
-    for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 2; j++) cr_assert_neq(a[i], b[j]);
-    /* Individuals have no organization name: no key. */
-    cr_assert_eq(nm_block_keys_rows(&mt->rows, 0, r, (unsigned)ri, a, scratch, 256), 0);
-    nm_matcher_free(mt);
-}
-
-Test(recall, event_records_with_a_name_typo) {
-    nm_matcher *mt = matcher();
-    /* Last name typo (JOHNSNO): same Soundex code, same first name and state. */
-    expect(mt, HDR "r1,Enrique,Johnsno,,,San Jose,CA,,\n", 3, "nickname_soundex_state");
+    {"r1,,,Richardx Pharmacy,,Lincoln,NE,,\n", 5, "organization_state"},
+    /* Event record, last name typo (JOHNSNO): same Soundex code, first name and state. */
+    {"r1,Enrique,Johnsno,,,San Jose,CA,,\n", 3, "nickname_soundex_state"},
     /* A moved provider (other city, ZIP and phone) with a typo in the first
-     * letters of the last name (JOHNSOK: another Soundex code): first and last name ends and state. */
-    expect(mt, HDR "r1,Enrique,Johnsok,,55 Pine St,Fresno,CA,93701,5595550101\n", 3, "name_ends_state");
-    /* First name typo (JULEI, not a nickname of anyone): name ends and state. */
-    expect(mt, HDR "r1,Julei,Fannereford,,,Everett,WA,,\n", 4, "name_ends_state");
+     * letters of the last name (JOHNSOK: another Soundex code): name ends and state. */
+    {"r1,Enrique,Johnsok,,55 Pine St,Fresno,CA,93701,5595550101\n", 3, "name_ends_state"},
+    /* Event record, first name typo (JULEI, not a nickname of anyone): name ends and state. */
+    {"r1,Julei,Fannereford,,,Everett,WA,,\n", 4, "name_ends_state"},
+};
+
+Test(recall, organizations_and_name_typos_without_location_keys) {
+    nm_matcher *mt = matcher();
+    char csv[256];
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        snprintf(csv, sizeof csv, HDR "%s", CASES[i].row);
+        expect(mt, csv, CASES[i].prov, CASES[i].key);
+    }
     nm_matcher_free(mt);
 }
 
