@@ -30,12 +30,13 @@ static int legal_word(const char *w, uint32_t n) {
     return 0;
 }
 
-/* orgname() and ends(): the words of s (orgname: without trailing legal-form words), as two atoms
+/* orgname() and ends(): the words of s (orgname: without trailing legal-form
+ * words), as two atoms
  * in dst (tagged 2 and 3): the first three letters of each word, and the last
  * three. One typo (Damerau 1964: one substitution, transposition, deletion or
  * insertion) in a word of six letters or more changes only one of them; a
  * dropped "INC" changes neither. Returns the bytes used (at most 2 * (len + 2)). */
-static uint32_t org_atoms(const char *s, uint32_t len, int drop_legal, atom *out, size_t *n, char *dst) {
+static uint32_t word_end_atoms(const char *s, uint32_t len, int drop_legal, atom *out, size_t *n, char *dst) {
     uint32_t wb[64], we[64], nw = 0;
     for (uint32_t i = 0; i < len && nw < 64;) {
         while (i < len && s[i] == ' ') i++;
@@ -74,7 +75,7 @@ static size_t term_atoms(fvals fv, const nm_key_term *k, atom *out, char *scratc
         case NM_KEY_SET: out[n++] = (atom){s, len}; break;
         case NM_KEY_ORGNAME:
         case NM_KEY_ENDS:
-            if (sp + 2 * (size_t)len + 8 <= 1024) sp += org_atoms(s, len, k->fn == NM_KEY_ORGNAME, out, &n, scratch + sp);
+            if (sp + 2 * (size_t)len + 8 <= 1024) sp += word_end_atoms(s, len, k->fn == NM_KEY_ORGNAME, out, &n, scratch + sp);
             break;
         case NM_KEY_INITIAL: out[n++] = (atom){s, 1}; break;
         case NM_KEY_PREFIX: out[n++] = (atom){s, len < k->param ? len : k->param}; break;
