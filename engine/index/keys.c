@@ -30,10 +30,9 @@ static int legal_word(const char *w, uint32_t n) {
     return 0;
 }
 
-/* orgname() and ends(): the words of s (orgname: without trailing legal-form
- * words), as two atoms
- * in dst (tagged 2 and 3): the first three letters of each word, and the last
- * three. One typo (Damerau 1964: one substitution, transposition, deletion or
+/* orgname() and ends(): the words of s (orgname: without trailing
+ * legal-form words) as two atoms in dst, tagged 2 and 3: the first three
+ * letters of each word, and the last three. One typo (Damerau 1964: one substitution, transposition, deletion or
  * insertion) in a word of six letters or more changes only one of them; a
  * dropped "INC" changes neither. Returns the bytes used (at most 2 * (len + 2)). */
 static uint32_t word_end_atoms(const char *s, uint32_t len, int drop_legal, atom *out, size_t *n, char *dst) {
