@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "common/arena.h"
 #include "common/data.h"
 #include "gen/gen.h"
@@ -87,6 +88,22 @@ static inline nm_registry *fx_registry(const prov *p, size_t n, const char *name
     nm_err e;
     cr_assert_eq(nm_registry_build(paths, 1, &io, &r, NULL, &e), 0, "%s", e.msg);
     return r;
+}
+
+/* A matching suite's setup: providers p[0..n) as registry file
+ * "<prefix>_<pid>.csv" (suites run in parallel processes), and the shipped
+ * HCP model. fx_hcp_free releases both. */
+static inline void fx_hcp_setup(const prov *p, size_t n, const char *prefix, nm_registry **reg, nm_model **model) {
+    char name[64];
+    snprintf(name, sizeof name, "%s_%d.csv", prefix, (int)getpid());
+    *reg = fx_registry(p, n, name);
+    nm_err e;
+    cr_assert_eq(nm_model_load("builtin:hcp", model, &e), 0, "%s", e.msg);
+}
+
+static inline void fx_hcp_free(nm_registry *reg, nm_model *model) {
+    nm_registry_free(reg);
+    nm_model_free(model);
 }
 
 /* Run the matcher on CSV text; returns the output file's contents (malloc'ed). */

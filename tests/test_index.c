@@ -1,7 +1,6 @@
 /* Blocking: keys from normalized multi-valued fields, null keys never
  * block, blocks over the cap are skipped and counted, a candidate found by
  * several rules is kept once with the first rule. */
-#include <unistd.h>
 #include "match_fixture.h"
 #include "block/candidates.h"
 #include "index/keys.h"
@@ -18,17 +17,10 @@ static void setup(void) {
     p[n++] = (prov){1, "LEE", NULL, "PARK", NULL, NULL, "1 HILL ST", "TAMPA", "FL", "33601", "(217) 555-0100", NULL, NULL, NULL};
     for (int i = 0; i < 20; i++)
         p[n++] = (prov){1, "ALAN", NULL, "SMITH", NULL, NULL, "1 RANCH RD", "DALLAS", "TX", "75001", NULL, NULL, NULL, NULL};
-    char name[64];
-    snprintf(name, sizeof name, "index_nppes_%d.csv", (int)getpid());
-    REG = fx_registry(p, n, name);
-    nm_err e;
-    cr_assert_eq(nm_model_load("builtin:hcp", &MODEL, &e), 0);
+    fx_hcp_setup(p, n, "index_nppes", &REG, &MODEL);
 }
 
-static void teardown(void) {
-    nm_registry_free(REG);
-    nm_model_free(MODEL);
-}
+static void teardown(void) { fx_hcp_free(REG, MODEL); }
 
 TestSuite(index, .init = setup, .fini = teardown);
 

@@ -23,17 +23,10 @@ static void setup(void) {
     P[NP++] = (prov){1, "PATRICIA", "L", "WILLIAMS", "DO", NULL, "300 LAKE DR", "SEATTLE", "WA", "98101", "2065550123", NULL, NULL, NULL};
     for (int i = 0; i < NFILL; i++)   /* SMITH is common in this registry */
         P[NP++] = (prov){1, fill_first[i % 6], NULL, "SMITH", NULL, NULL, "1 RANCH RD", "DALLAS", "TX", "75001", NULL, NULL, NULL, NULL};
-    char name[64];
-    snprintf(name, sizeof name, "match_nppes_%d.csv", (int)getpid());
-    REG = fx_registry(P, NP, name);
-    nm_err e;
-    cr_assert_eq(nm_model_load("builtin:hcp", &MODEL, &e), 0);
+    fx_hcp_setup(P, NP, "match_nppes", &REG, &MODEL);
 }
 
-static void teardown(void) {
-    nm_registry_free(REG);
-    nm_model_free(MODEL);
-}
+static void teardown(void) { fx_hcp_free(REG, MODEL); }
 
 static const char HDR[] = "record_id,first_name,middle_name,last_name,suffix,credential,organization_name,npi,"
                           "address_line1,address_line2,city,state,postal_code,phone,taxonomy_code,"

@@ -133,8 +133,8 @@ Test(model, shipped_hcp_model) {
     cr_assert_str_eq(nm_model_name(m), "hcp_nppes");
     cr_assert_eq(nm_model_is_dedupe(m), 0);
     cr_assert_eq(nm_model_field_count(m), 14);
-    cr_assert_eq(nm_model_comparison_count(m), 13);
-    cr_assert_eq(nm_model_blocking_rule_count(m), 11);
+    cr_assert_eq(nm_model_comparison_count(m), 12);
+    cr_assert_eq(nm_model_blocking_rule_count(m), 14);
     cr_assert_eq(nm_model_training_rule_count(m), 3);
     cr_assert_eq(nm_model_rule_count(m), 3);
     int fn = nm_model_comparison_index(m, "first_name"), ln = nm_model_comparison_index(m, "last_name");
@@ -148,7 +148,7 @@ Test(model, shipped_hcp_model) {
     cr_assert_eq(c->levels[3].param, 92);
     cr_assert_eq(c->levels[c->n_levels - 1].predicate, NM_PRED_ELSE);
     /* initial(first_name)+soundex(last_name)+zip3(postal_code) */
-    const nm_blocking_rule *r = nm_model_blocking_rule(m, 4);
+    const nm_blocking_rule *r = nm_model_blocking_rule(m, 5);
     cr_assert_str_eq(r->name, "initial_soundex_zip3");
     cr_assert_eq(r->n_terms, 3);
     cr_assert_eq(r->terms[0].fn, NM_KEY_INITIAL);
@@ -156,20 +156,20 @@ Test(model, shipped_hcp_model) {
     cr_assert_eq(r->terms[1].fn, NM_KEY_SOUNDEX);
     cr_assert_eq(r->terms[2].fn, NM_KEY_ZIP3);
     cr_assert_eq(r->terms[2].field, nm_model_field_index(m, "postal_code"));
-    r = nm_model_blocking_rule(m, 5);
+    r = nm_model_blocking_rule(m, 6);
     cr_assert_eq(r->terms[1].fn, NM_KEY_PREFIX);
     cr_assert_eq(r->terms[1].param, 3);
     /* the license comparison reads license_number and license_state */
     r = nm_model_blocking_rule(m, 1);
     cr_assert_eq(r->comparisons, 1ull << nm_model_comparison_index(m, "license"));
     const nm_blocking_rule *t = nm_model_training_rule(m, 0);
-    cr_assert_eq(t->comparisons, (1ull << fn) | (1ull << ln));
+    cr_assert_eq(t->comparisons, (1ull << fn) | (1ull << ln) | (1ull << nm_model_comparison_index(m, "name_swapped")));
     /* last_name at_least jw88 = exact, jw92, jw88 (not null, not dmetaphone) */
     const nm_rule *dr = nm_model_rule(m, 0);
     cr_assert_str_eq(dr->name, "npi_and_name");
     cr_assert_eq(dr->conditions[1].comparison, ln);
     cr_assert_eq(dr->conditions[1].levels, 0xE);
-    cr_assert_float_eq(nm_model_thresholds(m)->match_probability, 0.95, 1e-15);
+    cr_assert_float_eq(nm_model_thresholds(m)->match_probability, 0.3, 1e-15);
     cr_assert_float_eq(nm_model_thresholds(m)->ambiguity_gap_bits, 3.0, 1e-15);
     cr_assert_eq(nm_model_level_index(m, (size_t)ln, "dmetaphone"), 4);
     cr_assert_eq(nm_model_level_index(m, (size_t)ln, "nope"), -1);

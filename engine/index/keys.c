@@ -18,6 +18,50 @@ typedef struct fvals {
     size_t n;
 } fvals;
 
+/* Legal-form designators that end organization names (state business
+ * entity laws: Inc., LLC, P.C. ...): customers' files drop them as often as
+ * not ("PREMIER DENTAL" for "PREMIER DENTAL, PLLC"), so orgname() keys leave
+ * them out. Values are normalized text: periods are gone (P.C. -> PC). */
+static int legal_word(const char *w, uint32_t n) {
+    static const char *const LEGAL[] = {"INC", "LLC", "PC", "PA", "PLLC", "LLP", "LP", "LTD", "CORP",
+                                        "CORPORATION", "INCORPORATED", "CO", "PLC", "PLLP", "SC", "APC"};
+    for (size_t i = 0; i < sizeof LEGAL / sizeof LEGAL[0]; i++)
+        if (strlen(LEGAL[i]) == n && !memcmp(LEGAL[i], w, n)) return 1;
+    return 0;
+}
+
+/* orgname() and ends(): the words of s (orgname: without trailing
+ * legal-form words) as two atoms in dst, tagged 2 and 3: the first three
+ * letters of each word, and the last three. One typo (Damerau 1964: one substitution, transposition, deletion or
+ * insertion) in a word of six letters or more changes only one of them; a
+ * dropped "INC" changes neither. Returns the bytes used (at most 2 * (len + 2)). */
+static uint32_t word_end_atoms(const char *s, uint32_t len, int drop_legal, atom *out, size_t *n, char *dst) {
+    uint32_t wb[64], we[64], nw = 0;
+    for (uint32_t i = 0; i < len && nw < 64;) {
+        while (i < len && s[i] == ' ') i++;
+        uint32_t b = i;
+        while (i < len && s[i] != ' ') i++;
+        if (i > b) wb[nw] = b, we[nw++] = i;
+    }
+    while (drop_legal && nw > 1 && legal_word(s + wb[nw - 1], we[nw - 1] - wb[nw - 1])) nw--;
+    if (!nw) return 0;
+    uint32_t used = 0;
+    for (int tail = 0; tail < 2; tail++) {
+        char *a = dst + used;
+        uint32_t k = 0;
+        a[k++] = (char)(2 + tail);
+        for (uint32_t w = 0; w < nw; w++) {
+            uint32_t wl = we[w] - wb[w], l = wl < 3 ? wl : 3;
+            memcpy(a + k, s + (tail ? we[w] - l : wb[w]), l);
+            k += l;
+            a[k++] = ' ';
+        }
+        out[(*n)++] = (atom){a, k};
+        used += k;
+    }
+    return used;
+}
+
 static size_t term_atoms(fvals fv, const nm_key_term *k, atom *out, char *scratch) {
     size_t n = 0, sp = 0;
     for (size_t v = 0; v < fv.n && n + 3 < ATOMS_MAX; v++) {
@@ -26,7 +70,12 @@ static size_t term_atoms(fvals fv, const nm_key_term *k, atom *out, char *scratc
         if (!len) continue;
         const nm_vcodes *vc = fv.v[v].codes;
         switch (k->fn) {
-        case NM_KEY_VALUE: out[n++] = (atom){s, len}; break;
+        case NM_KEY_VALUE:
+        case NM_KEY_SET: out[n++] = (atom){s, len}; break;
+        case NM_KEY_ORGNAME:
+        case NM_KEY_ENDS:
+            if (sp + 2 * (size_t)len + 8 <= 1024) sp += word_end_atoms(s, len, k->fn == NM_KEY_ORGNAME, out, &n, scratch + sp);
+            break;
         case NM_KEY_INITIAL: out[n++] = (atom){s, 1}; break;
         case NM_KEY_PREFIX: out[n++] = (atom){s, len < k->param ? len : k->param}; break;
         case NM_KEY_ZIP5: if (len >= 5) out[n++] = (atom){s, 5}; break;
@@ -83,6 +132,19 @@ static int cmp_u64(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+static size_t put_atom(char *buf, size_t len, const atom *a) {
+    uint32_t l = a->len < 500 ? a->len : 500;
+    memcpy(buf + len, a->p, l);
+    len += l;
+    buf[len++] = '\x1f';   /* unit separator: "AB"+"C" differs from "A"+"BC" */
+    return len;
+}
+
+static int atom_cmp(const atom *a, const atom *b) {
+    int c = memcmp(a->p, b->p, a->len < b->len ? a->len : b->len);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
 /* Keys from the term values: fv[k] are the values of term k's field. */
 static size_t keys_of(const fvals *fv, const nm_blocking_rule *rule, unsigned ri, uint64_t *out) {
     atom atoms[NM_MAX_KEY_TERMS][ATOMS_MAX];
@@ -98,13 +160,24 @@ static size_t keys_of(const fvals *fv, const nm_blocking_rule *rule, unsigned ri
     char buf[4096];
     for (;;) {
         size_t len = 0;
+        const atom *set[NM_MAX_KEY_TERMS];
+        int ns = 0;
         for (int k = 0; k < nt; k++) {
             const atom *a = &atoms[k][idx[k]];
-            uint32_t l = a->len < 500 ? a->len : 500;
-            memcpy(buf + len, a->p, l);
-            len += l;
-            buf[len++] = '\x1f';   /* unit separator: "AB"+"C" differs from "A"+"BC" */
+            if (rule->terms[k].fn == NM_KEY_SET) {
+                set[ns++] = a;
+                continue;
+            }
+            len = put_atom(buf, len, a);
         }
+        /* set() terms in sorted order: the key ignores which field holds which value. */
+        for (int i = 1; i < ns; i++)
+            for (int j = i; j > 0 && atom_cmp(set[j - 1], set[j]) > 0; j--) {
+                const atom *t = set[j];
+                set[j] = set[j - 1];
+                set[j - 1] = t;
+            }
+        for (int i = 0; i < ns; i++) len = put_atom(buf, len, set[i]);
         out[n++] = nm_hash64(buf, len, 0x626c6f636bull + ri);
         if (n == NM_KEYS_MAX) break;
         int k = nt - 1;

@@ -54,7 +54,8 @@ static const struct { const char *name; uint8_t param; } predicates[NM_PRED_COUN
 };
 
 static const char *const key_fn_names[NM_KEY_FN_COUNT] = {
-    "value", "initial", "prefix", "soundex", "nysiis", "dmetaphone", "nickname", "zip5", "zip3", "tokens", "year", "digits"};
+    "value", "initial", "prefix", "soundex", "nysiis", "dmetaphone", "nickname", "zip5", "zip3", "tokens", "year", "digits",
+    "set", "orgname", "ends"};
 
 const char *nm_field_type_name(nm_field_type t) {
     return (unsigned)t < NM_FIELD_TYPE_COUNT ? field_type_names[t] : "?";

@@ -76,7 +76,14 @@
  * value (the same as a bare field), initial, prefixN (N = 1..9), soundex,
  * nysiis, dmetaphone (primary and alternate: a record may have two keys),
  * nickname (nickname-group ids), zip5, zip3, tokens (one key per token),
- * year (date fields), digits. A pair is a candidate of a rule when all its
+ * year (date fields), digits, set (the value; the values of a rule's set()
+ * terms are hashed in sorted order, so "set(first_name)+set(last_name)" finds
+ * first and last names typed in each other's column), orgname (an organization
+ * name without its trailing legal-form words INC, LLC, PC ..., as two keys:
+ * the first three letters of each word, and the last three: a dropped INC or
+ * one typo leaves at least one of them intact), ends (the same two keys
+ * without dropping any word: "ends(first_name)+ends(last_name)+state" finds a
+ * name with one typo in either part). A pair is a candidate of a rule when all its
  * terms agree; a record with a missing term has no key for that rule. Rules
  * are applied in order; a pair is attributed to the first rule that finds it
  * (its match_key). Each rule's `comparisons` mask lists the comparisons that
@@ -174,7 +181,7 @@ typedef enum nm_predicate {
 typedef enum nm_key_fn {
     NM_KEY_VALUE, NM_KEY_INITIAL, NM_KEY_PREFIX, NM_KEY_SOUNDEX, NM_KEY_NYSIIS,
     NM_KEY_DMETAPHONE, NM_KEY_NICKNAME, NM_KEY_ZIP5, NM_KEY_ZIP3, NM_KEY_TOKENS,
-    NM_KEY_YEAR, NM_KEY_DIGITS, NM_KEY_FN_COUNT
+    NM_KEY_YEAR, NM_KEY_DIGITS, NM_KEY_SET, NM_KEY_ORGNAME, NM_KEY_ENDS, NM_KEY_FN_COUNT
 } nm_key_fn;
 
 typedef struct nm_field {

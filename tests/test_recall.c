@@ -1,0 +1,178 @@
+/* Recall of the shipped HCP model on the record shapes that used to find no
+ * candidate at all (docs/error-model.md): first and last name swapped,
+ * organization names with the legal form dropped and a typo, event sign-in
+ * records (name, city and state only) with a typo in the last or first name.
+ * Each record must be matched to its provider, found by the rule named in
+ * match_key (set(), orgname() and ends() keys, name+state keys). */
+#include "match_fixture.h"
+#include "index/keys.h"
+#include "match/matcher.h"
+
+static nm_registry *REG;
+static nm_model *MODEL;
+static char FILL_FIRST[40][16], FILL_LAST[40][16];
+
+static void setup(void) {
+    static prov p[64];
+    size_t n = 0;
+    p[n++] = (prov){1, "JULIE", NULL, "WARD", NULL, NULL, "9219 PLEASANT AVE", "SPRINGFIELD", "IL", "62732", "2174393979", NULL, NULL, NULL};
+    p[n++] = (prov){2, NULL, NULL, NULL, NULL, "DIALYSIS PARTNERS OF AMERICA LLC", "5294 CLINTON ST", "HARRISBURG", "PA", "17157", NULL, NULL, NULL, NULL};
+    p[n++] = (prov){2, NULL, NULL, NULL, NULL, "PREMIER DENTAL, PLLC", "190 W RIVER WAY", "PHOENIX", "AZ", "85039", NULL, NULL, NULL, NULL};
+    p[n++] = (prov){1, "ENRIQUE", NULL, "JOHNSON", NULL, NULL, "8792 S MESA AVE", "SAN JOSE", "CA", "95106", NULL, NULL, NULL, NULL};
+    p[n++] = (prov){1, "JULIE", NULL, "FANNEREFORD", NULL, NULL, "4110 VALLEY LN", "EVERETT", "WA", "98234", NULL, NULL, NULL, NULL};
+    p[n++] = (prov){2, NULL, NULL, NULL, NULL, "RICHARDS PHARMACY", "20102 4TH AVE", "LINCOLN", "NE", "68502", NULL, NULL, NULL, NULL};
+    /* Others, so that the prior is not that of a five-provider registry;
+     * one shares Julie Ward's city, one the organization's state. */
+    static const char *const F[] = {"MARK", "SARAH", "DAVID", "LINDA", "PAUL", "NANCY", "GARY", "KAREN"};
+    static const char *const L[] = {"BROWN", "OWENS", "PRICE", "HAYES", "MYERS", "FORD", "GRANT", "WELLS"};
+    for (int i = 0; i < 40; i++) {
+        snprintf(FILL_FIRST[i], sizeof FILL_FIRST[i], "%s", F[i % 8]);
+        snprintf(FILL_LAST[i], sizeof FILL_LAST[i], "%s", L[(i / 8 + i) % 8]);
+        p[n++] = (prov){1, FILL_FIRST[i], NULL, FILL_LAST[i], NULL, NULL, "1 OAK ST", i % 2 ? "SPRINGFIELD" : "DALLAS",
+                        i % 2 ? "IL" : "TX", i % 2 ? "62701" : "75001", NULL, NULL, NULL, NULL};
+    }
+    p[n++] = (prov){2, NULL, NULL, NULL, NULL, "AMERICAN DIALYSIS CENTER INC", "7 ELM ST", "HARRISBURG", "PA", "17101", NULL, NULL, NULL, NULL};
+    fx_hcp_setup(p, n, "recall_nppes", &REG, &MODEL);
+}
+
+static void teardown(void) { fx_hcp_free(REG, MODEL); }
+
+TestSuite(recall, .init = setup, .fini = teardown);
+
+/* Tests run in parallel processes: each input file gets its own name. */
+static char *run(nm_matcher *mt, const char *csv) {
+    static int seq;
+    char name[64];
+    snprintf(name, sizeof name, "recall_in_%d_%d.csv", (int)getpid(), seq++);
+    nm_match_stats st;
+    return fx_match(mt, csv, name, &st);
+}
+
+/* Match one input row; check status, NPI (fixture provider index) and match_key. */
+static void expect(nm_matcher *mt, const char *csv, size_t prov_index, const char *key) {
+    char *out = run(mt, csv);
+    char f[256], npi[11];
+    fx_npi(prov_index, npi);
+    cr_assert_str_eq(fx_field(out, 1, 4, f, sizeof f), "matched", "%s", out);
+    cr_assert_str_eq(fx_field(out, 1, 1, f, sizeof f), npi, "%s", out);
+    cr_assert_str_eq(fx_field(out, 1, 7, f, sizeof f), key, "%s", out);
+    free(out);
+}
+
+static size_t rule_index(const char *name) {
+    for (size_t i = 0; i < nm_model_blocking_rule_count(MODEL); i++)
+        if (!strcmp(nm_model_blocking_rule(MODEL, i)->name, name)) return i;
+    cr_assert_fail("no blocking rule %s", name);
+    return 0;
+}
+
+/* Keys of registry row `row` under the rule named `rule`. */
+static size_t row_keys(const nm_matcher *mt, const char *rule, size_t row, uint64_t *out) {
+    size_t ri = rule_index(rule);
+    nm_vview scratch[256];
+    return nm_block_keys_rows(&mt->rows, row, nm_model_blocking_rule(MODEL, ri), (unsigned)ri, out, scratch, 256);
+}
+
+static nm_matcher *matcher(void) {
+    nm_matcher *mt;
+    nm_err e;
+    nm_match_opts o = {1, 0, -1, -1, 0};
+    cr_assert_eq(nm_matcher_create(REG, MODEL, &o, &mt, &e), 0, "%s", e.msg);
+    return mt;
+}
+
+#define HDR "record_id,first_name,last_name,organization_name,address_line1,city,state,postal_code,phone\n"
+
+Test(recall, swapped_first_and_last_name_find_their_provider) {
+    nm_matcher *mt = matcher();
+    /* An event record: no street, ZIP or phone to block on. */
+    expect(mt, HDR "r1,Ward,Julie,,,Springfield,IL,,\n", 0, "swapped_names");
+    char *out = run(mt, HDR "r1,Ward,Julie,,,Springfield,IL,,\n");
+    cr_assert_not_null(strstr(out, "name_swapped=swapped"), "%s", out);
+    free(out);
+    nm_matcher_free(mt);
+}
+
+/* set(): one key for a name pair whichever column holds which part;
+ * orgname(): a word-head and a word-tail key. */
+Test(recall, set_and_orgname_keys) {
+    nm_matcher *mt = matcher();
+    uint64_t a[NM_KEYS_MAX], b[NM_KEYS_MAX];
+    /* Row 0 is JULIE WARD; rows 6.. the fillers (MARK BROWN, SARAH OWENS ...). */
+    cr_assert_eq(row_keys(mt, "swapped_names", 0, a), 1);
+    cr_assert_eq(row_keys(mt, "swapped_names", 6, b), 1);
+    cr_assert_neq(a[0], b[0], "different names, different keys");
+    /* Row 1: DIALYSIS PARTNERS OF AMERICA LLC (its other name is empty); the
+     * other Harrisburg organization (row 46) shares neither of its keys. */
+    cr_assert_eq(row_keys(mt, "organization_state", 1, a), 2);
+    cr_assert_eq(row_keys(mt, "organization_state", 46, b), 2);
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) cr_assert_neq(a[i], b[j]);
+    /* Individuals have no organization name: no key. */
+    cr_assert_eq(row_keys(mt, "organization_state", 0, a), 0);
+    /* A record with only one of the two names does not block on set(). */
+    char *out = run(mt, HDR "r1,,Julie,,,Springfield,IL,,\n");
+    char f[256];
+    cr_assert_neq(strcmp(fx_field(out, 1, 7, f, sizeof f), "swapped_names"), 0, "%s", out);
+    free(out);
+    nm_matcher_free(mt);
+}
+
+/* Records that used to find no candidate: the input row, the fixture
+ * provider it must be matched to, and the rule that finds it. */
+static const struct {
+    const char *row;
+    size_t prov;
+    const char *key;
+} CASES[] = {
+    /* LLC dropped and PARTNERS typed PARTMERS; city and state only. */
+    {"r1,,,Dialysis Partmers of America,,Harrisburg,PA,,\n", 1, "organization_state"},
+    /* PLLC dropped. */
+    {"r1,,,Premier Dental,,Phoenix,AZ,,\n", 2, "organization_state"},
+    /* A typo in the last letters of a word: the first three letters still agree. */
+    {"r1,,,Richardx Pharmacy,,Lincoln,NE,,\n", 5, "organization_state"},
+    /* Event record, last name typo (JOHNSNO): same Soundex code, first name and state. */
+    {"r1,Enrique,Johnsno,,,San Jose,CA,,\n", 3, "nickname_soundex_state"},
+    /* A moved provider (other city, ZIP and phone) with a typo in the first
+     * letters of the last name (JOHNSOK: another Soundex code): name ends and state. */
+    {"r1,Enrique,Johnsok,,55 Pine St,Fresno,CA,93701,5595550101\n", 3, "name_ends_state"},
+    /* Event record, first name typo (JULEI, not a nickname of anyone): name ends and state. */
+    {"r1,Julei,Fannereford,,,Everett,WA,,\n", 4, "name_ends_state"},
+};
+
+Test(recall, organizations_and_name_typos_without_location_keys) {
+    nm_matcher *mt = matcher();
+    char csv[256];
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        snprintf(csv, sizeof csv, HDR "%s", CASES[i].row);
+        expect(mt, csv, CASES[i].prov, CASES[i].key);
+    }
+    nm_matcher_free(mt);
+}
+
+Test(recall, moved_provider_matched_on_name_and_state) {
+    nm_matcher *mt = matcher();
+    /* An old address and phone in the same state: the city+state comparison
+     * counts the state, the street+ZIP comparison one disagreement. */
+    char *out = run(mt, HDR "r1,Enrique,Johnson,,55 Pine St,Fresno,CA,93701,5595550101\n");
+    char f[256], npi[11];
+    fx_npi(3, npi);
+    cr_assert_str_eq(fx_field(out, 1, 4, f, sizeof f), "matched", "%s", out);
+    cr_assert_str_eq(fx_field(out, 1, 1, f, sizeof f), npi, "%s", out);
+    cr_assert_not_null(strstr(out, "city=state:"), "%s", out);
+    free(out);
+    nm_matcher_free(mt);
+}
+
+Test(recall, a_provider_absent_from_the_registry_stays_unmatched) {
+    nm_matcher *mt = matcher();
+    /* First name, city and state shared with registry providers; the last
+     * name with none: the new name-ends and name+state keys may find
+     * candidates, but none is a match. */
+    char *out = run(mt, HDR "r1,Mark,Zimmerman,,77 Birch Rd,Dallas,TX,75002,\n");
+    char f[256];
+    cr_assert_str_eq(fx_field(out, 1, 4, f, sizeof f), "unmatched", "%s", out);
+    cr_assert_str_eq(fx_field(out, 1, 1, f, sizeof f), "", "%s", out);
+    free(out);
+    nm_matcher_free(mt);
+}
