@@ -22,6 +22,7 @@ struct nm_matcher {
     nm_cmp_plan plan;
     int threads;
     uint32_t block_cap;
+    uint64_t tf_min_values;              /* TF of a field counted over fewer values is not used (0: always) */
     double match_p, gap;
     double seconds_table, seconds_index;
     size_t bytes_rows, bytes_index, bytes_tf;   /* for the summary */
@@ -43,7 +44,9 @@ typedef struct nm_mworker {
 void nm_matcher_set_opts(nm_matcher *mt, const nm_match_opts *o);
 /* After mt->rows is built: term frequencies of the fields TF levels read and
  * the blocking indexes over the row store, with sizes and timings (t0: when
- * the row store build started). Returns 0 or an error; frees nothing. */
+ * the row store build started). A field with fewer than mt->tf_min_values
+ * values counted gets no TF (tf_field -1: the model's u). Returns 0 or an
+ * error; frees nothing. */
 int nm_matcher_index_rows(nm_matcher *mt, double t0, nm_err *err);
 
 int nm_mworker_init(nm_mworker *w, const nm_matcher *mt);

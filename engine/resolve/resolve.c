@@ -13,7 +13,7 @@
 #include "common/hash.h"
 #include "common/io.h"
 #include "compare/compare_pairs.h"
-#include "index/index.h"
+#include "match/matcher.h"
 #include "ingest/csv.h"
 #include "output/csv_out.h"
 #include "resolve/fields.h"
@@ -43,106 +43,65 @@ typedef struct edge {
 typedef NM_VEC(edge) edge_vec;
 
 typedef struct night {
-    const nm_model *m;
+    nm_matcher mt;               /* the model, row store, indexes, TF, plan, threads, block cap */
     nm_rtable t;                 /* tonight's records, key order */
-    nm_rrows rows;
-    nm_index ix;
-    nm_tf tf[NM_MAX_FIELDS];
-    int16_t tf_field[NM_MAX_COMPARISONS];
-    nm_cmp_plan plan;
-    uint32_t cap;
-    int threads;
     double link_p, keep_p;
     nm_cmp_scratch cs1;          /* the cluster callback's (single-threaded) */
     NM_VEC(uint8_t) vec1;
 } night;
 
 typedef struct worker {
-    nm_cands cands;
-    nm_cmp_scratch cs;
-    NM_VEC(uint8_t) vec;
-    NM_VEC(uint32_t) rows;
+    nm_mworker mw;               /* candidates, vectors, weights of one query */
     edge_vec out;
-    uint64_t pairs;
+    uint64_t pairs;              /* compared, the record with itself not counted */
 } worker;
 
+/* Row store, TF and blocking indexes over tonight's whole table: the
+ * matcher's build (match/matcher.h) with the table as its reference side. */
 static int night_prepare(night *nt, nm_err *err) {
-    const nm_model *m = nt->m;
-    size_t nc = nm_model_comparison_count(m), nr = nm_model_blocking_rule_count(m);
-    if (nr > MAX_RULES) return nm_err_set(err, NM_E_MODEL, "resolve: at most %d blocking rules", MAX_RULES);
-    nm_cmp_plan_make(m, &nt->plan);
+    if (nm_model_blocking_rule_count(nt->mt.m) > MAX_RULES)
+        return nm_err_set(err, NM_E_MODEL, "resolve: at most %d blocking rules", MAX_RULES);
+    double t0 = now_s();
     /* TF counts and blocking indexes read the row store, so it comes first. */
-    if (nm_rrows_build(&nt->rows, &nt->t, nt->threads)) return nm_err_set(err, NM_E_NOMEM, "resolve: out of memory");
-    for (size_t c = 0; c < nc; c++) {
-        const nm_comparison *cmp = nm_model_comparison(m, c);
-        nt->tf_field[c] = -1;
-        for (int l = 0; l < cmp->n_levels; l++)
-            if (cmp->levels[l].tf)
-                nt->tf_field[c] = (int16_t)cmp->fields[cmp->levels[l].field == NM_ALL_FIELDS ? 0 : cmp->levels[l].field];
-        int f = nt->tf_field[c];
-        if (f >= 0 && !nt->tf[f].hash && nm_tf_build(&nt->tf[f], &nt->rows, (size_t)f))
-            return nm_err_set(err, NM_E_NOMEM, "resolve: out of memory");
-        /* Frequencies counted over a few hundred values are noise (two
-         * MARYs in five records would make a first-name agreement count
-         * against a match): below TF_MIN values the model's u is used. */
-        if (f >= 0 && nt->tf[f].total < TF_MIN) nt->tf_field[c] = -1;
-    }
-    const nm_blocking_rule *rules[MAX_RULES];
-    for (size_t i = 0; i < nr; i++) rules[i] = nm_model_blocking_rule(m, i);
-    NM_TRY(nm_index_build(&nt->ix, &nt->rows, rules, nr, nt->threads, err));
-    return 0;
+    if (nm_rrows_build(&nt->mt.rows, &nt->t, nt->mt.threads)) return nm_err_set(err, NM_E_NOMEM, "resolve: out of memory");
+    /* Frequencies counted over a few hundred values are noise (two MARYs in
+     * five records would make a first-name agreement count against a match):
+     * below TF_MIN values the model's u is used. */
+    nt->mt.tf_min_values = TF_MIN;
+    return nm_matcher_index_rows(&nt->mt, t0, err);
+}
+
+static void night_release_index(night *nt) {
+    nm_index_free(&nt->mt.ix);
+    nm_rrows_free(&nt->mt.rows);
+    for (size_t f = 0; f < NM_MAX_FIELDS; f++) nm_tf_free(&nt->mt.tf[f]);
 }
 
 static void night_free(night *nt) {
     nm_rtable_free(&nt->t);
-    nm_rrows_free(&nt->rows);
-    nm_index_free(&nt->ix);
-    for (size_t f = 0; f < NM_MAX_FIELDS; f++) nm_tf_free(&nt->tf[f]);
+    night_release_index(nt);
     nm_cmp_scratch_free(&nt->cs1);
     NM_VEC_FREE(&nt->vec1);
 }
 
-/* Weight of pair (q, candidate) from its comparison vector: the model's
- * weight with q's term frequencies; a deterministic rule makes it certain. */
-static double pair_weight(const night *nt, const uint8_t *v, const double *tf) {
-    if (nm_model_first_rule(nt->m, v) >= 0) return INFINITY;
-    return nm_score(nt->m, v, tf, NULL);
-}
-
-static void query_tf(const night *nt, size_t q, double *tf) {
-    size_t nc = nt->plan.ncomp;
-    for (size_t c = 0; c < nc; c++) {
-        tf[c] = 0;
-        int f = nt->tf_field[c];
-        if (f < 0 || !nm_rt_count(&nt->t, (size_t)f, q)) continue;
-        uint32_t len;
-        const char *v = nm_rt_value(&nt->t, (size_t)f, nm_rt_first(&nt->t, (size_t)f, q), &len);
-        tf[c] = nm_tf_lookup(&nt->tf[f], v, len);
-    }
-}
-
-/* Compare record q with its candidates; keep the edges clustering can use
- * (links and vetoes of some weight; weaker guarded pairs are found again by
- * the union-time callback when they matter). */
+/* Compare record q with its candidates (the matcher's scoring: the model's
+ * weight with q's term frequencies; a deterministic rule makes it certain);
+ * keep the edges clustering can use (links and vetoes of some weight;
+ * weaker guarded pairs are found again by the union-time callback when they
+ * matter). */
 static int score_one(const night *nt, worker *w, uint32_t q) {
-    NM_TRY(nm_cands_find(&w->cands, &nt->ix, &nt->t, q, nt->cap, NULL, NULL));
-    size_t nc = nt->plan.ncomp;
-    w->rows.n = 0;
-    for (size_t i = 0; i < w->cands.rows.n; i++)
-        if (w->cands.rows.v[i] != q && NM_VEC_PUSH(&w->rows, w->cands.rows.v[i])) return NM_E_NOMEM;
-    size_t n = w->rows.n;
-    if (!n) return 0;
-    w->pairs += n;
-    if (NM_VEC_RESERVE(&w->vec, n * nc + 1)) return NM_E_NOMEM;
-    NM_TRY(nm_compare_pairs(nt->m, &nt->plan, &nt->t, q, &nt->rows, w->rows.v, n, &w->cs, w->vec.v));
-    double tf[NM_MAX_COMPARISONS];
-    query_tf(nt, q, tf);
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *v = w->vec.v + i * nc;
-        double wt = pair_weight(nt, v, tf);
+    const nm_matcher *mt = &nt->mt;
+    nm_mworker *mw = &w->mw;
+    NM_TRY(nm_score_query(mt, mw, &nt->t, q));
+    size_t nc = mt->plan.ncomp;
+    for (size_t i = 0; i < mw->cands.rows.n; i++) {
+        uint32_t c = mw->cands.rows.v[i];
+        if (c == q) continue;
+        w->pairs++;
+        const uint8_t *v = mw->vec.v + i * nc;
+        double wt = nm_model_first_rule(mt->m, v) >= 0 ? INFINITY : mw->w.v[i];
         if (nm_weight_to_probability(wt) < nt->keep_p) continue;
-        uint32_t c = w->rows.v[i];
-        edge e = {q < c ? q : c, q < c ? c : q, q, nm_model_first_guard(nt->m, v) >= 0, wt};
+        edge e = {q < c ? q : c, q < c ? c : q, q, nm_model_first_guard(mt->m, v) >= 0, wt};
         if (NM_VEC_PUSH(&w->out, e)) return NM_E_NOMEM;
     }
     return 0;
@@ -155,7 +114,7 @@ static int score_rows(const night *nt, worker *wk, const uint32_t *qs, size_t n,
     edge_vec *parts = calloc(nch ? nch : 1, sizeof *parts);
     if (!parts) return nm_err_set(err, NM_E_NOMEM, "resolve: out of memory");
     int rc = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt->threads)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt->mt.threads)
     for (size_t k = 0; k < nch; k++) {
         worker *w = &wk[omp_get_thread_num()];
         w->out.n = 0;
@@ -177,7 +136,7 @@ static int score_rows(const night *nt, worker *wk, const uint32_t *qs, size_t n,
         free(parts[k].v);
     }
     free(parts);
-    for (int t = 0; t < nt->threads; t++) *pairs += wk[t].pairs, wk[t].pairs = 0;
+    for (int t = 0; t < nt->mt.threads; t++) *pairs += wk[t].pairs, wk[t].pairs = 0;
     return rc ? nm_err_set(err, rc, "resolve: %s while comparing", nm_strerror(rc)) : 0;
 }
 
@@ -197,9 +156,10 @@ static int different_cb(void *ctx, uint32_t a, uint32_t b) {
         uint32_t s = x;
         x = y, y = s;
     }
-    if (NM_VEC_RESERVE(&nt->vec1, nt->plan.ncomp + 1)) return 1;   /* out of memory: refuse (safe side) */
-    if (nm_compare_pairs(nt->m, &nt->plan, &nt->t, x, &nt->rows, &y, 1, &nt->cs1, nt->vec1.v)) return 1;
-    return nm_model_first_guard(nt->m, nt->vec1.v) >= 0;
+    const nm_matcher *mt = &nt->mt;
+    if (NM_VEC_RESERVE(&nt->vec1, mt->plan.ncomp + 1)) return 1;   /* out of memory: refuse (safe side) */
+    if (nm_compare_pairs(mt->m, &mt->plan, &nt->t, x, &mt->rows, &y, 1, &nt->cs1, nt->vec1.v)) return 1;
+    return nm_model_first_guard(mt->m, nt->vec1.v) >= 0;
 }
 
 static int edge_cmp(const void *pa, const void *pb) {
@@ -348,9 +308,11 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     if (rc) return rc;
     rc = load_model(st, o->model, &m, &store_model, err);
     if (rc) goto done;
-    nt.m = m;
-    nt.threads = threads;
-    nt.cap = o->block_cap ? o->block_cap : 200;
+    nt.mt.m = m;
+    {
+        nm_match_opts mo = {threads, o->block_cap ? o->block_cap : 200, -1, -1, 1};
+        nm_matcher_set_opts(&nt.mt, &mo);
+    }
     nt.link_p = nm_model_thresholds(m)->link_probability;
     nt.keep_p = NM_MIN(0.5, nt.link_p);
     uint32_t gen = nm_state_generation(st) + 1;
@@ -566,7 +528,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
         wk = calloc((size_t)threads, sizeof *wk);
         if (!wk) goto nomem;
         for (int t = 0; t < threads; t++)
-            if (nm_cands_init(&wk[t].cands, nn)) goto nomem;
+            if (nm_mworker_init(&wk[t].mw, &nt.mt)) goto nomem;
         /* Compare the worklist; links out of the affected set pull the
          * linked person in, until the set is closed under links. */
         while (work.n) {
@@ -659,9 +621,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
 
     /* What comparison needed is not needed any more: free it before the
      * output and the sections are built (peak memory). */
-    nm_index_free(&nt.ix);
-    nm_rrows_free(&nt.rows);
-    for (size_t f = 0; f < NM_MAX_FIELDS; f++) nm_tf_free(&nt.tf[f]);
+    night_release_index(&nt);
 
     /* Tonight's record table. */
     t0 = now_s();
@@ -751,10 +711,7 @@ done:
     nm_cluster_result_free(&cres);
     free(cedges), free(akeys), free(afirst), free(aprev), free(dkeys), free(dprev);
     for (int t = 0; wk && t < threads; t++) {
-        nm_cands_free(&wk[t].cands);
-        nm_cmp_scratch_free(&wk[t].cs);
-        NM_VEC_FREE(&wk[t].vec);
-        NM_VEC_FREE(&wk[t].rows);
+        nm_mworker_free(&wk[t].mw);
         NM_VEC_FREE(&wk[t].out);
     }
     free(wk);
