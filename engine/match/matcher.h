@@ -58,4 +58,20 @@ void nm_query_tf(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, size_
 /* Candidates, vectors and weights of record q: w->cands, w->vec (n x ncomp), w->w. */
 int nm_score_query(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, size_t q);
 
+/* The decision of match.c's header comment for one query record: scored
+ * with nm_score_query (w->cands, w->vec, w->w hold its candidates), then
+ * deterministic rules, best and runner-up against the thresholds. win and
+ * runner index w->cands (SIZE_MAX: none); npi is the winner's NPI when
+ * matched, else 0. Shared by `match` (a CSV row) and `resolve --registry`
+ * (the matched NPI as a record field). Returns 0 or NM_E_NOMEM. */
+enum { NM_DECIDE_MATCHED, NM_DECIDE_AMBIGUOUS, NM_DECIDE_UNMATCHED };
+typedef struct nm_decision {
+    int status;                  /* NM_DECIDE_* */
+    size_t win, runner;
+    int rule;                    /* deterministic rule of the winner, -1 none */
+    double conf, rconf;          /* posteriors of winner and runner-up */
+    uint32_t npi;
+} nm_decision;
+int nm_match_decide(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, size_t q, nm_decision *d);
+
 #endif
