@@ -17,6 +17,7 @@
 #include "ingest/csv.h"
 #include "output/csv_out.h"
 #include "resolve/fields.h"
+#include "resolve/registry_npi.h"
 #include "state/state.h"
 #include "table/rows.h"
 #include "table/tables.h"
@@ -229,7 +230,7 @@ static int read_deletes(const char *path, keyset *ks, int threads, nm_err *err) 
 
 enum { ST_SAME = 0, ST_NEW = 1, ST_CHANGED = 2 };
 
-static int load_model(nm_state *st, const char *path, nm_model **m, int *store, nm_err *err) {
+static int load_model(nm_state *st, const char *path, const char *dflt, nm_model **m, int *store, nm_err *err) {
     const void *p;
     size_t len;
     int rc = nm_state_get_section(st, "model", &p, &len, err);
@@ -237,7 +238,7 @@ static int load_model(nm_state *st, const char *path, nm_model **m, int *store, 
     if (rc == NM_E_NOTFOUND) {
         if (err) memset(err, 0, sizeof *err);
         *store = 1;
-        return nm_model_load(path ? path : "builtin:patient", m, err);
+        return nm_model_load(path ? path : dflt, m, err);
     }
     if (rc) return rc;
     NM_TRY(nm_model_parse(p, len, "state model", m, err));
@@ -258,7 +259,9 @@ static int load_model(nm_state *st, const char *path, nm_model **m, int *store, 
     return rc;
 }
 
-static int write_row(nm_buf *b, nm_key k, uint32_t id, double conf, const char *change) {
+/* One PERSONS.csv row; npi (NULL: no column) is the record's matched NPI. */
+static int write_row(nm_buf *b, nm_key k, uint32_t id, double conf, const char *change, const nm_rtable *npi_t,
+                     int npi_f, size_t r) {
     const char *z = memchr(k.p, 0, k.len);
     size_t sl = z ? (size_t)(z - k.p) : k.len;
     char ids[NM_ID_LEN + 1];
@@ -268,6 +271,11 @@ static int write_row(nm_buf *b, nm_key k, uint32_t id, double conf, const char *
     NM_TRY(nm_csv_put(b, ids, NM_ID_LEN, 0));
     NM_TRY(nm_csv_putf(b, 0, "%.4f", conf));
     NM_TRY(nm_csv_put(b, change, strlen(change), 0));
+    if (npi_f >= 0) {
+        uint32_t len = 0;
+        const char *v = nm_rt_count(npi_t, (size_t)npi_f, r) ? nm_rt_value(npi_t, (size_t)npi_f, nm_rt_first(npi_t, (size_t)npi_f, r), &len) : "";
+        NM_TRY(nm_csv_put(b, v, len, 0));
+    }
     return nm_buf_putc(b, '\n');
 }
 
@@ -284,6 +292,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     nm_rtable ot = {0};
     keyset iks = {0}, dks = {0};
     uint64_t *ihash = NULL, *nhash = NULL;
+    uint32_t *npi = NULL;
     uint32_t *iord = NULL, *irow = NULL, *nt_old = NULL, *nt_in = NULL, *aff_of = NULL, *aff_row = NULL;
     uint8_t *nt_st = NULL, *del = NULL, *touched = NULL, *in_aff = NULL;
     uint32_t *pstart = NULL, *prow = NULL;
@@ -306,8 +315,10 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
 
     rc = nm_state_open(o->state_dir, NM_STATE_WRITE, &st, err);
     if (rc) return rc;
-    rc = load_model(st, o->model, &m, &store_model, err);
+    rc = load_model(st, o->model, o->registry ? "builtin:hcp_person" : "builtin:patient", &m, &store_model, err);
+    if (!rc) rc = nm_registry_npi_check(m, o->registry, o->state_dir, err);
     if (rc) goto done;
+    int npi_f = nm_registry_npi_field(m);
     nt.mt.m = m;
     {
         nm_match_opts mo = {threads, o->block_cap ? o->block_cap : 200, -1, -1, 1};
@@ -340,6 +351,12 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     {
         const char *files[1] = {o->input};
         nm_diag_print(&in.diag, files, o->report ? o->report : stderr);
+    }
+    /* registry_npi is the matcher's answer, never the input's, and not part
+     * of the change hash (registry_npi.h). */
+    if (npi_f >= 0 && (rc = nm_registry_npi_set(&in.t, (size_t)npi_f, NULL)) != 0) {
+        rc = nm_err_set(err, rc, "resolve: model field '%s' must be a plain identifier", NM_REGISTRY_NPI_FIELD);
+        goto done;
     }
     size_t nin = in.t.n;
     S->rows = nin;
@@ -458,10 +475,31 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     for (size_t r = 0; r < n_old; r++) n_del += del[r];
     S->deleted = n_del;
     S->records = nn;
+    /* New and changed records matched to NPIs, before the stored fields are
+     * read (the registry's matcher is the big allocation of such a night). */
+    if (npi_f >= 0 && S->fresh + S->changed) {
+        npi = calloc(nin + 1, sizeof *npi);
+        uint32_t *dirty = malloc((S->fresh + S->changed + 1) * sizeof *dirty);
+        size_t nd = 0;
+        if (!npi || !dirty) {
+            free(dirty);
+            goto nomem;
+        }
+        for (size_t r = 0; r < nn; r++)
+            if (nt_st[r] != ST_SAME) dirty[nd++] = nt_in[r];
+        nm_registry_npi_stats rs;
+        rc = nm_registry_npi_match(o->registry, o->input, dirty, nd, threads, npi, &rs, err);
+        free(dirty);
+        if (!rc && nm_registry_npi_set(&in.t, (size_t)npi_f, npi)) goto nomem;
+        if (rc) goto done;
+        S->npi_matched = rs.matched, S->npi_ambiguous = rs.ambiguous, S->npi_unmatched = rs.unmatched;
+        S->sec_registry = rs.seconds;
+    }
     /* Tonight's fields: stored rows as they are, new and changed rows from
-     * the input. A night that changes nothing never reads them. */
-    int busy = S->fresh + S->changed + n_del > 0;
-    if (busy && n_old) {
+     * the input. A night that changes nothing never reads them, unless the
+     * output's npi column needs them (--registry). */
+    int busy = S->fresh + S->changed + n_del > 0, need_fields = busy || npi_f >= 0;
+    if (need_fields && n_old) {
         const void *p;
         size_t len;
         nm_rtable_free(&ot);
@@ -469,10 +507,10 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
         if (!rc) rc = nm_fields_load(&ot, m, p, len, err);
         if (!rc && ot.n != n_old)
             rc = nm_err_set(err, NM_E_CORRUPT, "state: fields section holds %zu records, the record table %zu", ot.n, n_old);
-        if (!rc) rc = nm_state_drop_section(st, "fields", err);   /* replaced below; frees its bytes */
+        if (!rc && busy) rc = nm_state_drop_section(st, "fields", err);   /* replaced below; frees its bytes */
         if (rc) goto done;
     }
-    for (size_t r = 0; busy && r < nn; r++) {
+    for (size_t r = 0; need_fields && r < nn; r++) {
         int x = nt_st[r] == ST_SAME ? nm_rtable_copy_record(&nt.t, &ot, nt_old[r])
                                     : nm_rtable_copy_record(&nt.t, &in.t, nt_in[r]);
         if (x) goto nomem;
@@ -645,7 +683,9 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     /* PERSONS.csv before the commit (state.h step 7): a run killed in the
      * commit is redone whole by the next run, output included. */
     rc = nm_writer_open(o->out, 0, &w, err);
-    if (!rc) rc = nm_writer_write(w, "source,record_id,person_id,confidence,change\n", 45, err);
+    const char *head = npi_f >= 0 ? "source,record_id,person_id,confidence,change,npi\n"
+                                  : "source,record_id,person_id,confidence,change\n";
+    if (!rc) rc = nm_writer_write(w, head, strlen(head), err);
     size_t nrows_out = o->all ? nn : nin;
     for (size_t x = 0; x < nrows_out && !rc; x++) {
         size_t r;
@@ -653,7 +693,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
         else if ((r = irow[x]) == UINT32_MAX) continue;
         const char *ch = in_aff[r] ? nm_change_name(ids.change[aff_of[r]]) : "unchanged";
         nm_key k = nm_records_key(&nrec, r);
-        if (write_row(&ob, k, nrec.person.v[r], nrec.confidence.v[r], ch)) goto nomem;
+        if (write_row(&ob, k, nrec.person.v[r], nrec.confidence.v[r], ch, &nt.t, npi_f, r)) goto nomem;
         if (ob.len > (1u << 20)) {
             rc = nm_writer_write(w, ob.data, ob.len, err);
             ob.len = 0;
@@ -720,7 +760,7 @@ done:
     NM_VEC_FREE(&work);
     free(pstart), free(prow), free(touched), free(in_aff), free(aff_of), free(aff_row);
     free(nt_old), free(nt_in), free(nt_st), free(nhash), free(del);
-    free(ihash), free(iord), free(irow);
+    free(ihash), free(iord), free(irow), free(npi);
     nm_buf_free(&iks.b), NM_VEC_FREE(&iks.off);
     nm_buf_free(&dks.b), NM_VEC_FREE(&dks.off);
     nm_rtable_free(&ot);
@@ -746,6 +786,11 @@ void nm_resolve_stats_print(const nm_resolve_stats *s, FILE *out) {
     for (int c = 0; c < NM_CHANGE_COUNT; c++) fprintf(out, " %s %llu", nm_change_name(c), (unsigned long long)s->change[c]);
     fprintf(out, "; IDs issued %llu, retired %llu; %llu live persons\n", (unsigned long long)s->issued,
             (unsigned long long)s->retired, (unsigned long long)s->persons);
+    if (s->npi_matched + s->npi_ambiguous + s->npi_unmatched)
+        fprintf(out, "registry: %llu new or changed records matched to NPIs: %llu matched, %llu ambiguous, %llu unmatched (%.2f s)\n",
+                (unsigned long long)(s->npi_matched + s->npi_ambiguous + s->npi_unmatched),
+                (unsigned long long)s->npi_matched, (unsigned long long)s->npi_ambiguous,
+                (unsigned long long)s->npi_unmatched, s->sec_registry);
     fprintf(out, "time: load %.2f s, read %.2f s, index %.2f s, compare %.2f s, cluster+ids %.2f s, write %.2f s, commit %.2f s\n",
             s->sec_load, s->sec_read, s->sec_index, s->sec_compare, s->sec_cluster, s->sec_write, s->sec_commit);
 }

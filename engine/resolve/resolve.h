@@ -56,6 +56,7 @@ typedef struct nm_resolve_opts {
     const char *out;            /* PERSONS.csv ("-" stdout, .zst compressed) */
     const char *model;          /* NULL: the state's model, else builtin:patient */
     const char *delete_path;    /* NULL or a CSV with source,record_id */
+    const char *registry;       /* NULL, or a registry (.nmx): HCP records matched to NPIs first (registry_npi.h) */
     int full;                   /* keys not in the input are deleted */
     int all;                    /* write every record of the state */
     int threads;                /* <= 0: OpenMP default */
@@ -71,10 +72,20 @@ typedef struct nm_resolve_stats {
     uint64_t affected, compared, pairs, edges, refused;
     uint64_t change[NM_CHANGE_COUNT];
     uint64_t issued, retired, persons;
+    uint64_t npi_matched, npi_ambiguous, npi_unmatched;   /* --registry: tonight's new and changed records */
+    double sec_registry;        /* --registry: loading it, building its matcher, matching */
     double sec_load, sec_read, sec_index, sec_compare, sec_cluster, sec_write, sec_commit;
 } nm_resolve_stats;
 
-/* Run one night. Returns 0 with *stats filled, or NM_E_* (NM_E_LOCKED,
+/* --registry (resolve/registry_npi.h): the input is HCP records (the HCP
+ * fields of `npimatch match`); each new or changed record is matched to an
+ * NPI first and the matched NPI becomes its field registry_npi; the default
+ * model is builtin:hcp_person (same NPI: one person; different NPIs: never
+ * one person; no NPI: the HCP fields decide). PERSONS.csv then has a sixth
+ * column, npi (the record's matched NPI, empty when none). A state is built
+ * with or without --registry for life; the other way is refused.
+ *
+ * Run one night. Returns 0 with *stats filled, or NM_E_* (NM_E_LOCKED,
  * NM_E_VERSION, NM_E_FORMAT for an input without record_id, NM_E_ARG for a
  * model other than the state's, ...) with the state untouched. */
 int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *stats, nm_err *err);
