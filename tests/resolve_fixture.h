@@ -130,6 +130,21 @@ static inline uint32_t id_index(const char *id) {
     return x;
 }
 
+/* dir/fa and dir/fb (PERSONS.csv of night k) give the same person, change
+ * and NPI to every key. */
+static inline void assert_same_persons(const char *dir, const char *fa, const char *fb, int k) {
+    char *x = slurp_in(dir, fa), *y = slurp_in(dir, fb);
+    ptab a = parse(x), b = parse(y);
+    cr_assert_eq(a.n, b.n);
+    for (size_t i = 0; i < a.n; i++) {
+        cr_assert_str_eq(a.r[i].key, b.r[i].key);
+        cr_assert_str_eq(a.r[i].id, b.r[i].id, "night %d %s", k, a.r[i].key);
+        cr_assert_str_eq(a.r[i].change, b.r[i].change, "night %d %s", k, a.r[i].key);
+        cr_assert_str_eq(a.r[i].npi, b.r[i].npi, "night %d %s", k, a.r[i].key);
+    }
+    free(x), free(y), free(a.r), free(b.r);
+}
+
 /* Lines 2.. of src in a fixed pseudo-random order. */
 static inline void shuffle_file(const char *src, const char *dst, unsigned seed) {
     char *t = slurp(src);

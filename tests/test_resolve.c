@@ -89,15 +89,7 @@ Test(resolve, row_order_and_threads_do_not_change_ids) {
         shuffle_file(in, sh_in, (unsigned)k);
         cr_assert_eq(resolve(dir, "a", in, del, "pa.csv", "--threads 1"), 0);
         cr_assert_eq(resolve(dir, "b", sh_in, del, "pb.csv", "--threads 2"), 0);
-        char *x = slurp_in(dir, "pa.csv"), *y = slurp_in(dir, "pb.csv");
-        ptab a = parse(x), b = parse(y);
-        cr_assert_eq(a.n, b.n);
-        for (size_t i = 0; i < a.n; i++) {
-            cr_assert_str_eq(a.r[i].key, b.r[i].key);
-            cr_assert_str_eq(a.r[i].id, b.r[i].id, "night %d %s", k, a.r[i].key);
-            cr_assert_str_eq(a.r[i].change, b.r[i].change, "night %d %s", k, a.r[i].key);
-        }
-        free(x), free(y), free(a.r), free(b.r);
+        assert_same_persons(dir, "pa.csv", "pb.csv", k);
     }
     char *x = all_of(dir, "a"), *y = all_of(dir, "b");
     cr_assert_str_eq(x, y);

@@ -234,16 +234,7 @@ Test(resolve_registry, rerun_threads_and_row_order) {
         shuffle_file(in, sh_in, (unsigned)k);
         cr_assert_eq(rr(dir, "a", n, "pa.csv", "--threads 1"), 0);
         cr_assert_eq(rr(dir, "b", s, "pb.csv", "--threads 2"), 0);
-        char *x = slurp_in(dir, "pa.csv"), *y = slurp_in(dir, "pb.csv");
-        ptab a = parse(x), b = parse(y);
-        cr_assert_eq(a.n, b.n);
-        for (size_t i = 0; i < a.n; i++) {
-            cr_assert_str_eq(a.r[i].key, b.r[i].key);
-            cr_assert_str_eq(a.r[i].id, b.r[i].id, "night %d %s", k, a.r[i].key);
-            cr_assert_str_eq(a.r[i].change, b.r[i].change, "night %d %s", k, a.r[i].key);
-            cr_assert_str_eq(a.r[i].npi, b.r[i].npi, "night %d %s", k, a.r[i].key);
-        }
-        free(x), free(y), free(a.r), free(b.r);
+        assert_same_persons(dir, "pa.csv", "pb.csv", k);
     }
     char *x, *y;
     ptab a = all_records(dir, "a", &x), b = all_records(dir, "b", &y);

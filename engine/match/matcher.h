@@ -22,10 +22,10 @@ struct nm_matcher {
     nm_cmp_plan plan;
     int threads;
     uint32_t block_cap;
-    uint64_t tf_min_values;              /* TF of a field counted over fewer values is not used (0: always) */
     double match_p, gap;
     double seconds_table, seconds_index;
     size_t bytes_rows, bytes_index, bytes_tf;   /* for the summary */
+    uint64_t tf_min_values;              /* TF of a field counted over fewer values is not used (0: always) */
 };
 
 /* Per-thread state: candidates, vectors, weights, compare scratch. */

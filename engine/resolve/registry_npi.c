@@ -53,8 +53,8 @@ static double now_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-int nm_registry_npi_match(const char *registry, const char *input, const uint32_t *rows, size_t n, int threads,
-                          uint32_t *npi, nm_registry_npi_stats *st, nm_err *err) {
+int nm_registry_npi_match(const char *registry, const char *input, size_t nrows, const uint32_t *rows, size_t n,
+                          int threads, uint32_t *npi, nm_registry_npi_stats *st, nm_err *err) {
     double t0 = now_s();
     memset(st, 0, sizeof *st);
     nm_model *m = NULL;
@@ -71,6 +71,9 @@ int nm_registry_npi_match(const char *registry, const char *input, const uint32_
      * rejected rows were reported by the resolution read, not again here. */
     nm_input_opts io = {NULL, 0, threads};
     if (!rc) rc = nm_input_read(&in, input, mt->m, &io, err);
+    if (!rc && in.t.n != nrows)
+        rc = nm_err_set(err, NM_E_FORMAT, "%s: %zu rows read for matching, %zu for resolution (the file changed?)", input,
+                        in.t.n, nrows);
     if (!rc && !(wk = calloc((size_t)mt->threads, sizeof *wk))) rc = nm_err_set(err, NM_E_NOMEM, "resolve: out of memory");
     for (int t = 0; !rc && t < mt->threads; t++)
         if (nm_mworker_init(&wk[t], mt)) rc = nm_err_set(err, NM_E_NOMEM, "resolve: out of memory");

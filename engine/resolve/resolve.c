@@ -317,6 +317,8 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     if (rc) return rc;
     rc = load_model(st, o->model, o->registry ? "builtin:hcp_person" : "builtin:patient", &m, &store_model, err);
     if (!rc) rc = nm_registry_npi_check(m, o->registry, o->state_dir, err);
+    if (!rc && o->registry && !strcmp(o->input, "-"))   /* read twice: resolution and matching fields */
+        rc = nm_err_set(err, NM_E_ARG, "--registry needs the input in a file, not on stdin");
     if (rc) goto done;
     int npi_f = nm_registry_npi_field(m);
     nt.mt.m = m;
@@ -488,7 +490,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
         for (size_t r = 0; r < nn; r++)
             if (nt_st[r] != ST_SAME) dirty[nd++] = nt_in[r];
         nm_registry_npi_stats rs;
-        rc = nm_registry_npi_match(o->registry, o->input, dirty, nd, threads, npi, &rs, err);
+        rc = nm_registry_npi_match(o->registry, o->input, nin, dirty, nd, threads, npi, &rs, err);
         free(dirty);
         if (!rc && nm_registry_npi_set(&in.t, (size_t)npi_f, npi)) goto nomem;
         if (rc) goto done;

@@ -56,12 +56,13 @@ typedef struct nm_resolve_opts {
     const char *out;            /* PERSONS.csv ("-" stdout, .zst compressed) */
     const char *model;          /* NULL: the state's model, else builtin:patient */
     const char *delete_path;    /* NULL or a CSV with source,record_id */
-    const char *registry;       /* NULL, or a registry (.nmx): HCP records matched to NPIs first (registry_npi.h) */
     int full;                   /* keys not in the input are deleted */
     int all;                    /* write every record of the state */
     int threads;                /* <= 0: OpenMP default */
     uint32_t block_cap;         /* 0: 200 (blocks larger are skipped: other rules find their pairs) */
     FILE *report;               /* rejected rows (NULL: stderr) */
+    const char *registry;       /* NULL, or a registry (.nmx): HCP records matched to NPIs first (registry_npi.h);
+                                   the input must then be a file (it is read twice), not stdin */
 } nm_resolve_opts;
 
 typedef struct nm_resolve_stats {
@@ -72,9 +73,9 @@ typedef struct nm_resolve_stats {
     uint64_t affected, compared, pairs, edges, refused;
     uint64_t change[NM_CHANGE_COUNT];
     uint64_t issued, retired, persons;
+    double sec_load, sec_read, sec_index, sec_compare, sec_cluster, sec_write, sec_commit;
     uint64_t npi_matched, npi_ambiguous, npi_unmatched;   /* --registry: tonight's new and changed records */
     double sec_registry;        /* --registry: loading it, building its matcher, matching */
-    double sec_load, sec_read, sec_index, sec_compare, sec_cluster, sec_write, sec_commit;
 } nm_resolve_stats;
 
 /* --registry (resolve/registry_npi.h): the input is HCP records (the HCP
