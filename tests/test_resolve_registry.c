@@ -86,6 +86,8 @@ Test(resolve_registry, same_npi_joins_different_npis_never_merge) {
     cr_assert_str_neq(find(&p, "S1,a")->id, find(&p, "S1,c")->id);
     cr_assert(!strcmp(find(&p, "S4,e")->id, find(&p, "S1,a")->id) || !strcmp(find(&p, "S4,e")->id, find(&p, "S2,b")->id),
               "e joins one of the Smiths");
+    char d_id[NM_ID_LEN + 1];
+    snprintf(d_id, sizeof d_id, "%s", find(&p, "S3,d")->id);
     free(t), free(p.r);
 
     /* The same state without --registry is refused, clearly and untouched. */
@@ -103,6 +105,21 @@ Test(resolve_registry, same_npi_joins_different_npis_never_merge) {
     cr_assert_eq(run_night(in, state, out, reg, &st, &e), 0, "%s", e.msg);
     cr_assert_eq(st.unchanged, 5);
     cr_assert_eq(st.npi_matched + st.npi_ambiguous + st.npi_unmatched, 0, "nothing new: the registry is not read");
+    /* A changed record is matched again: Robert Jones's new phone keeps him
+     * on his NPI and in his person. */
+    snprintf(text, sizeof text, HCP_HEADER "S1,c,Robert,,Jones,,DO,,,5 Elm Street,,Chicago,IL,60601,312-555-0124,,,\n");
+    write_file(in, text);
+    snprintf(out, sizeof out, "%s/p3.csv", dir);
+    cr_assert_eq(run_night(in, state, out, reg, &st, &e), 0, "%s", e.msg);
+    cr_assert_eq(st.changed, 1);
+    cr_assert_eq(st.npi_matched, 1);
+    t = slurp(out);
+    ptab q = parse(t);
+    cr_assert_eq(q.n, 1);
+    cr_assert_str_eq(q.r[0].npi, n2);
+    cr_assert_str_eq(q.r[0].id, d_id);
+    cr_assert_str_eq(q.r[0].change, "unchanged");
+    free(t), free(q.r);
 }
 
 /* ---- generated data, CLI ------------------------------------------------------ */
