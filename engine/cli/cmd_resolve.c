@@ -1,5 +1,6 @@
 /* npimatch resolve --input RECORDS.csv --state DIR --out PERSONS.csv
- *                  [--model MODEL.json] [--delete KEYS.csv] [--full] [--all] [--threads N]
+ *                  [--model MODEL.json] [--registry REGISTRY.nmx] [--delete KEYS.csv] [--full]
+ *                  [--all] [--threads N]
  *
  * One night of person resolution against a state directory (resolve/
  * resolve.h for what a night does, state/state.h for the directory). */
@@ -13,14 +14,19 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: npimatch resolve --input RECORDS.csv --state DIR --out PERSONS.csv\n"
-            "                        [--model MODEL.json] [--delete KEYS.csv] [--full] [--all] [--threads N]\n"
+            "                        [--model MODEL.json] [--registry REGISTRY.nmx] [--delete KEYS.csv]\n"
+            "                        [--full] [--all] [--threads N]\n"
             "  --input    tonight's records: source, record_id and the model's fields (upserts)\n"
             "  --state    state directory (created on the first night; one run at a time)\n"
             "  --out      source,record_id,person_id,confidence,change per input row\n"
             "             (change: new, unchanged, joined, merged, split, moved; deleted\n"
             "             records are not listed, see `npimatch persons --audit`)\n"
-            "  --model    model JSON (default: the state's, else builtin:patient); a model\n"
-            "             other than the one the state was built with is refused\n"
+            "  --model    model JSON (default: the state's, else builtin:patient, with --registry\n"
+            "             builtin:hcp_person); a model other than the state's is refused\n"
+            "  --registry the input is HCP records (the fields of `npimatch match`): each new or\n"
+            "             changed one is matched to an NPI of this registry first; the same\n"
+            "             matched NPI makes one person, different ones never do; PERSONS.csv\n"
+            "             gets an npi column. A state is built with or without it for life\n"
             "  --delete   CSV of source,record_id keys to remove tonight\n"
             "  --full     the input is everything: stored keys not in it are removed\n"
             "  --all      write every record of the state, not only tonight's\n"
@@ -59,8 +65,7 @@ int nm_cmd_resolve(int argc, char **argv) {
         } else if (i + 1 < argc && !strcmp(a, "--block-cap")) {
             o.block_cap = (uint32_t)nm_cli_parse_long(CMD, a, argv[++i], 1, 1000000);
         } else if (i + 1 < argc && !strcmp(a, "--registry")) {
-            fprintf(stderr, "npimatch resolve: --registry (HCP records matched to NPIs first) is not implemented yet\n");
-            return NM_EXIT_USAGE;
+            o.registry = argv[++i];
         } else {
             fprintf(stderr, "npimatch resolve: unexpected argument '%s'\n", a);
             usage(stderr);

@@ -52,24 +52,11 @@ static int put_npi(nm_buf *b, const nm_matcher *mt, uint32_t row) {
     return nm_csv_putf(b, 0, "%010u", mt->reg->npi[row]);
 }
 
-/* One output row for record q. */
-static int decide(const nm_matcher *mt, nm_mworker *w, const nm_input *in, size_t q, nm_buf *b) {
-    uint32_t idn;
-    const char *id = nm_input_id(in, q, &idn);
-    NM_TRY(nm_csv_put(b, id, idn, 1));
-    w->st.records++;
-    if (in->reason.v[q] != NM_R_COUNT) {
-        w->st.rejected++;
-        w->st.unmatched++;
-        w->st.rejected_by[in->reason.v[q] & 31]++;
-        return nm_buf_printf(b, ",,0.0000,,unmatched,,,,rejected:%s\n", nm_reason_name((nm_reason)in->reason.v[q]));
-    }
-    NM_TRY(nm_score_query(mt, w, &in->t, q));
+int nm_match_decide(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, size_t q, nm_decision *d) {
+    NM_TRY(nm_score_query(mt, w, qt, q));
     size_t n = w->cands.rows.n, nc = mt->plan.ncomp;
-    if (!n) {
-        w->st.unmatched++;
-        return nm_buf_append(b, ",,0.0000,,unmatched,,,,no_candidates\n", 37);
-    }
+    *d = (nm_decision){NM_DECIDE_UNMATCHED, SIZE_MAX, SIZE_MAX, -1, 0, 0, 0};
+    if (!n) return 0;
     const nm_model *m = mt->m;
     size_t best = 0, win = SIZE_MAX, runner = SIZE_MAX;
     int win_rule = -1;
@@ -83,17 +70,43 @@ static int decide(const nm_matcher *mt, nm_mworker *w, const nm_input *in, size_
         if (i != win && (runner == SIZE_MAX || better(mt, w, i, runner))) runner = i;
     double wmax = w->w.v[best], sum = exp2(-wmax);
     for (size_t i = 0; i < n; i++) sum += exp2(w->w.v[i] - wmax);
-    double conf = exp2(w->w.v[win] - wmax) / sum;
-    double rconf = runner != SIZE_MAX ? exp2(w->w.v[runner] - wmax) / sum : 0;
+    d->win = win, d->runner = runner, d->rule = win_rule;
+    d->conf = exp2(w->w.v[win] - wmax) / sum;
+    d->rconf = runner != SIZE_MAX ? exp2(w->w.v[runner] - wmax) / sum : 0;
     int close = runner != SIZE_MAX && w->w.v[win] - w->w.v[runner] < mt->gap;
-    const char *status;
-    if (win_rule >= 0) {
-        status = close && nm_model_first_rule(m, w->vec.v + runner * nc) == win_rule ? "ambiguous" : "matched";
-    } else if (nm_weight_to_probability(w->w.v[win]) >= mt->match_p) {
-        status = close ? "ambiguous" : "matched";
-    } else {
-        status = "unmatched";
+    if (win_rule >= 0)
+        d->status = close && nm_model_first_rule(m, w->vec.v + runner * nc) == win_rule ? NM_DECIDE_AMBIGUOUS
+                                                                                       : NM_DECIDE_MATCHED;
+    else if (nm_weight_to_probability(w->w.v[win]) >= mt->match_p)
+        d->status = close ? NM_DECIDE_AMBIGUOUS : NM_DECIDE_MATCHED;
+    d->npi = d->status == NM_DECIDE_MATCHED ? mt->reg->npi[w->cands.rows.v[win]] : 0;
+    return 0;
+}
+
+/* One output row for record q. */
+static int decide(const nm_matcher *mt, nm_mworker *w, const nm_input *in, size_t q, nm_buf *b) {
+    uint32_t idn;
+    const char *id = nm_input_id(in, q, &idn);
+    NM_TRY(nm_csv_put(b, id, idn, 1));
+    w->st.records++;
+    if (in->reason.v[q] != NM_R_COUNT) {
+        w->st.rejected++;
+        w->st.unmatched++;
+        w->st.rejected_by[in->reason.v[q] & 31]++;
+        return nm_buf_printf(b, ",,0.0000,,unmatched,,,,rejected:%s\n", nm_reason_name((nm_reason)in->reason.v[q]));
     }
+    nm_decision d;
+    NM_TRY(nm_match_decide(mt, w, &in->t, q, &d));
+    if (d.win == SIZE_MAX) {
+        w->st.unmatched++;
+        return nm_buf_append(b, ",,0.0000,,unmatched,,,,no_candidates\n", 37);
+    }
+    const nm_model *m = mt->m;
+    size_t win = d.win, runner = d.runner, nc = mt->plan.ncomp;
+    int win_rule = d.rule;
+    double conf = d.conf, rconf = d.rconf;
+    static const char *const names[] = {"matched", "ambiguous", "unmatched"};
+    const char *status = names[d.status];
     int shown = status[0] != 'u';
     if (status[0] == 'm') w->st.matched++, w->st.matched_by_rule += win_rule >= 0;
     else if (status[0] == 'a') w->st.ambiguous++;

@@ -26,6 +26,7 @@ struct nm_matcher {
     double seconds_table, seconds_index;
     size_t bytes_rows, bytes_index, bytes_tf;   /* for the summary */
     int borrowed;                        /* rows, index arrays and TF live in the registry snapshot (match_cache.c) */
+    uint64_t tf_min_values;              /* TF of a field counted over fewer values is not used (0: always) */
 };
 
 /* Per-thread state: candidates, vectors, weights, compare scratch. */
@@ -44,7 +45,9 @@ typedef struct nm_mworker {
 void nm_matcher_set_opts(nm_matcher *mt, const nm_match_opts *o);
 /* After mt->rows is built: term frequencies of the fields TF levels read and
  * the blocking indexes over the row store, with sizes and timings (t0: when
- * the row store build started). Returns 0 or an error; frees nothing. */
+ * the row store build started). A field with fewer than mt->tf_min_values
+ * values counted gets no TF (tf_field -1: the model's u). Returns 0 or an
+ * error; frees nothing. */
 int nm_matcher_index_rows(nm_matcher *mt, double t0, nm_err *err);
 
 /* match_cache.c: the fingerprint of what the registry-side data depends on
@@ -64,5 +67,21 @@ void nm_mworker_free(nm_mworker *w);
 void nm_query_tf(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, size_t q);
 /* Candidates, vectors and weights of record q: w->cands, w->vec (n x ncomp), w->w. */
 int nm_score_query(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, size_t q);
+
+/* The decision of match.c's header comment for one query record: scored
+ * with nm_score_query (w->cands, w->vec, w->w hold its candidates), then
+ * deterministic rules, best and runner-up against the thresholds. win and
+ * runner index w->cands (SIZE_MAX: none); npi is the winner's NPI when
+ * matched, else 0. Shared by `match` (a CSV row) and `resolve --registry`
+ * (the matched NPI as a record field). Returns 0 or NM_E_NOMEM. */
+enum { NM_DECIDE_MATCHED, NM_DECIDE_AMBIGUOUS, NM_DECIDE_UNMATCHED };
+typedef struct nm_decision {
+    int status;                  /* NM_DECIDE_* */
+    size_t win, runner;
+    int rule;                    /* deterministic rule of the winner, -1 none */
+    double conf, rconf;          /* posteriors of winner and runner-up */
+    uint32_t npi;
+} nm_decision;
+int nm_match_decide(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, size_t q, nm_decision *d);
 
 #endif

@@ -667,7 +667,7 @@ int nm_model_load(const char *path, nm_model **out, nm_err *err) {
         snprintf(file, sizeof file, "model_%s.json", path + 8);
         size_t len;
         const char *bytes = strlen(path + 8) < 40 ? nm_data_get(file, &len) : NULL;
-        if (!bytes) return nm_err_set(err, NM_E_NOTFOUND, "%s: no such built-in model (builtin:hcp, builtin:patient, builtin:febrl)", path);
+        if (!bytes) return nm_err_set(err, NM_E_NOTFOUND, "%s: no such built-in model (builtin:hcp, builtin:hcp_person, builtin:patient, builtin:febrl)", path);
         return nm_model_parse(bytes, len, file, out, err);
     }
     char *buf;

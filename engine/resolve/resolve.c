@@ -13,10 +13,11 @@
 #include "common/hash.h"
 #include "common/io.h"
 #include "compare/compare_pairs.h"
-#include "index/index.h"
+#include "match/matcher.h"
 #include "ingest/csv.h"
 #include "output/csv_out.h"
 #include "resolve/fields.h"
+#include "resolve/registry_npi.h"
 #include "state/state.h"
 #include "table/rows.h"
 #include "table/tables.h"
@@ -43,106 +44,65 @@ typedef struct edge {
 typedef NM_VEC(edge) edge_vec;
 
 typedef struct night {
-    const nm_model *m;
+    nm_matcher mt;               /* the model, row store, indexes, TF, plan, threads, block cap */
     nm_rtable t;                 /* tonight's records, key order */
-    nm_rrows rows;
-    nm_index ix;
-    nm_tf tf[NM_MAX_FIELDS];
-    int16_t tf_field[NM_MAX_COMPARISONS];
-    nm_cmp_plan plan;
-    uint32_t cap;
-    int threads;
     double link_p, keep_p;
     nm_cmp_scratch cs1;          /* the cluster callback's (single-threaded) */
     NM_VEC(uint8_t) vec1;
 } night;
 
 typedef struct worker {
-    nm_cands cands;
-    nm_cmp_scratch cs;
-    NM_VEC(uint8_t) vec;
-    NM_VEC(uint32_t) rows;
+    nm_mworker mw;               /* candidates, vectors, weights of one query */
     edge_vec out;
-    uint64_t pairs;
+    uint64_t pairs;              /* compared, the record with itself not counted */
 } worker;
 
+/* Row store, TF and blocking indexes over tonight's whole table: the
+ * matcher's build (match/matcher.h) with the table as its reference side. */
 static int night_prepare(night *nt, nm_err *err) {
-    const nm_model *m = nt->m;
-    size_t nc = nm_model_comparison_count(m), nr = nm_model_blocking_rule_count(m);
-    if (nr > MAX_RULES) return nm_err_set(err, NM_E_MODEL, "resolve: at most %d blocking rules", MAX_RULES);
-    nm_cmp_plan_make(m, &nt->plan);
+    if (nm_model_blocking_rule_count(nt->mt.m) > MAX_RULES)
+        return nm_err_set(err, NM_E_MODEL, "resolve: at most %d blocking rules", MAX_RULES);
+    double t0 = now_s();
     /* TF counts and blocking indexes read the row store, so it comes first. */
-    if (nm_rrows_build(&nt->rows, &nt->t, nt->threads)) return nm_err_set(err, NM_E_NOMEM, "resolve: out of memory");
-    for (size_t c = 0; c < nc; c++) {
-        const nm_comparison *cmp = nm_model_comparison(m, c);
-        nt->tf_field[c] = -1;
-        for (int l = 0; l < cmp->n_levels; l++)
-            if (cmp->levels[l].tf)
-                nt->tf_field[c] = (int16_t)cmp->fields[cmp->levels[l].field == NM_ALL_FIELDS ? 0 : cmp->levels[l].field];
-        int f = nt->tf_field[c];
-        if (f >= 0 && !nt->tf[f].hash && nm_tf_build(&nt->tf[f], &nt->rows, (size_t)f))
-            return nm_err_set(err, NM_E_NOMEM, "resolve: out of memory");
-        /* Frequencies counted over a few hundred values are noise (two
-         * MARYs in five records would make a first-name agreement count
-         * against a match): below TF_MIN values the model's u is used. */
-        if (f >= 0 && nt->tf[f].total < TF_MIN) nt->tf_field[c] = -1;
-    }
-    const nm_blocking_rule *rules[MAX_RULES];
-    for (size_t i = 0; i < nr; i++) rules[i] = nm_model_blocking_rule(m, i);
-    NM_TRY(nm_index_build(&nt->ix, &nt->rows, rules, nr, nt->threads, err));
-    return 0;
+    if (nm_rrows_build(&nt->mt.rows, &nt->t, nt->mt.threads)) return nm_err_set(err, NM_E_NOMEM, "resolve: out of memory");
+    /* Frequencies counted over a few hundred values are noise (two MARYs in
+     * five records would make a first-name agreement count against a match):
+     * below TF_MIN values the model's u is used. */
+    nt->mt.tf_min_values = TF_MIN;
+    return nm_matcher_index_rows(&nt->mt, t0, err);
+}
+
+static void night_release_index(night *nt) {
+    nm_index_free(&nt->mt.ix);
+    nm_rrows_free(&nt->mt.rows);
+    for (size_t f = 0; f < NM_MAX_FIELDS; f++) nm_tf_free(&nt->mt.tf[f]);
 }
 
 static void night_free(night *nt) {
     nm_rtable_free(&nt->t);
-    nm_rrows_free(&nt->rows);
-    nm_index_free(&nt->ix);
-    for (size_t f = 0; f < NM_MAX_FIELDS; f++) nm_tf_free(&nt->tf[f]);
+    night_release_index(nt);
     nm_cmp_scratch_free(&nt->cs1);
     NM_VEC_FREE(&nt->vec1);
 }
 
-/* Weight of pair (q, candidate) from its comparison vector: the model's
- * weight with q's term frequencies; a deterministic rule makes it certain. */
-static double pair_weight(const night *nt, const uint8_t *v, const double *tf) {
-    if (nm_model_first_rule(nt->m, v) >= 0) return INFINITY;
-    return nm_score(nt->m, v, tf, NULL);
-}
-
-static void query_tf(const night *nt, size_t q, double *tf) {
-    size_t nc = nt->plan.ncomp;
-    for (size_t c = 0; c < nc; c++) {
-        tf[c] = 0;
-        int f = nt->tf_field[c];
-        if (f < 0 || !nm_rt_count(&nt->t, (size_t)f, q)) continue;
-        uint32_t len;
-        const char *v = nm_rt_value(&nt->t, (size_t)f, nm_rt_first(&nt->t, (size_t)f, q), &len);
-        tf[c] = nm_tf_lookup(&nt->tf[f], v, len);
-    }
-}
-
-/* Compare record q with its candidates; keep the edges clustering can use
- * (links and vetoes of some weight; weaker guarded pairs are found again by
- * the union-time callback when they matter). */
+/* Compare record q with its candidates (the matcher's scoring: the model's
+ * weight with q's term frequencies; a deterministic rule makes it certain);
+ * keep the edges clustering can use (links and vetoes of some weight;
+ * weaker guarded pairs are found again by the union-time callback when they
+ * matter). */
 static int score_one(const night *nt, worker *w, uint32_t q) {
-    NM_TRY(nm_cands_find(&w->cands, &nt->ix, &nt->t, q, nt->cap, NULL, NULL));
-    size_t nc = nt->plan.ncomp;
-    w->rows.n = 0;
-    for (size_t i = 0; i < w->cands.rows.n; i++)
-        if (w->cands.rows.v[i] != q && NM_VEC_PUSH(&w->rows, w->cands.rows.v[i])) return NM_E_NOMEM;
-    size_t n = w->rows.n;
-    if (!n) return 0;
-    w->pairs += n;
-    if (NM_VEC_RESERVE(&w->vec, n * nc + 1)) return NM_E_NOMEM;
-    NM_TRY(nm_compare_pairs(nt->m, &nt->plan, &nt->t, q, &nt->rows, w->rows.v, n, &w->cs, w->vec.v));
-    double tf[NM_MAX_COMPARISONS];
-    query_tf(nt, q, tf);
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *v = w->vec.v + i * nc;
-        double wt = pair_weight(nt, v, tf);
+    const nm_matcher *mt = &nt->mt;
+    nm_mworker *mw = &w->mw;
+    NM_TRY(nm_score_query(mt, mw, &nt->t, q));
+    size_t nc = mt->plan.ncomp;
+    for (size_t i = 0; i < mw->cands.rows.n; i++) {
+        uint32_t c = mw->cands.rows.v[i];
+        if (c == q) continue;
+        w->pairs++;
+        const uint8_t *v = mw->vec.v + i * nc;
+        double wt = nm_model_first_rule(mt->m, v) >= 0 ? INFINITY : mw->w.v[i];
         if (nm_weight_to_probability(wt) < nt->keep_p) continue;
-        uint32_t c = w->rows.v[i];
-        edge e = {q < c ? q : c, q < c ? c : q, q, nm_model_first_guard(nt->m, v) >= 0, wt};
+        edge e = {q < c ? q : c, q < c ? c : q, q, nm_model_first_guard(mt->m, v) >= 0, wt};
         if (NM_VEC_PUSH(&w->out, e)) return NM_E_NOMEM;
     }
     return 0;
@@ -155,7 +115,7 @@ static int score_rows(const night *nt, worker *wk, const uint32_t *qs, size_t n,
     edge_vec *parts = calloc(nch ? nch : 1, sizeof *parts);
     if (!parts) return nm_err_set(err, NM_E_NOMEM, "resolve: out of memory");
     int rc = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt->threads)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt->mt.threads)
     for (size_t k = 0; k < nch; k++) {
         worker *w = &wk[omp_get_thread_num()];
         w->out.n = 0;
@@ -177,7 +137,7 @@ static int score_rows(const night *nt, worker *wk, const uint32_t *qs, size_t n,
         free(parts[k].v);
     }
     free(parts);
-    for (int t = 0; t < nt->threads; t++) *pairs += wk[t].pairs, wk[t].pairs = 0;
+    for (int t = 0; t < nt->mt.threads; t++) *pairs += wk[t].pairs, wk[t].pairs = 0;
     return rc ? nm_err_set(err, rc, "resolve: %s while comparing", nm_strerror(rc)) : 0;
 }
 
@@ -197,9 +157,10 @@ static int different_cb(void *ctx, uint32_t a, uint32_t b) {
         uint32_t s = x;
         x = y, y = s;
     }
-    if (NM_VEC_RESERVE(&nt->vec1, nt->plan.ncomp + 1)) return 1;   /* out of memory: refuse (safe side) */
-    if (nm_compare_pairs(nt->m, &nt->plan, &nt->t, x, &nt->rows, &y, 1, &nt->cs1, nt->vec1.v)) return 1;
-    return nm_model_first_guard(nt->m, nt->vec1.v) >= 0;
+    const nm_matcher *mt = &nt->mt;
+    if (NM_VEC_RESERVE(&nt->vec1, mt->plan.ncomp + 1)) return 1;   /* out of memory: refuse (safe side) */
+    if (nm_compare_pairs(mt->m, &mt->plan, &nt->t, x, &mt->rows, &y, 1, &nt->cs1, nt->vec1.v)) return 1;
+    return nm_model_first_guard(mt->m, nt->vec1.v) >= 0;
 }
 
 static int edge_cmp(const void *pa, const void *pb) {
@@ -269,7 +230,7 @@ static int read_deletes(const char *path, keyset *ks, int threads, nm_err *err) 
 
 enum { ST_SAME = 0, ST_NEW = 1, ST_CHANGED = 2 };
 
-static int load_model(nm_state *st, const char *path, nm_model **m, int *store, nm_err *err) {
+static int load_model(nm_state *st, const char *path, const char *dflt, nm_model **m, int *store, nm_err *err) {
     const void *p;
     size_t len;
     int rc = nm_state_get_section(st, "model", &p, &len, err);
@@ -277,7 +238,7 @@ static int load_model(nm_state *st, const char *path, nm_model **m, int *store, 
     if (rc == NM_E_NOTFOUND) {
         if (err) memset(err, 0, sizeof *err);
         *store = 1;
-        return nm_model_load(path ? path : "builtin:patient", m, err);
+        return nm_model_load(path ? path : dflt, m, err);
     }
     if (rc) return rc;
     NM_TRY(nm_model_parse(p, len, "state model", m, err));
@@ -298,7 +259,9 @@ static int load_model(nm_state *st, const char *path, nm_model **m, int *store, 
     return rc;
 }
 
-static int write_row(nm_buf *b, nm_key k, uint32_t id, double conf, const char *change) {
+/* One PERSONS.csv row; npi (NULL: no column) is the record's matched NPI. */
+static int write_row(nm_buf *b, nm_key k, uint32_t id, double conf, const char *change, const nm_rtable *npi_t,
+                     int npi_f, size_t r) {
     const char *z = memchr(k.p, 0, k.len);
     size_t sl = z ? (size_t)(z - k.p) : k.len;
     char ids[NM_ID_LEN + 1];
@@ -308,6 +271,11 @@ static int write_row(nm_buf *b, nm_key k, uint32_t id, double conf, const char *
     NM_TRY(nm_csv_put(b, ids, NM_ID_LEN, 0));
     NM_TRY(nm_csv_putf(b, 0, "%.4f", conf));
     NM_TRY(nm_csv_put(b, change, strlen(change), 0));
+    if (npi_f >= 0) {
+        uint32_t len = 0;
+        const char *v = nm_rt_count(npi_t, (size_t)npi_f, r) ? nm_rt_value(npi_t, (size_t)npi_f, nm_rt_first(npi_t, (size_t)npi_f, r), &len) : "";
+        NM_TRY(nm_csv_put(b, v, len, 0));
+    }
     return nm_buf_putc(b, '\n');
 }
 
@@ -324,6 +292,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     nm_rtable ot = {0};
     keyset iks = {0}, dks = {0};
     uint64_t *ihash = NULL, *nhash = NULL;
+    uint32_t *npi = NULL;
     uint32_t *iord = NULL, *irow = NULL, *nt_old = NULL, *nt_in = NULL, *aff_of = NULL, *aff_row = NULL;
     uint8_t *nt_st = NULL, *del = NULL, *touched = NULL, *in_aff = NULL;
     uint32_t *pstart = NULL, *prow = NULL;
@@ -346,11 +315,17 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
 
     rc = nm_state_open(o->state_dir, NM_STATE_WRITE, &st, err);
     if (rc) return rc;
-    rc = load_model(st, o->model, &m, &store_model, err);
+    rc = load_model(st, o->model, o->registry ? "builtin:hcp_person" : "builtin:patient", &m, &store_model, err);
+    if (!rc) rc = nm_registry_npi_check(m, o->registry, o->state_dir, err);
+    if (!rc && o->registry && !strcmp(o->input, "-"))   /* read twice: resolution and matching fields */
+        rc = nm_err_set(err, NM_E_ARG, "--registry needs the input in a file, not on stdin");
     if (rc) goto done;
-    nt.m = m;
-    nt.threads = threads;
-    nt.cap = o->block_cap ? o->block_cap : 200;
+    int npi_f = nm_registry_npi_field(m);
+    nt.mt.m = m;
+    {
+        nm_match_opts mo = {threads, o->block_cap ? o->block_cap : 200, -1, -1, 1};
+        nm_matcher_set_opts(&nt.mt, &mo);
+    }
     nt.link_p = nm_model_thresholds(m)->link_probability;
     nt.keep_p = NM_MIN(0.5, nt.link_p);
     uint32_t gen = nm_state_generation(st) + 1;
@@ -378,6 +353,12 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     {
         const char *files[1] = {o->input};
         nm_diag_print(&in.diag, files, o->report ? o->report : stderr);
+    }
+    /* registry_npi is the matcher's answer, never the input's, and not part
+     * of the change hash (registry_npi.h). */
+    if (npi_f >= 0 && (rc = nm_registry_npi_set(&in.t, (size_t)npi_f, NULL)) != 0) {
+        rc = nm_err_set(err, rc, "resolve: model field '%s' must be a plain identifier", NM_REGISTRY_NPI_FIELD);
+        goto done;
     }
     size_t nin = in.t.n;
     S->rows = nin;
@@ -496,10 +477,31 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     for (size_t r = 0; r < n_old; r++) n_del += del[r];
     S->deleted = n_del;
     S->records = nn;
+    /* New and changed records matched to NPIs, before the stored fields are
+     * read (the registry's matcher is the big allocation of such a night). */
+    if (npi_f >= 0 && S->fresh + S->changed) {
+        npi = calloc(nin + 1, sizeof *npi);
+        uint32_t *dirty = malloc((S->fresh + S->changed + 1) * sizeof *dirty);
+        size_t nd = 0;
+        if (!npi || !dirty) {
+            free(dirty);
+            goto nomem;
+        }
+        for (size_t r = 0; r < nn; r++)
+            if (nt_st[r] != ST_SAME) dirty[nd++] = nt_in[r];
+        nm_registry_npi_stats rs;
+        rc = nm_registry_npi_match(o->registry, o->input, nin, dirty, nd, threads, npi, &rs, err);
+        free(dirty);
+        if (!rc && nm_registry_npi_set(&in.t, (size_t)npi_f, npi)) goto nomem;
+        if (rc) goto done;
+        S->npi_matched = rs.matched, S->npi_ambiguous = rs.ambiguous, S->npi_unmatched = rs.unmatched;
+        S->sec_registry = rs.seconds;
+    }
     /* Tonight's fields: stored rows as they are, new and changed rows from
-     * the input. A night that changes nothing never reads them. */
-    int busy = S->fresh + S->changed + n_del > 0;
-    if (busy && n_old) {
+     * the input. A night that changes nothing never reads them, unless the
+     * output's npi column needs them (--registry). */
+    int busy = S->fresh + S->changed + n_del > 0, need_fields = busy || npi_f >= 0;
+    if (need_fields && n_old) {
         const void *p;
         size_t len;
         nm_rtable_free(&ot);
@@ -507,17 +509,17 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
         if (!rc) rc = nm_fields_load(&ot, m, p, len, err);
         if (!rc && ot.n != n_old)
             rc = nm_err_set(err, NM_E_CORRUPT, "state: fields section holds %zu records, the record table %zu", ot.n, n_old);
-        if (!rc) rc = nm_state_drop_section(st, "fields", err);   /* replaced below; frees its bytes */
+        if (!rc && busy) rc = nm_state_drop_section(st, "fields", err);   /* replaced below; frees its bytes */
         if (rc) goto done;
     }
-    for (size_t r = 0; busy && r < nn; r++) {
+    for (size_t r = 0; need_fields && r < nn; r++) {
         int x = nt_st[r] == ST_SAME ? nm_rtable_copy_record(&nt.t, &ot, nt_old[r])
                                     : nm_rtable_copy_record(&nt.t, &in.t, nt_in[r]);
         if (x) goto nomem;
     }
     nm_rtable_free(&ot);
     nm_rtable_free(&in.t);   /* copied; the keys and ids stay for the output */
-    S->sec_read = now_s() - t0;
+    S->sec_read = now_s() - t0 - S->sec_registry;
 
     /* Persons and their members before tonight (table rows of tonight). */
     nm_idtab *tab = nm_state_ids(st);
@@ -566,7 +568,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
         wk = calloc((size_t)threads, sizeof *wk);
         if (!wk) goto nomem;
         for (int t = 0; t < threads; t++)
-            if (nm_cands_init(&wk[t].cands, nn)) goto nomem;
+            if (nm_mworker_init(&wk[t].mw, &nt.mt)) goto nomem;
         /* Compare the worklist; links out of the affected set pull the
          * linked person in, until the set is closed under links. */
         while (work.n) {
@@ -659,9 +661,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
 
     /* What comparison needed is not needed any more: free it before the
      * output and the sections are built (peak memory). */
-    nm_index_free(&nt.ix);
-    nm_rrows_free(&nt.rows);
-    for (size_t f = 0; f < NM_MAX_FIELDS; f++) nm_tf_free(&nt.tf[f]);
+    night_release_index(&nt);
 
     /* Tonight's record table. */
     t0 = now_s();
@@ -685,7 +685,9 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     /* PERSONS.csv before the commit (state.h step 7): a run killed in the
      * commit is redone whole by the next run, output included. */
     rc = nm_writer_open(o->out, 0, &w, err);
-    if (!rc) rc = nm_writer_write(w, "source,record_id,person_id,confidence,change\n", 45, err);
+    const char *head = npi_f >= 0 ? "source,record_id,person_id,confidence,change,npi\n"
+                                  : "source,record_id,person_id,confidence,change\n";
+    if (!rc) rc = nm_writer_write(w, head, strlen(head), err);
     size_t nrows_out = o->all ? nn : nin;
     for (size_t x = 0; x < nrows_out && !rc; x++) {
         size_t r;
@@ -693,7 +695,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
         else if ((r = irow[x]) == UINT32_MAX) continue;
         const char *ch = in_aff[r] ? nm_change_name(ids.change[aff_of[r]]) : "unchanged";
         nm_key k = nm_records_key(&nrec, r);
-        if (write_row(&ob, k, nrec.person.v[r], nrec.confidence.v[r], ch)) goto nomem;
+        if (write_row(&ob, k, nrec.person.v[r], nrec.confidence.v[r], ch, &nt.t, npi_f, r)) goto nomem;
         if (ob.len > (1u << 20)) {
             rc = nm_writer_write(w, ob.data, ob.len, err);
             ob.len = 0;
@@ -751,10 +753,7 @@ done:
     nm_cluster_result_free(&cres);
     free(cedges), free(akeys), free(afirst), free(aprev), free(dkeys), free(dprev);
     for (int t = 0; wk && t < threads; t++) {
-        nm_cands_free(&wk[t].cands);
-        nm_cmp_scratch_free(&wk[t].cs);
-        NM_VEC_FREE(&wk[t].vec);
-        NM_VEC_FREE(&wk[t].rows);
+        nm_mworker_free(&wk[t].mw);
         NM_VEC_FREE(&wk[t].out);
     }
     free(wk);
@@ -763,7 +762,7 @@ done:
     NM_VEC_FREE(&work);
     free(pstart), free(prow), free(touched), free(in_aff), free(aff_of), free(aff_row);
     free(nt_old), free(nt_in), free(nt_st), free(nhash), free(del);
-    free(ihash), free(iord), free(irow);
+    free(ihash), free(iord), free(irow), free(npi);
     nm_buf_free(&iks.b), NM_VEC_FREE(&iks.off);
     nm_buf_free(&dks.b), NM_VEC_FREE(&dks.off);
     nm_rtable_free(&ot);
@@ -789,6 +788,11 @@ void nm_resolve_stats_print(const nm_resolve_stats *s, FILE *out) {
     for (int c = 0; c < NM_CHANGE_COUNT; c++) fprintf(out, " %s %llu", nm_change_name(c), (unsigned long long)s->change[c]);
     fprintf(out, "; IDs issued %llu, retired %llu; %llu live persons\n", (unsigned long long)s->issued,
             (unsigned long long)s->retired, (unsigned long long)s->persons);
+    if (s->npi_matched + s->npi_ambiguous + s->npi_unmatched)
+        fprintf(out, "registry: %llu new or changed records matched to NPIs: %llu matched, %llu ambiguous, %llu unmatched (%.2f s)\n",
+                (unsigned long long)(s->npi_matched + s->npi_ambiguous + s->npi_unmatched),
+                (unsigned long long)s->npi_matched, (unsigned long long)s->npi_ambiguous,
+                (unsigned long long)s->npi_unmatched, s->sec_registry);
     fprintf(out, "time: load %.2f s, read %.2f s, index %.2f s, compare %.2f s, cluster+ids %.2f s, write %.2f s, commit %.2f s\n",
             s->sec_load, s->sec_read, s->sec_index, s->sec_compare, s->sec_cluster, s->sec_write, s->sec_commit);
 }

@@ -61,6 +61,8 @@ typedef struct nm_resolve_opts {
     int threads;                /* <= 0: OpenMP default */
     uint32_t block_cap;         /* 0: 200 (blocks larger are skipped: other rules find their pairs) */
     FILE *report;               /* rejected rows (NULL: stderr) */
+    const char *registry;       /* NULL, or a registry (.nmx): HCP records matched to NPIs first (registry_npi.h);
+                                   the input must then be a file (it is read twice), not stdin */
 } nm_resolve_opts;
 
 typedef struct nm_resolve_stats {
@@ -72,9 +74,19 @@ typedef struct nm_resolve_stats {
     uint64_t change[NM_CHANGE_COUNT];
     uint64_t issued, retired, persons;
     double sec_load, sec_read, sec_index, sec_compare, sec_cluster, sec_write, sec_commit;
+    uint64_t npi_matched, npi_ambiguous, npi_unmatched;   /* --registry: tonight's new and changed records */
+    double sec_registry;        /* --registry: loading it, building its matcher, matching */
 } nm_resolve_stats;
 
-/* Run one night. Returns 0 with *stats filled, or NM_E_* (NM_E_LOCKED,
+/* --registry (resolve/registry_npi.h): the input is HCP records (the HCP
+ * fields of `npimatch match`); each new or changed record is matched to an
+ * NPI first and the matched NPI becomes its field registry_npi; the default
+ * model is builtin:hcp_person (same NPI: one person; different NPIs: never
+ * one person; no NPI: the HCP fields decide). PERSONS.csv then has a sixth
+ * column, npi (the record's matched NPI, empty when none). A state is built
+ * with or without --registry for life; the other way is refused.
+ *
+ * Run one night. Returns 0 with *stats filled, or NM_E_* (NM_E_LOCKED,
  * NM_E_VERSION, NM_E_FORMAT for an input without record_id, NM_E_ARG for a
  * model other than the state's, ...) with the state untouched. */
 int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *stats, nm_err *err);
