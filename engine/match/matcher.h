@@ -46,6 +46,11 @@ void nm_matcher_set_opts(nm_matcher *mt, const nm_match_opts *o);
  * the row store build started). Returns 0 or an error; frees nothing. */
 int nm_matcher_index_rows(nm_matcher *mt, double t0, nm_err *err);
 
+/* nm_match_file over CSV bytes in memory (borrowed; `name` labels them in
+ * the report), e.g. a table handed over by the Python package. */
+int nm_match_data(nm_matcher *mt, const char *name, const char *data, size_t len, const char *output,
+                  const nm_match_file_opts *o, nm_match_stats *stats, FILE *report, nm_err *err);
+
 int nm_mworker_init(nm_mworker *w, const nm_matcher *mt);
 void nm_mworker_free(nm_mworker *w);
 

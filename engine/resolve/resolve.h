@@ -61,6 +61,10 @@ typedef struct nm_resolve_opts {
     int threads;                /* <= 0: OpenMP default */
     uint32_t block_cap;         /* 0: 200 (blocks larger are skipped: other rules find their pairs) */
     FILE *report;               /* rejected rows (NULL: stderr) */
+    const char *input_data;     /* non-NULL: CSV bytes in memory (borrowed) read instead of the */
+    size_t input_len;           /* input file; `input` then names them in messages */
+    const char *delete_data;    /* likewise for delete_path */
+    size_t delete_len;
 } nm_resolve_opts;
 
 typedef struct nm_resolve_stats {

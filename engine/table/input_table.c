@@ -318,7 +318,7 @@ int nm_input_read_sourced(nm_input *in, const char *path, const nm_model *m, con
     nm_csv *csv;
     nm_csv_opts co = {.threads = o ? o->threads : 0};
     memset(in, 0, sizeof *in);
-    NM_TRY(nm_csv_open(path, &co, &csv, err));
+    NM_TRY(o && o->data ? nm_csv_open_memory(o->data, o->len, path, &co, &csv, err) : nm_csv_open(path, &co, &csv, err));
     int rc = read_csv(in, csv, m, o, NULL, source_column, err);
     nm_csv_close(csv);
     return rc;
@@ -341,7 +341,7 @@ int nm_input_read_generic(nm_input *in, const char *path, const nm_model *m, con
     nm_csv_opts co = {.threads = o ? o->threads : 0};
     generic gen = {id_columns, nid};
     memset(in, 0, sizeof *in);
-    NM_TRY(nm_csv_open(path, &co, &csv, err));
+    NM_TRY(o && o->data ? nm_csv_open_memory(o->data, o->len, path, &co, &csv, err) : nm_csv_open(path, &co, &csv, err));
     int rc = read_csv(in, csv, m, o, &gen, NULL, err);
     nm_csv_close(csv);
     return rc;
