@@ -111,7 +111,7 @@ def link(left, right, model, *, threshold=None, block_cap=0, threads=0, map=None
     try:
         outp = fspath(out) if out is not None else os.path.join(tmp, "pairs.csv")
         stats, report = run(_c._link, a, b, m._h, outp, int(threads), -1.0 if threshold is None else float(threshold),
-                            int(block_cap), ml, mr, desc="link", progress=progress)
+                            int(block_cap), ml, mr, None, desc="link", progress=progress)
         return _result(outp, as_, _PAIR_FLOATS, stats, report, with_stats)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -48,16 +48,16 @@ static PyObject *link_stats_dict(const nm_link_stats *s) {
                          s->seconds_score, "seconds_cluster", s->seconds_cluster);
 }
 
-/* _link(left, right, model, out, threads, threshold, block_cap, maps_left, maps_right, progress)
- * _dedupe(data, None, model, out, threads, threshold, block_cap, maps, (), progress, pairs_out)
+/* _link(left, right, model, out, threads, threshold, block_cap, maps_left, maps_right, None, progress)
+ * _dedupe(data, None, model, out, threads, threshold, block_cap, maps, (), pairs_out|None, progress)
  * -> (stats, report). left/right/data: _CsvData. */
 static PyObject *run_link(PyObject *args, int dedupe) {
     PyObject *ol, *or_, *omod, *oout, *oml, *omr, *oprog, *opairs = Py_None;
     int threads;
     double thr;
     unsigned int cap;
-    if (!PyArg_ParseTuple(args, "OOOUidIOOO|O", &ol, &or_, &omod, &oout, &threads, &thr, &cap, &oml, &omr, &oprog,
-                          &opairs))
+    if (!PyArg_ParseTuple(args, "OOOUidIOOOO", &ol, &or_, &omod, &oout, &threads, &thr, &cap, &oml, &omr, &opairs,
+                          &oprog))
         return NULL;
     nm_model *m = nmpy_model_of(omod);
     if (!m) return NULL;
@@ -301,9 +301,9 @@ done:
 
 PyMethodDef nmpy_linkage_functions[] = {
     {"_link", py_link, METH_VARARGS,
-     "_link(left, right, model, out, threads, threshold, block_cap, maps_left, maps_right, progress) -> (stats, report)"},
+     "_link(left, right, model, out, threads, threshold, block_cap, maps_left, maps_right, None, progress) -> (stats, report)"},
     {"_dedupe", py_dedupe, METH_VARARGS,
-     "_dedupe(data, None, model, out, threads, threshold, block_cap, maps, (), progress, pairs_out) -> (stats, report)"},
+     "_dedupe(data, None, model, out, threads, threshold, block_cap, maps, (), pairs_out, progress) -> (stats, report)"},
     {"_train", py_train, METH_VARARGS,
      "_train(registry, left, right, model, seed, random_pairs, labels, threads, maps_left, maps_right, progress)"},
     {"_resolve", py_resolve, METH_VARARGS,
