@@ -65,18 +65,22 @@ class Matcher:
         ``self.stats``. ``progress``: a bar for this call (None: the global
         setting); Ctrl-C cancels the engine within a second."""
         check_as(as_, out)
-        maps = maps_of(map)
         tmp = tempfile.mkdtemp(prefix="npimatch-match-")
         try:
             outp = fspath(out) if out is not None else os.path.join(tmp, "matches.csv")
-            if is_path(records):
-                fn, src = self._h.match_file, fspath(records)
-            else:
-                fn, src = self._h.match_data, csv_data(records, "records")
-            self.stats, self.report = run(fn, src, outp, maps, desc="match", progress=progress)
+            self._match_to(records, outp, map, progress)
             return outp if as_ == "path" else read_output(outp, as_, _FLOAT_COLUMNS)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def _match_to(self, records, outp, map, progress):
+        """Match into the CSV file outp; the table's CSV bytes are freed on return."""
+        maps = maps_of(map)
+        if is_path(records):
+            fn, src = self._h.match_file, fspath(records)
+        else:
+            fn, src = self._h.match_data, csv_data(records, "records")
+        self.stats, self.report = run(fn, src, outp, maps, desc="match", progress=progress)
 
     def blocking_stats(self, records, *, map=None, progress=None):
         """What ``npimatch match --stats`` reports for these records: per

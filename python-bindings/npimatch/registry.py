@@ -137,10 +137,23 @@ class Registry:
         threads, block_cap, match_probability, ambiguity_gap_bits,
         keep_lambda. To match several files, keep one Matcher instead (its
         indexes are built once)."""
-        from .match import Matcher
+        import shutil
+        import tempfile
 
-        with Matcher(self, model, **options) as mt:
-            return mt.match(records, out=out, map=map, as_=as_, progress=progress)
+        from ._tables import check_as, read_output
+        from .match import _FLOAT_COLUMNS, Matcher
+
+        check_as(as_, out)
+        tmp = tempfile.mkdtemp(prefix="npimatch-match-")
+        try:
+            outp = _fspath(out) if out is not None else os.path.join(tmp, "matches.csv")
+            # The matcher (row store, indexes) is freed before the result is
+            # built, so the two never hold memory at once.
+            with Matcher(self, model, **options) as mt:
+                mt._match_to(records, outp, map, progress)
+            return outp if as_ == "path" else read_output(outp, as_, _FLOAT_COLUMNS)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def blocking_stats(self, records, model="builtin:hcp", *, map=None, progress=None, **options):
         """Pairs per blocking rule, skipped blocks and largest blocks for
