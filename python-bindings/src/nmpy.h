@@ -81,6 +81,9 @@ typedef struct nmpy_strcol {
  * exception set (the column is then already freed). */
 int nmpy_strcol_from(PyObject *obj, const char *name, nmpy_strcol *out);
 void nmpy_strcol_free(nmpy_strcol *c);
+/* Element i of an Arrow integer buffer of format c C s S i I l L (a uint64
+ * above INT64_MAX reads as -1). */
+int64_t nmpy_read_int(const void *buf, char fmt, int64_t i);
 
 static inline nmpy_str nmpy_at(const nmpy_strcol *c, size_t i) {
     return c->v[c->scalar ? 0 : i];

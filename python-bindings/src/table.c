@@ -82,19 +82,6 @@ static inline int bit(const void *bits, int64_t i) {
     return !bits || (((const uint8_t *)bits)[i >> 3] >> (i & 7)) & 1;
 }
 
-static int64_t read_int(const void *buf, char f, int64_t i) {
-    switch (f) {
-    case 'c': return ((const int8_t *)buf)[i];
-    case 'C': return ((const uint8_t *)buf)[i];
-    case 's': return ((const int16_t *)buf)[i];
-    case 'S': return ((const uint16_t *)buf)[i];
-    case 'i': return ((const int32_t *)buf)[i];
-    case 'I': return ((const uint32_t *)buf)[i];
-    case 'l': return ((const int64_t *)buf)[i];
-    default: return (int64_t)((const uint64_t *)buf)[i];
-    }
-}
-
 static int is_int_fmt(const char *f) { return f[0] && !f[1] && strchr("cCsSiIlL", f[0]); }
 static int is_str_fmt(const char *f) { return !strcmp(f, "u") || !strcmp(f, "U") || !strcmp(f, "vu"); }
 
@@ -173,7 +160,7 @@ static int put_value(nm_buf *b, const tcol *c, int64_t i) {
     size_t n = 0;
     const char *p;
     if (c->idx) {
-        int64_t k = read_int(a->buffers[1], c->idx, j);
+        int64_t k = nmpy_read_int(a->buffers[1], c->idx, j);
         if (k < 0 || k >= c->a->length) return 1;
         p = str_at(c->fmt, c->a, k, &n, &ok);
         return !ok ? 1 : p ? put_text(b, p, n) : 0;
@@ -185,7 +172,7 @@ static int put_value(nm_buf *b, const tcol *c, int64_t i) {
     }
     if (is_int_fmt(f)) {
         if (f[0] == 'L') return nm_buf_printf(b, "%llu", (unsigned long long)((const uint64_t *)a->buffers[1])[j]);
-        return nm_buf_printf(b, "%lld", (long long)read_int(a->buffers[1], f[0], j));
+        return nm_buf_printf(b, "%lld", (long long)nmpy_read_int(a->buffers[1], f[0], j));
     }
     if (f[0] == 'f' || f[0] == 'g') {
         double v = f[0] == 'f' ? ((const float *)a->buffers[1])[j] : ((const double *)a->buffers[1])[j];

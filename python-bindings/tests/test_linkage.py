@@ -93,9 +93,12 @@ def test_resolve_errors(feeds, tmp_path):
         nm.resolve(n1, tmp_path / "s", as_="excel")
     # None and NaN are empty fields: a row without a name is rejected and reported, not a crash
     holes = n1.iloc[:4].copy()
-    holes.loc[holes.index[0], ["first_name", "last_name"]] = [None, float("nan")]
+    holes.loc[holes.index[2], ["first_name", "middle_name", "last_name"]] = [None, None, float("nan")]
     out, st, rep = nm.resolve(holes, tmp_path / "t", with_stats=True)
-    assert st["rejected"] >= 0 and len(out) == 4 - st["rejected"]
+    assert st["rejected"] == 1 and len(out) == 3
+    assert "data:4:" in rep  # line = row + 2
+    key = (holes["source"].iloc[2], holes["record_id"].iloc[2])
+    assert key not in set(zip(out["source"], out["record_id"]))
     # another model than the state's is refused, the state is untouched
     with pytest.raises(nm.NpimatchError):
         nm.resolve(n1.iloc[:3], tmp_path / "t", model="builtin:febrl")
