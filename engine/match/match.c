@@ -174,6 +174,7 @@ int nm_match_data(nm_matcher *mt, const char *input, const char *data, size_t le
             nm_mworker *w = &wk[omp_get_thread_num()];
             bufs[k].len = 0;
             size_t lo = (c0 + k) * CHUNK, hi = NM_MIN(n, lo + CHUNK);
+            if (nm_progress_cancelled(pg)) crc[k] = NM_E_CANCELLED;   /* a window is long on one busy core */
             for (size_t q = lo; q < hi && !crc[k]; q++) crc[k] = decide(mt, w, &in, q, &bufs[k]);
         }
         for (size_t k = 0; k < nw && !rc; k++) {

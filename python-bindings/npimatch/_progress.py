@@ -145,8 +145,8 @@ def run(fn, *args, desc="npimatch", progress=None, unit="records"):
     t = threading.Thread(target=work, name=f"npimatch-{desc}", daemon=True)
     cls = _bar_class() if enabled(progress) else None
     bar = None
-    t.start()
     try:
+        t.start()
         while t.is_alive():
             t.join(0.1)
             if cls is None or not t.is_alive():

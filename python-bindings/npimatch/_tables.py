@@ -112,15 +112,27 @@ def read_output(path, as_, float_columns=()):
     if as_ == "arrow":
         return table
     if as_ == "pandas":
-        if _optional("pandas") is None:
+        pd = _optional("pandas")
+        if pd is None:
             raise ImportError("as_='pandas' needs pandas")
-        return table.to_pandas()
+        return table.to_pandas(types_mapper=_string_mapper(pd, pa))
     if as_ == "polars":
         pl = _optional("polars")
         if pl is None:
             raise ImportError("as_='polars' needs polars")
         return pl.from_arrow(table)
     raise ValueError("as_ must be 'pandas', 'arrow', 'polars' or 'path'")
+
+
+def _string_mapper(pd, pa):
+    """Text columns as pandas' Arrow-backed string dtype, taken over without
+    a copy (pandas >= 2.3: the "str" dtype of pandas 3, NaN for missing);
+    None (pyarrow's default conversion) on older pandas."""
+    try:
+        dt = pd.StringDtype("pyarrow", na_value=float("nan"))
+    except TypeError:
+        return None
+    return {pa.string(): dt, pa.large_string(): dt}.get
 
 
 def check_as(as_, out=None):

@@ -314,10 +314,10 @@ static PyObject *py_table_csv(PyObject *self, PyObject *args) {
         for (int64_t i = 0; i < n && !nomem && !bad; i++) {
             int64_t r = ba->offset + i;
             for (int64_t k = 0; k < nc; k++) {
-                if (k && nm_buf_putc(b, ',')) { nomem = 1; break; }
-                int x = put_value(b, &cols[k], r);
-                if (x == 1) { bad = 1; break; }
-                if (x) { nomem = 1; break; }
+                int x = k && nm_buf_putc(b, ',') ? NM_E_NOMEM : put_value(b, &cols[k], r);
+                if (x == 1) bad = 1;
+                else if (x) nomem = 1;
+                if (x) break;
             }
             if (!nomem && !bad && nm_buf_putc(b, '\n')) nomem = 1;
         }
