@@ -105,6 +105,21 @@ Test(progress, match_cancel_stops_with_error, .init = setup, .fini = teardown) {
     cr_assert_str_eq(nm_strerror(NM_E_CANCELLED), "cancelled by the caller");
 }
 
+Test(progress, match_cancelled_while_reading, .init = setup, .fini = teardown) {
+    /* The flag is up before the call: reading the input (normalization, a
+     * long phase of its own) stops at its first row. */
+    seen s = {.monotonic = 1, .flag = 1};
+    char out[512];
+    fx_path(out, sizeof out, "progress_read.csv");
+    unlink(out);
+    nm_err e = {0};
+    int rc = run_match(&s, out, &e);
+    cr_assert_eq(rc, NM_E_CANCELLED, "rc %d: %s", rc, e.msg);
+    cr_assert_not_null(strstr(e.msg, "cancelled"), "%s", e.msg);
+    cr_assert_eq(s.calls, 0, "no progress report: matching never started");
+    cr_assert_neq(access(out, F_OK), 0);
+}
+
 Test(progress, dedupe_in_memory_cancel) {
     nm_model *m;
     nm_err e = {0};
