@@ -16,6 +16,8 @@
 
 PyTypeObject *nmpy_ColumnType;
 
+#define NMPY_MAX(a, b) ((a) > (b) ? (a) : (b))
+
 /* ---------------- builder ---------------- */
 
 static size_t width_of(nmpy_kind k) {
@@ -93,6 +95,63 @@ int nmpy_put_null(nmpy_builder *b) {
     }
     b->len++;
     b->null_count++;
+    return 0;
+}
+
+void nmpy_builder_reset(nmpy_builder *b) {
+    b->len = 0;
+    b->nchars = 0;
+    b->null_count = 0;
+    free(b->validity);
+    b->validity = NULL;
+    if (b->kind == NMPY_UTF8) ((int64_t *)b->values)[0] = 0;
+}
+
+int nmpy_builder_append(nmpy_builder *d, const nmpy_builder *s) {
+    if (!s->len) return 0;
+    size_t need = d->len + s->len, w = width_of(d->kind);
+    if (need > d->cap) {
+        size_t ncap = NMPY_MAX(need, d->cap * 2);
+        void *nv = realloc(d->values, (ncap + (d->kind == NMPY_UTF8)) * w);
+        if (!nv) return -1;
+        d->values = nv;
+        if (d->validity) {
+            uint8_t *nb = realloc(d->validity, (ncap + 7) / 8);
+            if (!nb) return -1;
+            memset(nb + (d->cap + 7) / 8, 0, (ncap + 7) / 8 - (d->cap + 7) / 8);
+            d->validity = nb;
+        }
+        d->cap = ncap;
+    }
+    if (s->validity && !d->validity) {
+        d->validity = calloc((d->cap + 7) / 8, 1);
+        if (!d->validity) return -1;
+        for (size_t i = 0; i < d->len; i++) d->validity[i >> 3] |= (uint8_t)(1u << (i & 7));
+    }
+    if (d->validity)
+        for (size_t i = 0; i < s->len; i++) {
+            size_t j = d->len + i;
+            if (!s->validity || (s->validity[i >> 3] >> (i & 7)) & 1) d->validity[j >> 3] |= (uint8_t)(1u << (j & 7));
+        }
+    if (d->kind == NMPY_UTF8) {
+        if (d->nchars + s->nchars > d->capchars) {
+            size_t nc = d->capchars * 2;
+            while (nc < d->nchars + s->nchars) nc *= 2;
+            char *np = realloc(d->chars, nc);
+            if (!np) return -1;
+            d->chars = np;
+            d->capchars = nc;
+        }
+        if (s->nchars) memcpy(d->chars + d->nchars, s->chars, s->nchars);
+        int64_t *doff = (int64_t *)d->values + d->len, base = (int64_t)d->nchars;
+        const int64_t *soff = s->values;
+        for (size_t i = 1; i <= s->len; i++) doff[i] = base + soff[i];
+        d->nchars += s->nchars;
+    } else {
+        memcpy((char *)d->values + d->len * w, s->values, s->len * w);
+    }
+    d->len += s->len;
+    d->null_count += s->null_count;
     return 0;
 }
 

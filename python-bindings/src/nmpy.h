@@ -117,6 +117,10 @@ int nmpy_put_null(nmpy_builder *b);
 int nmpy_put_f64(nmpy_builder *b, double v);
 int nmpy_put_i32(nmpy_builder *b, int32_t v);
 int nmpy_put_str(nmpy_builder *b, const char *p, size_t n);
+/* Append all of s to d (same kind); 0 or -1 when out of memory. */
+int nmpy_builder_append(nmpy_builder *d, const nmpy_builder *s);
+/* Empty b, keeping its buffers. */
+void nmpy_builder_reset(nmpy_builder *b);
 /* Hand the builder's buffers to a new npimatch._npimatch.Column (the builder
  * is left empty). Needs the GIL. Returns a new reference or NULL. */
 PyObject *nmpy_finish(nmpy_builder *b);

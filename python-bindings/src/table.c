@@ -14,6 +14,7 @@
  * float64 for the named columns; empty fields are null). */
 #include "nmpy.h"
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,6 +374,62 @@ static PyObject *py_csv_file(PyObject *self, PyObject *arg) {
 
 /* ---------------- engine CSV out -> Columns ---------------- */
 
+/* The engine's output is scanned in parallel (nm_csv_scan): each chunk
+ * fills its own builders, appended in chunk order after each block, so the
+ * columns do not depend on the thread count. */
+typedef struct rctx {
+    uint32_t nc;
+    const uint8_t *isf;          /* per column: float64 */
+    nmpy_builder *out;           /* nc final builders */
+    nmpy_builder *part;          /* nchunks x nc */
+    char **tmp;                  /* per chunk: unescape buffer */
+} rctx;
+
+#define TMP_CAP (1 << 16)
+
+static int r_begin(void *u, int c) {
+    rctx *x = u;
+    for (uint32_t k = 0; k < x->nc; k++) nmpy_builder_reset(&x->part[(size_t)c * x->nc + k]);
+    return 0;
+}
+
+static int r_row(void *u, int c, const nm_csv_row *row) {
+    rctx *x = u;
+    nmpy_builder *bl = &x->part[(size_t)c * x->nc];
+    for (uint32_t k = 0; k < x->nc; k++) {
+        int bad;
+        if (k >= row->nfields || !row->f[k].len) {
+            bad = nmpy_put_null(&bl[k]);
+        } else {
+            const char *p = row->f[k].p;
+            size_t n = row->f[k].len;
+            if (row->f[k].flags & NM_CSV_ESCAPED) {
+                n = nm_csv_unescape(&row->f[k], x->tmp[c], TMP_CAP);
+                p = x->tmp[c];
+            }
+            if (x->isf[k]) {
+                char num[64];
+                size_t m = n < 63 ? n : 63;
+                memcpy(num, p, m);
+                num[m] = 0;
+                bad = nmpy_put_f64(&bl[k], strtod(num, NULL));
+            } else {
+                bad = nmpy_put_str(&bl[k], p, n);
+            }
+        }
+        if (bad) return NM_E_NOMEM;
+    }
+    return 0;
+}
+
+static int r_end(void *u, int nchunks) {
+    rctx *x = u;
+    for (int c = 0; c < nchunks; c++)
+        for (uint32_t k = 0; k < x->nc; k++)
+            if (nmpy_builder_append(&x->out[k], &x->part[(size_t)c * x->nc + k])) return NM_E_NOMEM;
+    return 0;
+}
+
 /* _read_csv_columns(path, float_columns: tuple[str]) -> list[(name, Column)] */
 static PyObject *py_read_csv_columns(PyObject *self, PyObject *args) {
     PyObject *opath, *ofl;
@@ -382,8 +439,8 @@ static PyObject *py_read_csv_columns(PyObject *self, PyObject *args) {
     nm_csv *csv = NULL;
     nm_err err;
     nm_err_clear(&err);
-    nm_csv_opts co = {.threads = 1};
-    int rc;
+    nm_csv_opts co = {.threads = 0};
+    int rc, nw = omp_get_max_threads();
     const char *path = PyBytes_AsString(kp);
     Py_BEGIN_ALLOW_THREADS
     rc = nm_csv_open(path, &co, &csv, &err);
@@ -391,71 +448,39 @@ static PyObject *py_read_csv_columns(PyObject *self, PyObject *args) {
     Py_DECREF(kp);
     if (rc) return nmpy_raise(rc, &err);
     uint32_t nc = nm_csv_ncols(csv);
-    nmpy_builder *bl = calloc(nc ? nc : 1, sizeof *bl);
-    uint8_t *isf = calloc(nc ? nc : 1, 1);
+    size_t nparts = (size_t)nw * (nc ? nc : 1);
+    rctx x = {nc, calloc(nc ? nc : 1, 1), calloc(nc ? nc : 1, sizeof(nmpy_builder)), calloc(nparts, sizeof(nmpy_builder)),
+              calloc((size_t)nw, sizeof(char *))};
+    uint8_t *isf = (uint8_t *)x.isf;
     PyObject *res = NULL;
-    if (!bl || !isf) {
-        PyErr_NoMemory();
-        goto out;
-    }
-    for (uint32_t k = 0; k < nc; k++) {
+    int ok = isf && x.out && x.part && x.tmp;
+    for (int c = 0; ok && c < nw; c++) ok = (x.tmp[c] = malloc(TMP_CAP)) != NULL;
+    for (uint32_t k = 0; ok && k < nc; k++) {
         for (Py_ssize_t i = 0; i < PyTuple_Size(ofl); i++) {
             const char *fn = PyUnicode_AsUTF8AndSize(PyTuple_GetItem(ofl, i), NULL);
             if (!fn) goto out;
             if (!strcmp(fn, nm_csv_colname(csv, k))) isf[k] = 1;
         }
-        if (nmpy_builder_init(&bl[k], isf[k] ? NMPY_F64 : NMPY_UTF8, 1024) < 0) {
-            PyErr_NoMemory();
-            goto out;
-        }
+        nmpy_kind kind = isf[k] ? NMPY_F64 : NMPY_UTF8;
+        ok = nmpy_builder_init(&x.out[k], kind, 1024) == 0;
+        for (int c = 0; ok && c < nw; c++) ok = nmpy_builder_init(&x.part[(size_t)c * nc + k], kind, 1024) == 0;
     }
-    int nomem = 0;
-    Py_BEGIN_ALLOW_THREADS
-    char *tmp = malloc(1 << 16);
-    nm_csv_row row;
-    nomem = !tmp;
-    while (!nomem && !rc) {
-        int x = nm_csv_next(csv, &row, &err);
-        if (x <= 0) {
-            rc = x;
-            break;
-        }
-        for (uint32_t k = 0; k < nc && !nomem; k++) {
-            if (k >= row.nfields || !row.f[k].len) {
-                nomem = nmpy_put_null(&bl[k]) < 0;
-                continue;
-            }
-            const char *p = row.f[k].p;
-            size_t n = row.f[k].len;
-            if (row.f[k].flags & NM_CSV_ESCAPED) {
-                n = nm_csv_unescape(&row.f[k], tmp, 1 << 16);
-                p = tmp;
-            }
-            if (isf[k]) {
-                char num[64];
-                size_t m = n < 63 ? n : 63;
-                memcpy(num, p, m);
-                num[m] = 0;
-                nomem = nmpy_put_f64(&bl[k], strtod(num, NULL)) < 0;
-            } else {
-                nomem = nmpy_put_str(&bl[k], p, n) < 0;
-            }
-        }
-    }
-    free(tmp);
-    Py_END_ALLOW_THREADS
-    if (nomem) {
+    if (!ok) {
         PyErr_NoMemory();
         goto out;
     }
-    if (rc < 0) {
-        nmpy_raise(rc, &err);
+    Py_BEGIN_ALLOW_THREADS
+    nm_csv_consumer cons = {&x, r_begin, r_row, r_end, nw, 0, NULL};
+    rc = nm_csv_scan(csv, &cons, &err);
+    Py_END_ALLOW_THREADS
+    if (rc) {
+        nmpy_raise(rc > 0 ? NM_E_NOMEM : rc, &err);
         goto out;
     }
     res = PyList_New(nc);
     if (!res) goto out;
     for (uint32_t k = 0; k < nc; k++) {
-        PyObject *col = nmpy_finish(&bl[k]);
+        PyObject *col = nmpy_finish(&x.out[k]);
         PyObject *t = col ? Py_BuildValue("(sN)", nm_csv_colname(csv, k), col) : NULL;
         if (!t) {
             Py_CLEAR(res);
@@ -464,8 +489,12 @@ static PyObject *py_read_csv_columns(PyObject *self, PyObject *args) {
         PyList_SetItem(res, k, t);
     }
 out:
-    for (uint32_t k = 0; bl && k < nc; k++) nmpy_builder_free(&bl[k]);
-    free(bl);
+    for (uint32_t k = 0; x.out && k < nc; k++) nmpy_builder_free(&x.out[k]);
+    for (size_t i = 0; x.part && i < nparts; i++) nmpy_builder_free(&x.part[i]);
+    for (int c = 0; x.tmp && c < nw; c++) free(x.tmp[c]);
+    free(x.tmp);
+    free(x.part);
+    free(x.out);
     free(isf);
     nm_csv_close(csv);
     return res;
