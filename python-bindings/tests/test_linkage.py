@@ -129,6 +129,9 @@ def test_dedupe_table_equals_file(feeds, tmp_path):
     assert pairs.column_names == ["left_id", "right_id", "match_probability", "match_weight", "match_key",
                                   "explanation"]
     assert pairs.num_rows > 0
+    pl = pytest.importorskip("polars")
+    c = nm.dedupe(pl.from_pandas(one), "builtin:patient", as_="polars")  # __arrow_c_stream__ of polars
+    assert isinstance(c, pl.DataFrame) and c["cluster_id"].to_list() == list(a["cluster_id"])
     with pytest.raises(nm.FormatError, match="duplicate record id"):
         nm.dedupe(feeds.nights[0], "builtin:patient")  # two sources reuse record ids
 
