@@ -176,6 +176,14 @@ def test_train_dedupe_and_link(feeds):
     other = feeds.nights[0][feeds.nights[0]["source"] != one["source"].iloc[0]]
     lk = nm.train(one, right=other, model="builtin:patient", random_pairs=20000)
     assert isinstance(lk, nm.Model)
+    # labels: known matching pairs of the table (m from them, not EM)
+    tr = feeds.truth.merge(one[["source", "record_id"]], on=["source", "record_id"])
+    firsts = tr.groupby("person_id")["record_id"].agg(list)
+    pairs = [(v[0], v[1]) for v in firsts if len(v) > 1]
+    assert pairs
+    lab = {"left_id": [a for a, _ in pairs], "right_id": [b for _, b in pairs]}
+    ml = nm.train(one, model="builtin:patient", labels=lab, random_pairs=20000)
+    assert ml.training["labelled_pairs"] == len(pairs) and not ml.training["em_runs"]
     with pytest.raises(TypeError, match="model"):
         nm.train(one)
 
