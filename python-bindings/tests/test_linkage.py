@@ -288,3 +288,16 @@ def test_ctrl_c_cancels_a_long_match(world):
                 time.sleep(0.05)
     finally:
         mt.close()
+
+
+def test_engine_progress_bar(world, capsys):
+    pytest.importorskip("tqdm")
+    d, reg, records, truth = world
+    big = pd.concat([records] * 200, ignore_index=True)  # 100,000 records: long enough for a bar
+    big["record_id"] = [f"R{i}" for i in range(len(big))]
+    with nm.Matcher(reg, threads=1) as mt:
+        mt.match(big, progress=True)
+        err = capsys.readouterr().err
+        assert "match" in err and "records" in err
+        mt.match(big)  # "auto" under pytest: silent
+        assert capsys.readouterr().err == ""
