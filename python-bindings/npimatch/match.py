@@ -22,7 +22,7 @@ from ._io import _optional
 from ._progress import run
 from ._tables import check_as, csv_data, fspath, is_path, maps_of, read_output
 from .model import Model, Waterfall
-from .registry import Registry
+from .registry import Registry, _interruptible
 
 _FLOAT_COLUMNS = ("confidence", "match_weight", "runner_up_confidence")
 
@@ -43,7 +43,10 @@ class Matcher:
         if not isinstance(registry, Registry):
             raise TypeError("registry must be an npimatch.Registry")
         self.model = model if isinstance(model, Model) else Model.load(model)
-        self._h = _c._matcher_create(registry._h, self.model._h, int(threads), int(block_cap),
+        # Building the indexes is long for a full registry and has no hook
+        # point: wait for it in slices so Ctrl-C returns at once (the
+        # matcher is then freed when the build ends).
+        self._h = _interruptible(_c._matcher_create, registry._h, self.model._h, int(threads), int(block_cap),
                                      -1.0 if match_probability is None else float(match_probability),
                                      -1.0 if ambiguity_gap_bits is None else float(ambiguity_gap_bits),
                                      bool(keep_lambda))
