@@ -58,9 +58,8 @@ void nmpy_builder_free(nmpy_builder *b) {
     memset(b, 0, sizeof *b);
 }
 
-static int reserve1(nmpy_builder *b) {
-    if (b->len < b->cap) return 0;
-    size_t ncap = b->cap * 2;
+/* Room for ncap elements (values, and validity bits cleared when present). */
+static int grow_to(nmpy_builder *b, size_t ncap) {
     void *nv = realloc(b->values, (ncap + (b->kind == NMPY_UTF8)) * width_of(b->kind));
     if (!nv) return -1;
     b->values = nv;
@@ -72,6 +71,10 @@ static int reserve1(nmpy_builder *b) {
     }
     b->cap = ncap;
     return 0;
+}
+
+static int reserve1(nmpy_builder *b) {
+    return b->len < b->cap ? 0 : grow_to(b, b->cap * 2);
 }
 
 static inline void set_valid(nmpy_builder *b) {
@@ -110,19 +113,7 @@ void nmpy_builder_reset(nmpy_builder *b) {
 int nmpy_builder_append(nmpy_builder *d, const nmpy_builder *s) {
     if (!s->len) return 0;
     size_t need = d->len + s->len, w = width_of(d->kind);
-    if (need > d->cap) {
-        size_t ncap = NMPY_MAX(need, d->cap * 2);
-        void *nv = realloc(d->values, (ncap + (d->kind == NMPY_UTF8)) * w);
-        if (!nv) return -1;
-        d->values = nv;
-        if (d->validity) {
-            uint8_t *nb = realloc(d->validity, (ncap + 7) / 8);
-            if (!nb) return -1;
-            memset(nb + (d->cap + 7) / 8, 0, (ncap + 7) / 8 - (d->cap + 7) / 8);
-            d->validity = nb;
-        }
-        d->cap = ncap;
-    }
+    if (need > d->cap && grow_to(d, NMPY_MAX(need, d->cap * 2))) return -1;
     if (s->validity && !d->validity) {
         d->validity = calloc((d->cap + 7) / 8, 1);
         if (!d->validity) return -1;
