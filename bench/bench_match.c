@@ -157,7 +157,7 @@ int main(int argc, char **argv) {
             free(out);
             /* Blocking recall: is the true row among the candidates? */
             nm_input in;
-            nm_input_opts io = {NULL, 0, threads};
+            nm_input_opts io = {NULL, 0, threads, NULL, 0};
             if (nm_input_read(&in, hcps, m, &io, &e)) return 1;
             nm_cands c;
             nm_cands_init(&c, mt->nref);

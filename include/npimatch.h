@@ -7,6 +7,7 @@
  *   npimatch/normalize.h  name, address, phone, ZIP, email and date normalizers
  *   npimatch/model.h      the linkage model: JSON schema, scoring, explanations, training
  *   npimatch/match.h      HCP-to-NPI matching of an input file against a registry
+ *   npimatch/progress.h   progress reports and cancellation of long calls
  *
  * Conventions: public symbols start with nm_; functions return 0 or a
  * negative NM_E_* code; objects are opaque, made by nm_X_create/open/load and
@@ -32,6 +33,10 @@
 #endif
 #if __has_include("npimatch/match.h")
 #include "npimatch/match.h"
+#endif
+
+#if __has_include("npimatch/progress.h")
+#include "npimatch/progress.h"
 #endif
 
 #define NM_VERSION_STRING "0.1.0"

@@ -109,7 +109,7 @@ static inline void lfx_run_reported(const char *in, const char *right, const nm_
                                     nm_link_stats *st, char *rep, size_t cap) {
     memset(rep, 0, cap);
     FILE *rf = fmemopen(rep, cap - 1, "w");
-    nm_link_opts o = {1, -1, 0, {NULL, NULL}, {0, 0}};
+    nm_link_opts o = {1, -1, 0, {NULL, NULL}, {0, 0}, {NULL, NULL}, {0, 0}};
     nm_err e = {0};
     int rc = right ? nm_link_files(in, right, m, out, &o, st, rf, &e) : nm_dedupe_file(in, m, out, NULL, &o, st, rf, &e);
     fclose(rf);

@@ -31,7 +31,7 @@ TestSuite(dedupe, .init = setup);
 
 static int run_dedupe(const char *in, const nm_model *m, const char *out, const char *pairs, int threads,
                       nm_link_stats *st, nm_err *e) {
-    nm_link_opts o = {threads, -1, 0, {NULL, NULL}, {0, 0}};
+    nm_link_opts o = {threads, -1, 0, {NULL, NULL}, {0, 0}, {NULL, NULL}, {0, 0}};
     FILE *devnull = fopen("/dev/null", "w");
     int rc = nm_dedupe_file(in, m, out, pairs, &o, st, devnull, e);
     fclose(devnull);

@@ -28,7 +28,7 @@ TestSuite(link, .init = setup);
 
 static void run_link(const char *left, const char *right, const nm_model *m, const char *out, int threads,
                      nm_link_stats *st) {
-    nm_link_opts o = {threads, -1, 0, {NULL, NULL}, {0, 0}};
+    nm_link_opts o = {threads, -1, 0, {NULL, NULL}, {0, 0}, {NULL, NULL}, {0, 0}};
     nm_err e = {0};
     int rc = nm_link_files(left, right, m, out, &o, st, fopen("/dev/null", "w"), &e);
     cr_assert_eq(rc, 0, "link failed: %s", e.msg);

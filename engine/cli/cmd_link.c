@@ -57,7 +57,7 @@ static void add_map(nm_link_opts *o, const char **maps[2], const char *v) {
 
 static int run(int cmd, int argc, char **argv) {
     const char *left = NULL, *right = NULL, *outp = NULL, *model = NULL, *pairs = NULL;
-    nm_link_opts o = {0, -1, 0, {NULL, NULL}, {0, 0}};
+    nm_link_opts o = {0, -1, 0, {NULL, NULL}, {0, 0}, {NULL, NULL}, {0, 0}};
     nm_train_opts to = {1, 0, 0, NULL};
     const char **maps[2] = {calloc((size_t)argc + 1, sizeof(char *)), calloc((size_t)argc + 1, sizeof(char *))};
     const char *name = CMD_NAME[cmd];

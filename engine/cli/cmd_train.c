@@ -71,7 +71,7 @@ int nm_cmd_train(int argc, char **argv) {
     int rc = nm_model_load(model, &m, &err);
     if (!rc) rc = nm_registry_load(reg, &r, &err);
     if (!rc) rc = nm_matcher_create(r, m, &mo, &mt, &err);
-    nm_input_opts io = {maps, nmap, mt ? mt->threads : 0};
+    nm_input_opts io = {maps, nmap, mt ? mt->threads : 0, NULL, 0};
     if (!rc && !(rc = nm_input_read(&in, input, m, &io, &err))) have_in = 1;
     if (have_in) nm_diag_print(&in.diag, (const char *const[]){input}, stderr);
     if (!rc) rc = nm_model_clone(m, &trained) ? nm_err_set(&err, NM_E_NOMEM, "out of memory") : 0;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/error_internal.h"
+#include "common/progress.h"
 #include "ingest/csv.h"
 #include "ingest/nppes.h"
 #include "registry/registry_internal.h"
@@ -619,7 +620,8 @@ static int main_block_end(void *u, int nchunks) {
         nm_diag_init(&w->diag);
         w->rows = 0;
     }
-    return 0;
+    /* block_end runs on the calling thread: report rows so far (total unknown) */
+    return nm_progress_tick(nm_progress_get(), ctx->rows, 0);
 }
 
 #define CHUNKS_PER_THREAD 4

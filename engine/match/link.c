@@ -14,6 +14,7 @@
 #include <time.h>
 #include "cluster/cluster.h"
 #include "common/error_internal.h"
+#include "common/progress.h"
 #include "common/io.h"
 #include "output/csv_out.h"
 #include "score/score.h"
@@ -56,13 +57,14 @@ int nm_matcher_from_table(const nm_rtable *ref, const nm_model *m, const nm_matc
     return 0;
 }
 
-int nm_link_read(nm_input *in, const char *path, const nm_model *m, const char *const *map, size_t nmap, int threads,
+int nm_link_read(nm_input *in, const char *path, const nm_model *m, const nm_link_opts *o, int side, int threads,
                  nm_err *err) {
     /* A model that names its id column means that one, not a fallback. */
     const char *own[1] = {nm_model_id_column(m)};
     const char *const *idc = own[0] ? own : ID_COLUMNS;
     size_t nid = own[0] ? 1 : sizeof ID_COLUMNS / sizeof *ID_COLUMNS;
-    nm_input_opts io = {map, nmap, threads};
+    nm_input_opts io = {o ? o->map[side] : NULL, o ? o->nmap[side] : 0, threads, o ? o->data[side] : NULL,
+                        o ? o->len[side] : 0};
     return nm_input_read_generic(in, path, m, &io, idc, nid, err);
 }
 
@@ -174,11 +176,14 @@ static int score_all(job *j, nm_err *err) {
     chunk_out *co = calloc(nchunks + 1, sizeof *co);
     if (!wk || !co) rc = NM_E_NOMEM;
     for (int i = 0; !rc && i < nt; i++) rc = nm_mworker_init(&wk[i], mt);
+    const nm_progress *pg = nm_progress_get();
     if (!rc) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
         for (size_t k = 0; k < nchunks; k++) {
             nm_mworker *w = &wk[omp_get_thread_num()];
             size_t lo = k * CHUNK, hi = NM_MIN(n, lo + CHUNK);
+            /* the calling thread reports; any thread sees a cancel */
+            if (omp_get_thread_num() == 0 ? nm_progress_tick(pg, lo, n) : nm_progress_cancelled(pg)) co[k].rc = NM_E_CANCELLED;
             uint64_t before = w->st.pairs;
             for (size_t q = lo; q < hi && !co[k].rc; q++) {
                 if (j->query->reason.v[q] != NM_R_COUNT) continue;
@@ -267,8 +272,8 @@ int nm_link_files(const char *left, const char *right, const nm_model *m, const 
     double t0 = now_s();
     nm_input in[2];
     memset(in, 0, sizeof in);
-    int rc = nm_link_read(&in[0], left, m, o ? o->map[0] : NULL, o ? o->nmap[0] : 0, threads, err);
-    if (!rc) rc = nm_link_read(&in[1], right, m, o ? o->map[1] : NULL, o ? o->nmap[1] : 0, threads, err);
+    int rc = nm_link_read(&in[0], left, m, o, 0, threads, err);
+    if (!rc) rc = nm_link_read(&in[1], right, m, o, 1, threads, err);
     if (!rc) {
         const char *files[2] = {left, right};
         nm_diag_print(&in[0].diag, files, report ? report : stderr);
@@ -432,7 +437,7 @@ int nm_dedupe_file(const char *input, const nm_model *m, const char *out, const 
     int threads = o && o->threads > 0 ? o->threads : omp_get_max_threads();
     double t0 = now_s();
     nm_input in;
-    int rc = nm_link_read(&in, input, m, o ? o->map[0] : NULL, o ? o->nmap[0] : 0, threads, err);
+    int rc = nm_link_read(&in, input, m, o, 0, threads, err);
     if (rc) return rc;
     nm_diag_print(&in.diag, (const char *const[]){input}, report ? report : stderr);
     count_input(&in, &st, 0);

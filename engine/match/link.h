@@ -39,6 +39,8 @@ typedef struct nm_link_opts {
     uint32_t block_cap;                 /* 0: 2000 */
     const char *const *map[2];          /* per side (left, right): "field=column" overrides */
     size_t nmap[2];
+    const char *data[2];                /* per side: CSV bytes in memory instead of the file (the */
+    size_t len[2];                      /* path then names them in messages); NULL: read the file */
 } nm_link_opts;
 
 typedef struct nm_link_stats {
@@ -54,8 +56,9 @@ typedef struct nm_link_stats {
 int nm_matcher_from_table(const nm_rtable *ref, const nm_model *m, const nm_match_opts *o, nm_matcher **out,
                           nm_err *err);
 
-/* Read a generic CSV for model m (id column rules above). */
-int nm_link_read(nm_input *in, const char *path, const nm_model *m, const char *const *map, size_t nmap, int threads,
+/* Read side `side` (0 left, 1 right) of a linkage, a generic CSV, for model m
+ * (id column rules above; maps and in-memory data from o, may be NULL). */
+int nm_link_read(nm_input *in, const char *path, const nm_model *m, const nm_link_opts *o, int side, int threads,
                  nm_err *err);
 
 /* npimatch link: score left x right, write pairs to `out`. Bad rows are

@@ -191,8 +191,8 @@ int nm_train_files(const char *left, const char *right, nm_model *out, const nm_
     int threads = lo && lo->threads > 0 ? lo->threads : omp_get_max_threads();
     nm_input in[2];
     memset(in, 0, sizeof in);
-    int rc = nm_link_read(&in[0], left, out, lo ? lo->map[0] : NULL, lo ? lo->nmap[0] : 0, threads, err);
-    if (!rc && right) rc = nm_link_read(&in[1], right, out, lo ? lo->map[1] : NULL, lo ? lo->nmap[1] : 0, threads, err);
+    int rc = nm_link_read(&in[0], left, out, lo, 0, threads, err);
+    if (!rc && right) rc = nm_link_read(&in[1], right, out, lo, 1, threads, err);
     if (rc) {
         nm_input_free(&in[0]);
         return rc;

@@ -27,6 +27,7 @@
 #include <time.h>
 #include "common/error_internal.h"
 #include "common/io.h"
+#include "common/progress.h"
 #include "match/matcher.h"
 #include "output/csv_out.h"
 #include "registry/registry_internal.h"
@@ -147,11 +148,16 @@ static void stats_add(nm_match_stats *d, const nm_match_stats *s) {
 
 int nm_match_file(nm_matcher *mt, const char *input, const char *output, const nm_match_file_opts *o,
                   nm_match_stats *stats, FILE *report, nm_err *err) {
+    return nm_match_data(mt, input, NULL, 0, output, o, stats, report, err);
+}
+
+int nm_match_data(nm_matcher *mt, const char *input, const char *data, size_t len, const char *output,
+                  const nm_match_file_opts *o, nm_match_stats *stats, FILE *report, nm_err *err) {
     nm_match_stats st;
     memset(&st, 0, sizeof st);
     double t0 = now_s();
     nm_input in;
-    nm_input_opts io = {o ? o->map : NULL, o ? o->nmap : 0, mt->threads};
+    nm_input_opts io = {o ? o->map : NULL, o ? o->nmap : 0, mt->threads, data, len};
     NM_TRY(nm_input_read(&in, input, mt->m, &io, err));
     const char *files[1] = {input};
     nm_diag_print(&in.diag, files, report ? report : stderr);
@@ -168,14 +174,20 @@ int nm_match_file(nm_matcher *mt, const char *input, const char *output, const n
     if (!rc) rc = nm_writer_open(output, 0, &out, err);
     if (!rc) rc = nm_writer_write(out, HEADER, sizeof HEADER - 1, err);
     size_t n = in.t.n, nchunks = (n + CHUNK - 1) / CHUNK;
+    const nm_progress *pg = nm_progress_get();
     for (size_t c0 = 0; c0 < nchunks && !rc; c0 += WINDOW) {
         size_t nw = NM_MIN((size_t)WINDOW, nchunks - c0);
+        if ((rc = nm_progress_tick(pg, c0 * CHUNK, n))) {
+            nm_err_set(err, rc, "match: cancelled after %zu of %zu records", c0 * CHUNK, n);
+            break;
+        }
         int crc[WINDOW] = {0};
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
         for (size_t k = 0; k < nw; k++) {
             nm_mworker *w = &wk[omp_get_thread_num()];
             bufs[k].len = 0;
             size_t lo = (c0 + k) * CHUNK, hi = NM_MIN(n, lo + CHUNK);
+            if (nm_progress_cancelled(pg)) crc[k] = NM_E_CANCELLED;   /* a window is long on one busy core */
             for (size_t q = lo; q < hi && !crc[k]; q++) crc[k] = decide(mt, w, &in, q, &bufs[k]);
         }
         for (size_t k = 0; k < nw && !rc; k++) {
@@ -183,6 +195,7 @@ int nm_match_file(nm_matcher *mt, const char *input, const char *output, const n
             else rc = nm_writer_write(out, bufs[k].data, bufs[k].len, err);
         }
     }
+    if (!rc) rc = nm_progress_tick(pg, n, n) ? nm_err_set(err, NM_E_CANCELLED, "match: cancelled at the end") : 0;
     if (out) {
         if (rc) nm_writer_abort(out);
         else rc = nm_writer_commit(out, err);

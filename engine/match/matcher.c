@@ -63,7 +63,7 @@ int nm_matcher_index_rows(nm_matcher *mt, double t0, nm_err *err) {
             tfrc = NM_E_NOMEM;
         }
     if (tfrc) rc = nm_err_set(err, tfrc, "matcher: out of memory");
-    for (size_t c = 0; c < nc; c++)
+    for (size_t c = 0, nc = nm_model_comparison_count(m); c < nc; c++)
         if (mt->tf_field[c] >= 0 && mt->tf[mt->tf_field[c]].total < mt->tf_min_values) mt->tf_field[c] = -1;
     mt->seconds_table = now_s() - t0;
     t0 = now_s();

@@ -58,6 +58,10 @@ uint64_t nm_match_cache_fingerprint(const nm_model *m);
 /* mt->tf_field from mt->m, and the distinct fields it names into tff; returns how many. */
 int nm_matcher_tf_fields(nm_matcher *mt, int *tff);
 int nm_match_cache_adopt(nm_matcher *mt, const nm_registry *r);
+/* nm_match_file over CSV bytes in memory (borrowed; `name` labels them in
+ * the report), e.g. a table handed over by the Python package. */
+int nm_match_data(nm_matcher *mt, const char *name, const char *data, size_t len, const char *output,
+                  const nm_match_file_opts *o, nm_match_stats *stats, FILE *report, nm_err *err);
 
 int nm_mworker_init(nm_mworker *w, const nm_matcher *mt);
 void nm_mworker_free(nm_mworker *w);

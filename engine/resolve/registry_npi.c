@@ -53,7 +53,7 @@ static double now_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-int nm_registry_npi_match(const char *registry, const char *input, size_t nrows, const uint32_t *rows, size_t n,
+int nm_registry_npi_match(const char *registry, const char *input, const char *data, size_t len, size_t nrows, const uint32_t *rows, size_t n,
                           int threads, uint32_t *npi, nm_registry_npi_stats *st, nm_err *err) {
     double t0 = now_s();
     memset(st, 0, sizeof *st);
@@ -65,11 +65,11 @@ int nm_registry_npi_match(const char *registry, const char *input, size_t nrows,
     memset(&in, 0, sizeof in);
     nm_match_opts mo = {threads, 0, -1, -1, 0};
     int rc = nm_model_load(NM_REGISTRY_MATCH_MODEL, &m, err);
-    if (!rc) rc = nm_registry_load(registry, &reg, err);
+    if (!rc) rc = nm_registry_load_for_match(registry, m, &reg, err);
     if (!rc) rc = nm_matcher_create(reg, m, &mo, &mt, err);
     /* The rows again, in the matcher's fields (the resolution model's differ);
      * rejected rows were reported by the resolution read, not again here. */
-    nm_input_opts io = {NULL, 0, threads};
+    nm_input_opts io = {NULL, 0, threads, data, len};
     if (!rc) rc = nm_input_read(&in, input, mt->m, &io, err);
     if (!rc && in.t.n != nrows)
         rc = nm_err_set(err, NM_E_FORMAT, "%s: %zu rows read for matching, %zu for resolution (the file changed?)", input,

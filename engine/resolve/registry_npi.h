@@ -43,13 +43,14 @@ typedef struct nm_registry_npi_stats {
 } nm_registry_npi_stats;
 
 /* Match rows rows[0..n) of CSV `input` (nrows rows, numbered as
- * nm_input_read gives them; the file is read again in the matcher's fields,
- * so it cannot be stdin) to NPIs of registry file `registry` with
+ * nm_input_read gives them; the file, or the borrowed CSV bytes data/len when
+ * data is non-NULL, is read again in the matcher's fields, so it cannot be
+ * stdin) to NPIs of registry file `registry` with
  * NM_REGISTRY_MATCH_MODEL: npi[rows[i]] = the matched NPI or 0 (npi has a
  * slot per input row). The registry and matcher live only inside the call.
  * Byte-identical for any thread count. Returns 0 or NM_E_* (NM_E_FORMAT when
  * the second read does not give nrows rows). */
-int nm_registry_npi_match(const char *registry, const char *input, size_t nrows, const uint32_t *rows, size_t n,
+int nm_registry_npi_match(const char *registry, const char *input, const char *data, size_t len, size_t nrows, const uint32_t *rows, size_t n,
                           int threads, uint32_t *npi, nm_registry_npi_stats *st, nm_err *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include "common/error_internal.h"
 #include "common/hash.h"
 #include "common/io.h"
+#include "common/progress.h"
 #include "compare/compare_pairs.h"
 #include "match/matcher.h"
 #include "ingest/csv.h"
@@ -115,11 +116,13 @@ static int score_rows(const night *nt, worker *wk, const uint32_t *qs, size_t n,
     edge_vec *parts = calloc(nch ? nch : 1, sizeof *parts);
     if (!parts) return nm_err_set(err, NM_E_NOMEM, "resolve: out of memory");
     int rc = 0;
+    const nm_progress *pg = nm_progress_get();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt->mt.threads)
     for (size_t k = 0; k < nch; k++) {
         worker *w = &wk[omp_get_thread_num()];
         w->out.n = 0;
-        int x = 0;
+        /* the calling thread reports; any thread sees a cancel */
+        int x = omp_get_thread_num() == 0 ? nm_progress_tick(pg, k * CHUNK, n) : nm_progress_cancelled(pg) ? NM_E_CANCELLED : 0;
         for (size_t i = k * CHUNK; i < n && i < (k + 1) * CHUNK && !x; i++) x = score_one(nt, w, qs[i]);
         if (!x) {
             parts[k].v = malloc((w->out.n ? w->out.n : 1) * sizeof(edge));
@@ -198,10 +201,10 @@ static int by_key(const void *pa, const void *pb, void *u) {
 }
 
 /* --delete file: source,record_id columns. */
-static int read_deletes(const char *path, keyset *ks, int threads, nm_err *err) {
+static int read_deletes(const char *path, const char *data, size_t len, keyset *ks, int threads, nm_err *err) {
     nm_csv *csv;
     nm_csv_opts co = {.threads = threads};
-    NM_TRY(nm_csv_open(path, &co, &csv, err));
+    NM_TRY(data ? nm_csv_open_memory(data, len, path, &co, &csv, err) : nm_csv_open(path, &co, &csv, err));
     int cs = nm_csv_find_column(csv, "source"), ci = nm_csv_find_column(csv, "record_id"), rc = 0;
     if (ci < 0) rc = nm_err_set(err, NM_E_FORMAT, "%s: no record_id column in the header", path);
     nm_csv_row row;
@@ -317,7 +320,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
     if (rc) return rc;
     rc = load_model(st, o->model, o->registry ? "builtin:hcp_person" : "builtin:patient", &m, &store_model, err);
     if (!rc) rc = nm_registry_npi_check(m, o->registry, o->state_dir, err);
-    if (!rc && o->registry && !strcmp(o->input, "-"))   /* read twice: resolution and matching fields */
+    if (!rc && o->registry && !o->input_data && !strcmp(o->input, "-"))   /* read twice: resolution and matching fields */
         rc = nm_err_set(err, NM_E_ARG, "--registry needs the input in a file, not on stdin");
     if (rc) goto done;
     int npi_f = nm_registry_npi_field(m);
@@ -347,7 +350,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
 
     /* Tonight's input. */
     t0 = now_s();
-    nm_input_opts io = {NULL, 0, threads};
+    nm_input_opts io = {NULL, 0, threads, o->input_data, o->input_len};
     rc = nm_input_read_sourced(&in, o->input, m, &io, "source", err);
     if (rc) goto done;
     {
@@ -414,7 +417,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
             free(dup_of);
             goto nomem;
         }
-        rc = read_deletes(o->delete_path, &dks, threads, err);
+        rc = read_deletes(o->delete_path, o->delete_data, o->delete_len, &dks, threads, err);
         for (size_t i = 0; !rc && i + 1 < dks.off.n; i++) {
             nm_key k = ks_key(&dks, i);
             int64_t r = nm_records_find(old, k.p, k.len);
@@ -490,7 +493,7 @@ int nm_resolve_run(const nm_resolve_opts *o, nm_resolve_stats *S, nm_err *err) {
         for (size_t r = 0; r < nn; r++)
             if (nt_st[r] != ST_SAME) dirty[nd++] = nt_in[r];
         nm_registry_npi_stats rs;
-        rc = nm_registry_npi_match(o->registry, o->input, nin, dirty, nd, threads, npi, &rs, err);
+        rc = nm_registry_npi_match(o->registry, o->input, o->input_data, o->input_len, nin, dirty, nd, threads, npi, &rs, err);
         free(dirty);
         if (!rc && nm_registry_npi_set(&in.t, (size_t)npi_f, npi)) goto nomem;
         if (rc) goto done;

@@ -63,6 +63,10 @@ typedef struct nm_resolve_opts {
     FILE *report;               /* rejected rows (NULL: stderr) */
     const char *registry;       /* NULL, or a registry (.nmx): HCP records matched to NPIs first (registry_npi.h);
                                    the input must then be a file (it is read twice), not stdin */
+    const char *input_data;     /* non-NULL: CSV bytes in memory (borrowed) read instead of the */
+    size_t input_len;           /* input file; `input` then names them in messages */
+    const char *delete_data;    /* likewise for delete_path */
+    size_t delete_len;
 } nm_resolve_opts;
 
 typedef struct nm_resolve_stats {

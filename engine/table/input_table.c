@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/error_internal.h"
+#include "common/progress.h"
 #include "ingest/csv.h"
 #include "npimatch/normalize.h"
 #include "table/tables.h"
@@ -46,6 +47,7 @@ typedef struct chunk {
 typedef struct ctx {
     const colmap *map;
     const nm_model *m;
+    const nm_progress *pg;          /* the caller's cancel flag, tested per row (npimatch/progress.h) */
     nm_input *in;
     chunk *ch;
     int nch;
@@ -174,6 +176,7 @@ static int add_full_name(chunk *ch, const colmap *cm, const char *s, size_t n) {
 
 static int row_cb(void *u, int c, const nm_csv_row *row) {
     ctx *x = u;
+    if (nm_progress_cancelled(x->pg)) return NM_E_CANCELLED;
     chunk *ch = &x->ch[c];
     const colmap *cm = x->map;
     nm_rtable *t = &ch->t;
@@ -283,7 +286,7 @@ static int read_csv(nm_input *in, nm_csv *csv, const nm_model *m, const nm_input
     int rc = make_map(csv, m, o, gen, src, cm, err);
     int nw = o && o->threads > 0 ? o->threads : omp_get_max_threads();
     nw = NM_MAX(nw, 1);
-    ctx x = {cm, m, in, calloc((size_t)nw, sizeof(chunk)), nw};
+    ctx x = {cm, m, nm_progress_get(), in, calloc((size_t)nw, sizeof(chunk)), nw};
     if (!rc && !x.ch) rc = nm_err_set(err, NM_E_NOMEM, "input: out of memory");
     for (int i = 0; !rc && i < nw; i++) rc = nm_rtable_init(&x.ch[i].t, m);
     if (!rc) rc = nm_rtable_init(&in->t, m);
@@ -318,7 +321,7 @@ int nm_input_read_sourced(nm_input *in, const char *path, const nm_model *m, con
     nm_csv *csv;
     nm_csv_opts co = {.threads = o ? o->threads : 0};
     memset(in, 0, sizeof *in);
-    NM_TRY(nm_csv_open(path, &co, &csv, err));
+    NM_TRY(o && o->data ? nm_csv_open_memory(o->data, o->len, path, &co, &csv, err) : nm_csv_open(path, &co, &csv, err));
     int rc = read_csv(in, csv, m, o, NULL, source_column, err);
     nm_csv_close(csv);
     return rc;
@@ -341,7 +344,7 @@ int nm_input_read_generic(nm_input *in, const char *path, const nm_model *m, con
     nm_csv_opts co = {.threads = o ? o->threads : 0};
     generic gen = {id_columns, nid};
     memset(in, 0, sizeof *in);
-    NM_TRY(nm_csv_open(path, &co, &csv, err));
+    NM_TRY(o && o->data ? nm_csv_open_memory(o->data, o->len, path, &co, &csv, err) : nm_csv_open(path, &co, &csv, err));
     int rc = read_csv(in, csv, m, o, &gen, NULL, err);
     nm_csv_close(csv);
     return rc;

@@ -52,6 +52,8 @@ typedef struct nm_input_opts {
     const char *const *map;        /* "field=column" overrides */
     size_t nmap;
     int threads;
+    const char *data;              /* non-NULL: read these CSV bytes (borrowed) instead of the */
+    size_t len;                    /* file; the path only names them in messages (Python tables) */
 } nm_input_opts;
 
 /* Read a CSV (plain or .zst) into `in` for model m. Fails at once

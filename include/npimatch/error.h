@@ -37,7 +37,8 @@ extern "C" {
     X(NM_E_MODEL, -11, "invalid model")                                         \
     X(NM_E_COMPRESS, -12, "compression error")                                  \
     X(NM_E_UNSUPPORTED, -13, "not supported on this machine or build")          \
-    X(NM_E_INTERNAL, -14, "internal error")
+    X(NM_E_INTERNAL, -14, "internal error")                                     \
+    X(NM_E_CANCELLED, -15, "cancelled by the caller")
 
 enum nm_status {
 #define NM_X_ENUM(name, value, text) name = value,

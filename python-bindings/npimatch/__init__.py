@@ -5,8 +5,10 @@ per-row Python work; strings are read in place through the Arrow PyCapsule
 interface and results come back as Arrow data (see npimatch._io for the
 input and output rules). Also: linkage models (Model: load, save,
 weights, waterfall explanations, plots), the engine's evaluator
-(evaluate -> Report) and data generators (generate_nppes, generate_hcp,
-generate_patients), with progress bars for long calls (set_progress).
+(evaluate -> Report), person resolution across nights (resolve), generic
+linkage (link, dedupe), training (train) and data generators
+(generate_nppes, generate_hcp, generate_patients), with progress bars and
+Ctrl-C cancellation for long calls (set_progress).
 """
 from ._npimatch import (
     BadRowsError,
@@ -37,6 +39,7 @@ from .normalize import (
 from .registry import Registry
 from .model import Model, Waterfall
 from .match import Matcher, explain
+from .linkage import dedupe, link, resolve, train
 from .evaluate import Report, evaluate
 from .generate import PatientFeeds, generate_hcp, generate_nppes, generate_patients
 from ._progress import get_progress, set_progress
@@ -51,6 +54,7 @@ __all__ = [
     "normalize_text", "normalize_zip", "nysiis", "parse_date", "soundex",
     "Registry",
     "Model", "Waterfall", "Matcher", "explain", "Report", "evaluate",
+    "resolve", "link", "dedupe", "train",
     "PatientFeeds", "generate_hcp", "generate_nppes", "generate_patients",
     "get_progress", "set_progress",
 ]

@@ -120,3 +120,52 @@ def tracked(fn):
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+def run(fn, *args, desc="npimatch", progress=None, unit="records"):
+    """Run a long engine call ``fn(*args, hook)`` (``hook``: a _Progress the
+    extension installs as the engine's progress/cancel hook,
+    npimatch/progress.h) in a worker thread while this thread waits in
+    slices of 0.1 s: it draws the bar from the engine's counts (when
+    enabled) and, on Ctrl-C, raises the hook's cancel flag so the engine
+    stops at its next chunk of records (well within a second), then
+    re-raises KeyboardInterrupt. A phase without a hook point (building the
+    matcher's indexes) ends in the background; its result is freed."""
+    import threading
+
+    hook = _c._Progress()
+    box = {}
+
+    def work():
+        try:
+            box["value"] = fn(*args, hook)
+        except BaseException as e:  # handed to the waiting thread
+            box["error"] = e
+
+    t = threading.Thread(target=work, name=f"npimatch-{desc}", daemon=True)
+    cls = _bar_class() if enabled(progress) else None
+    bar = None
+    try:
+        t.start()
+        while t.is_alive():
+            t.join(0.1)
+            if cls is None or not t.is_alive():
+                continue
+            done, total = hook.state()
+            if not done and not total:
+                continue
+            if bar is None:
+                bar = cls(total=total or None, desc=desc, unit=unit, unit_scale=True, leave=False)
+            if (total or None) != bar.total or done < bar.n:  # the call's next phase
+                bar.reset(total=total or None)
+            bar.update(done - bar.n)
+    except KeyboardInterrupt:
+        hook.cancel()
+        t.join(1.0)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    if "error" in box:
+        raise box.pop("error")
+    return box.pop("value")

@@ -4,11 +4,10 @@
 (engine/eval) in process and returns a :class:`Report` holding exactly the
 figures of ``npimatch eval --json`` (docs/eval.md). Inputs are CSV paths or
 tables (pandas/polars DataFrame, pyarrow Table, list of dicts), which are
-written to a temporary CSV first.
+rendered in C to a temporary CSV first.
 """
 from __future__ import annotations
 
-import csv
 import html
 import json
 import os
@@ -26,31 +25,19 @@ def _is_path(x) -> bool:
 
 
 def _write_csv(table, path):
-    """A table as CSV with a header. NPIs read by pandas as floats (a column
-    with gaps) are written back as integers, never as 1234567893.0."""
-    mod = type(table).__module__ or ""
-    if mod.startswith("pandas"):
-        df = table.copy()
-        for col in df.columns:
-            s = df[col]
-            if s.dtype.kind == "f" and s.dropna().apply(float.is_integer).all():
-                df[col] = s.astype("Int64")
-        df.to_csv(path, index=False)
-        return
-    if mod.startswith("polars"):
-        table.write_csv(path)
-        return
-    if mod.startswith("pyarrow"):
-        pa_csv = _optional("pyarrow.csv")
-        pa_csv.write_csv(table, path)
-        return
-    rows = list(table)
-    if not rows or not isinstance(rows[0], dict):
+    """A table as CSV with a header, rendered in C (npimatch._tables): NPIs
+    read by pandas as floats (a column with gaps) are written as integers,
+    never as 1234567893.0."""
+    from ._tables import to_arrow
+
+    if isinstance(table, (list, tuple)) and table and not isinstance(table[0], dict):
         raise TypeError("predictions and truth must be paths or tables (pandas, polars, pyarrow, list of dicts)")
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    try:
+        data = _c._table_csv(to_arrow(table, "table"), "table")
+    except TypeError as e:
+        raise TypeError(f"predictions and truth must be paths or tables (pandas, polars, pyarrow, list of dicts): {e}") from None
+    with open(path, "wb") as f:
+        f.write(data.tobytes())
 
 
 class Report:

@@ -18,9 +18,11 @@ import shutil
 import tempfile
 
 from . import _npimatch as _c
-from ._io import read_text_csv
+from ._io import _optional
+from ._progress import run
+from ._tables import check_as, csv_data, fspath, is_path, maps_of, read_output
 from .model import Model, Waterfall
-from .registry import Registry, _fspath, _interruptible
+from .registry import Registry, _interruptible
 
 _FLOAT_COLUMNS = ("confidence", "match_weight", "runner_up_confidence")
 
@@ -41,40 +43,75 @@ class Matcher:
         if not isinstance(registry, Registry):
             raise TypeError("registry must be an npimatch.Registry")
         self.model = model if isinstance(model, Model) else Model.load(model)
-        self._h = _c._matcher_create(registry._h, self.model._h, int(threads), int(block_cap),
+        # Building the indexes is long for a full registry and has no hook
+        # point: wait for it in slices so Ctrl-C returns at once (the
+        # matcher is then freed when the build ends).
+        self._h = _interruptible(_c._matcher_create, registry._h, self.model._h, int(threads), int(block_cap),
                                      -1.0 if match_probability is None else float(match_probability),
                                      -1.0 if ambiguity_gap_bits is None else float(ambiguity_gap_bits),
                                      bool(keep_lambda))
         self.stats = None
         self.report = ""
 
-    def match(self, records, *, out=None, map=None, as_="pandas"):
+    def match(self, records, *, out=None, map=None, as_="pandas", progress=None):
         """Match the records: a CSV path (plain or .zst) or a table (pandas,
-        polars, pyarrow, list of dicts) with record_id and name columns
-        (first_name/last_name or organization_name; see ``npimatch match
-        --help``). ``map``: {model field: input column} for other column
-        names. ``out``: also keep the output CSV there. Returns the matches
-        as ``as_`` ("pandas", "arrow", "polars", or "path" with ``out``).
-        Bad rows are matched as unmatched and described in ``self.report``
-        (file:line:col: reason, never field contents); counts in
-        ``self.stats``."""
-        from .evaluate import _is_path, _write_csv
-
-        if as_ == "path" and out is None:
-            raise ValueError("as_='path' needs out")
-        maps = tuple(f"{k}={v}" for k, v in (map or {}).items())
+        polars, pyarrow, dict of columns, list of dicts) with record_id and
+        name columns (first_name/last_name or organization_name; see
+        ``npimatch match --help``). ``map``: {model field: input column}
+        for other column names. ``out``: also keep the output CSV there.
+        Returns the matches as ``as_`` ("pandas", "arrow", "polars", or
+        "path" with ``out``). Tables are handed to the engine in memory
+        (rendered in C, see npimatch._tables); results are built from the
+        engine's output in C. Bad rows are matched as unmatched and
+        described in ``self.report`` (name:line:col: reason, never field
+        contents; line N of a table is its row N - 2); counts in
+        ``self.stats``. ``progress``: a bar for this call (None: the global
+        setting); Ctrl-C cancels the engine within a second."""
+        check_as(as_, out)
         tmp = tempfile.mkdtemp(prefix="npimatch-match-")
         try:
-            if _is_path(records):
-                inp = _fspath(records)
-            else:
-                inp = os.path.join(tmp, "records.csv")
-                _write_csv(records, inp)
-            outp = _fspath(out) if out is not None else os.path.join(tmp, "matches.csv")
-            self.stats, self.report = _interruptible(self._h.match_file, inp, outp, maps)
-            return read_text_csv(outp, as_, _FLOAT_COLUMNS)
+            outp = fspath(out) if out is not None else os.path.join(tmp, "matches.csv")
+            self._match_to(records, outp, map, progress)
+            return outp if as_ == "path" else read_output(outp, as_, _FLOAT_COLUMNS)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def _match_to(self, records, outp, map, progress):
+        """Match into the CSV file outp; the table's CSV bytes are freed on return."""
+        maps = maps_of(map)
+        if is_path(records):
+            fn, src = self._h.match_file, fspath(records)
+        else:
+            fn, src = self._h.match_data, csv_data(records, "records")
+        self.stats, self.report = run(fn, src, outp, maps, desc="match", progress=progress)
+
+    def blocking_stats(self, records, *, map=None, progress=None):
+        """What ``npimatch match --stats`` reports for these records: per
+        blocking rule (in model order) the candidate pairs it found first,
+        the blocks skipped for exceeding the cap, its keys and its largest
+        blocks (registry rows per key). Returns a pandas DataFrame (a list
+        of dicts without pandas) with columns rule, pairs, blocks_skipped,
+        keys, largest_blocks; ``.attrs`` (and ``self.stats``) hold the run's
+        totals (records, pairs, matched ...) and the block cap."""
+        maps = maps_of(map)
+        tmp = tempfile.mkdtemp(prefix="npimatch-stats-")
+        try:
+            if is_path(records):
+                src = _c._csv_file(fspath(records))
+            else:
+                src = csv_data(records, "records")
+            self.stats, self.report, rules = run(self._h.blocking_stats, src, os.path.join(tmp, "m.csv"), maps,
+                                                 desc="blocking stats", progress=progress)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        m = re.search(r"blocking \(cap (\d+) rows per block\)", self.report)
+        totals = dict(self.stats, block_cap=int(m.group(1)) if m else None)
+        pd = _optional("pandas")
+        if pd is None:
+            return rules
+        df = pd.DataFrame(rules, columns=["rule", "pairs", "blocks_skipped", "keys", "largest_blocks"])
+        df.attrs.update(totals)
+        return df
 
     def explain(self, record, npi, *, map=None) -> Waterfall:
         """The waterfall of one record against one registry NPI, whether or

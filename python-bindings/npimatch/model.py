@@ -129,13 +129,14 @@ class Model:
     a dict in the model-file schema (docs in npimatch/model.h). Invalid
     models raise :class:`npimatch.NpimatchError` naming the JSON path."""
 
-    __slots__ = ("_h", "_d")
+    __slots__ = ("_h", "_d", "training")
 
     def __init__(self, _handle):
         if not isinstance(_handle, _c._Model):
             raise TypeError("use Model.load(...) or Model.from_dict(...)")
         self._h = _handle
         self._d = json.loads(_handle.to_json())
+        self.training = None  # npimatch.train's report for a model it trained
 
     @classmethod
     def load(cls, path):

@@ -58,16 +58,21 @@ class Registry:
         self.build_report = build_report
 
     @classmethod
-    def build(cls, paths, out=None, *, strict=False, threads=0):
+    def build(cls, paths, out=None, *, strict=False, threads=0, progress=None):
         """Build from NPPES files, in order (later rows replace earlier ones
         by NPI). ``out``: also save a snapshot there. Bad rows are counted in
         ``build_stats`` and described in ``build_report`` (file:line:col:
-        reason, never field contents); ``strict=True`` makes them fatal."""
+        reason, never field contents); ``strict=True`` makes them fatal.
+        ``progress``: a bar of rows read (None: the global setting); Ctrl-C
+        cancels the build at its next block of rows."""
+        from ._progress import run
+
         if isinstance(paths, (str, bytes, os.PathLike)):
             paths = [paths]
         paths = tuple(_fspath(p) for p in paths)
         outp = None if out is None else _fspath(out)
-        h, stats, report = _interruptible(_c._registry_build, paths, bool(strict), int(threads))
+        h, stats, report = run(_c._registry_build, paths, bool(strict), int(threads), desc="build",
+                               progress=progress, unit="rows")
         reg = cls(h, stats, report)
         if outp is not None:
             try:
@@ -125,17 +130,41 @@ class Registry:
             raise ImportError("as_='arrow' needs pyarrow; use as_='records' or install pyarrow")
         return pa.Table.from_pylist([r or {} for r in rows])
 
-    def match(self, records, model="builtin:hcp", *, out=None, map=None, as_="pandas", **options):
+    def match(self, records, model="builtin:hcp", *, out=None, map=None, as_="pandas", progress=None, **options):
         """Match HCP records to this registry's NPIs in one call (builds a
         :class:`npimatch.Matcher`, matches, frees it). ``records``: a CSV path
         or a table; ``model``: a Model or a path / "builtin:hcp"; ``options``:
         threads, block_cap, match_probability, ambiguity_gap_bits,
         keep_lambda. To match several files, keep one Matcher instead (its
         indexes are built once)."""
+        import shutil
+        import tempfile
+
+        from ._tables import check_as, read_output
+        from .match import _FLOAT_COLUMNS, Matcher
+
+        check_as(as_, out)
+        tmp = tempfile.mkdtemp(prefix="npimatch-match-")
+        try:
+            outp = _fspath(out) if out is not None else os.path.join(tmp, "matches.csv")
+            # The matcher (row store, indexes) is freed before the result is
+            # built, so the two never hold memory at once.
+            with Matcher(self, model, **options) as mt:
+                mt._match_to(records, outp, map, progress)
+            return outp if as_ == "path" else read_output(outp, as_, _FLOAT_COLUMNS)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def blocking_stats(self, records, model="builtin:hcp", *, map=None, progress=None, **options):
+        """Pairs per blocking rule, skipped blocks and largest blocks for
+        matching ``records`` (a CSV path or a table) against this registry,
+        as ``npimatch match --stats`` reports them: see
+        :meth:`npimatch.Matcher.blocking_stats`. ``options`` as for
+        :meth:`match` (block_cap, threads ...)."""
         from .match import Matcher
 
         with Matcher(self, model, **options) as mt:
-            return mt.match(records, out=out, map=map, as_=as_)
+            return mt.blocking_stats(records, map=map, progress=progress)
 
     def close(self):
         """Free the registry now (idempotent). Refused (RuntimeError) while

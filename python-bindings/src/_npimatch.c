@@ -22,7 +22,7 @@ static struct {
 
 PyObject *nmpy_raise(int code, const nm_err *err) {
     if (code == NM_E_NOMEM) return PyErr_NoMemory();
-    if (code == NM_E_INTERRUPTED) {
+    if (code == NM_E_INTERRUPTED || code == NM_E_CANCELLED) {
         PyErr_SetNone(PyExc_KeyboardInterrupt);
         return NULL;
     }
@@ -150,7 +150,8 @@ PyMODINIT_FUNC PyInit__npimatch(void) {
     if (PyModule_AddFunctions(m, module_methods) < 0 || PyModule_AddFunctions(m, nmpy_kernel_methods) < 0 ||
         PyModule_AddFunctions(m, nmpy_registry_functions) < 0 || PyModule_AddFunctions(m, nmpy_model_functions) < 0 ||
         PyModule_AddFunctions(m, nmpy_matcher_functions) < 0 ||
-        PyModule_AddFunctions(m, nmpy_evalgen_functions) < 0)
+        PyModule_AddFunctions(m, nmpy_evalgen_functions) < 0 || PyModule_AddFunctions(m, nmpy_table_functions) < 0 ||
+        PyModule_AddFunctions(m, nmpy_linkage_functions) < 0)
         goto fail;
 
     nmpy_Error = PyErr_NewExceptionWithDoc("npimatch.NpimatchError",
@@ -173,7 +174,7 @@ PyMODINIT_FUNC PyInit__npimatch(void) {
     Py_INCREF(nmpy_ClosedError);
     if (PyModule_AddObject(m, "RegistryClosedError", nmpy_ClosedError) < 0) goto fail;
     if (nmpy_column_init_type(m) < 0 || nmpy_registry_init_type(m) < 0 || nmpy_model_init_type(m) < 0 ||
-        nmpy_matcher_init_type(m) < 0)
+        nmpy_matcher_init_type(m) < 0 || nmpy_table_init_types(m) < 0)
         goto fail;
     /* NM_E_* codes as module constants, for matching on err.code. */
 #define NM_X_CONST(name, value, text) \

@@ -16,6 +16,8 @@
 
 PyTypeObject *nmpy_ColumnType;
 
+#define NMPY_MAX(a, b) ((a) > (b) ? (a) : (b))
+
 /* ---------------- builder ---------------- */
 
 static size_t width_of(nmpy_kind k) {
@@ -56,9 +58,8 @@ void nmpy_builder_free(nmpy_builder *b) {
     memset(b, 0, sizeof *b);
 }
 
-static int reserve1(nmpy_builder *b) {
-    if (b->len < b->cap) return 0;
-    size_t ncap = b->cap * 2;
+/* Room for ncap elements (values, and validity bits cleared when present). */
+static int grow_to(nmpy_builder *b, size_t ncap) {
     void *nv = realloc(b->values, (ncap + (b->kind == NMPY_UTF8)) * width_of(b->kind));
     if (!nv) return -1;
     b->values = nv;
@@ -70,6 +71,10 @@ static int reserve1(nmpy_builder *b) {
     }
     b->cap = ncap;
     return 0;
+}
+
+static int reserve1(nmpy_builder *b) {
+    return b->len < b->cap ? 0 : grow_to(b, b->cap * 2);
 }
 
 static inline void set_valid(nmpy_builder *b) {
@@ -93,6 +98,51 @@ int nmpy_put_null(nmpy_builder *b) {
     }
     b->len++;
     b->null_count++;
+    return 0;
+}
+
+void nmpy_builder_reset(nmpy_builder *b) {
+    b->len = 0;
+    b->nchars = 0;
+    b->null_count = 0;
+    free(b->validity);
+    b->validity = NULL;
+    if (b->kind == NMPY_UTF8) ((int64_t *)b->values)[0] = 0;
+}
+
+int nmpy_builder_append(nmpy_builder *d, const nmpy_builder *s) {
+    if (!s->len) return 0;
+    size_t need = d->len + s->len, w = width_of(d->kind);
+    if (need > d->cap && grow_to(d, NMPY_MAX(need, d->cap * 2))) return -1;
+    if (s->validity && !d->validity) {
+        d->validity = calloc((d->cap + 7) / 8, 1);
+        if (!d->validity) return -1;
+        for (size_t i = 0; i < d->len; i++) d->validity[i >> 3] |= (uint8_t)(1u << (i & 7));
+    }
+    if (d->validity)
+        for (size_t i = 0; i < s->len; i++) {
+            size_t j = d->len + i;
+            if (!s->validity || (s->validity[i >> 3] >> (i & 7)) & 1) d->validity[j >> 3] |= (uint8_t)(1u << (j & 7));
+        }
+    if (d->kind == NMPY_UTF8) {
+        if (d->nchars + s->nchars > d->capchars) {
+            size_t nc = d->capchars * 2;
+            while (nc < d->nchars + s->nchars) nc *= 2;
+            char *np = realloc(d->chars, nc);
+            if (!np) return -1;
+            d->chars = np;
+            d->capchars = nc;
+        }
+        if (s->nchars) memcpy(d->chars + d->nchars, s->chars, s->nchars);
+        int64_t *doff = (int64_t *)d->values + d->len, base = (int64_t)d->nchars;
+        const int64_t *soff = s->values;
+        for (size_t i = 1; i <= s->len; i++) doff[i] = base + soff[i];
+        d->nchars += s->nchars;
+    } else {
+        memcpy((char *)d->values + d->len * w, s->values, s->len * w);
+    }
+    d->len += s->len;
+    d->null_count += s->null_count;
     return 0;
 }
 

@@ -92,25 +92,31 @@ static PyObject *stats_dict(const nm_match_stats *s) {
                          s->seconds_match);
 }
 
-/* match_file(input, output, maps: tuple[str]) -> (stats: dict, report: str)
+/* match_file(input, output, maps: tuple[str], progress=None) -> (stats: dict, report: str)
+ * match_data(data: _CsvData, output, maps, progress=None) -> (stats, report)
  * The report holds the bad-row lines ("file:line:col: reason", never field
- * contents) and the run summary, collected in memory for notebooks. */
-static PyObject *matcher_match_file(PyObject *self, PyObject *args) {
-    MatcherObject *mo = (MatcherObject *)self;
-    PyObject *oin, *oout, *omaps;
-    if (!PyArg_ParseTuple(args, "UUO!", &oin, &oout, &PyTuple_Type, &omaps)) return NULL;
+ * contents) and the run summary, collected in memory for notebooks. With
+ * `blocking`, the result is (stats, report, rules): per blocking rule its
+ * name, pairs, skipped blocks, keys and largest blocks (npimatch match --stats). */
+static PyObject *run_match(MatcherObject *mo, PyObject *args, int from_data, int blocking) {
+    PyObject *oin, *oout, *omaps, *oprog = Py_None;
+    if (!PyArg_ParseTuple(args, from_data ? "OUO!|O" : "UUO!|O", &oin, &oout, &PyTuple_Type, &omaps, &oprog))
+        return NULL;
     if (!mo->mt) {
         PyErr_SetString(nmpy_ClosedError, "the matcher is closed");
         return NULL;
     }
-    PyObject *kin = PyUnicode_EncodeFSDefault(oin), *kout = PyUnicode_EncodeFSDefault(oout);
+    size_t dlen = 0;
+    const char *data = NULL;
+    if (from_data && !(data = nmpy_csvdata(oin, &dlen))) return NULL;
+    PyObject *kin = from_data ? NULL : PyUnicode_EncodeFSDefault(oin), *kout = PyUnicode_EncodeFSDefault(oout);
     Py_ssize_t nmap = PyTuple_Size(omaps);
     const char **maps = calloc((size_t)nmap + 1, sizeof *maps);
     PyObject *res = NULL;
     char *rep = NULL;
     size_t replen = 0;
     FILE *rf = NULL;
-    if (!kin || !kout || !maps) {
+    if ((!from_data && !kin) || !kout || !maps) {
         if (!PyErr_Occurred()) PyErr_NoMemory();
         goto done;
     }
@@ -129,15 +135,16 @@ static PyObject *matcher_match_file(PyObject *self, PyObject *args) {
     nm_err err;
     nm_err_clear(&err);
     int rc;
-    const char *in = PyBytes_AsString(kin), *out = PyBytes_AsString(kout);
+    const char *in = from_data ? "data" : PyBytes_AsString(kin), *out = PyBytes_AsString(kout);
+    nmpy_progress *pg = nmpy_progress_of(oprog);
     /* The GIL is released: another thread must not free the matcher under
      * this call (close() refuses while busy; the caller's reference keeps
      * the object alive). */
     nm_matcher *mt = mo->mt;
     mo->busy++;
     Py_BEGIN_ALLOW_THREADS
-    rc = nm_match_file(mt, in, out, &fo, &st, rf, &err);
-    if (rc == 0) nm_match_stats_print(mt, &st, 0, rf);
+    NMPY_WITH_PROGRESS(pg, rc = nm_match_data(mt, in, data, dlen, out, &fo, &st, rf, &err));
+    if (rc == 0) nm_match_stats_print(mt, &st, blocking, rf);
     Py_END_ALLOW_THREADS
     mo->busy--;
     fclose(rf);
@@ -148,9 +155,27 @@ static PyObject *matcher_match_file(PyObject *self, PyObject *args) {
     }
     PyObject *sd = stats_dict(&st);
     PyObject *rs = PyUnicode_DecodeUTF8(rep ? rep : "", (Py_ssize_t)replen, "replace");
-    if (sd && rs) res = PyTuple_Pack(2, sd, rs);
+    PyObject *rules = blocking ? PyList_New(0) : NULL;
+    for (size_t i = 0; rules && i < mt->ix.nrules; i++) {
+        const nm_rule_index *ri = &mt->ix.r[i];
+        PyObject *top = PyList_New(0);
+        for (int k = 0; top && k < NM_INDEX_TOP && ri->top[k]; k++) {
+            PyObject *v = PyLong_FromUnsignedLong(ri->top[k]);
+            if (!v || PyList_Append(top, v) < 0) Py_CLEAR(top);
+            Py_XDECREF(v);
+        }
+        PyObject *d = top ? Py_BuildValue("{sssKsKsnsN}", "rule", ri->rule->name, "pairs",
+                                          (unsigned long long)st.rule_pairs[i], "blocks_skipped",
+                                          (unsigned long long)st.rule_skipped[i], "keys", (Py_ssize_t)ri->nkeys,
+                                          "largest_blocks", top)
+                          : NULL;
+        if (!d || PyList_Append(rules, d) < 0) Py_CLEAR(rules);
+        Py_XDECREF(d);
+    }
+    if (sd && rs && (!blocking || rules)) res = blocking ? PyTuple_Pack(3, sd, rs, rules) : PyTuple_Pack(2, sd, rs);
     Py_XDECREF(sd);
     Py_XDECREF(rs);
+    Py_XDECREF(rules);
 done:
     if (rf) fclose(rf);
     free(rep);
@@ -158,6 +183,16 @@ done:
     Py_XDECREF(kin);
     Py_XDECREF(kout);
     return res;
+}
+
+static PyObject *matcher_match_file(PyObject *self, PyObject *args) {
+    return run_match((MatcherObject *)self, args, 0, 0);
+}
+static PyObject *matcher_match_data(PyObject *self, PyObject *args) {
+    return run_match((MatcherObject *)self, args, 1, 0);
+}
+static PyObject *matcher_blocking_stats(PyObject *self, PyObject *args) {
+    return run_match((MatcherObject *)self, args, 1, 1);
 }
 
 /* explain(csv: bytes, npi: int, maps: tuple[str]) -> (steps, explanation)
@@ -197,7 +232,7 @@ static PyObject *matcher_explain(PyObject *self, PyObject *args) {
         if (!(maps[i] = PyUnicode_AsUTF8AndSize(PyTuple_GetItem(omaps, i), NULL))) return NULL;
     nm_input in;
     memset(&in, 0, sizeof in);
-    nm_input_opts io = {maps, (size_t)nmap, 1};
+    nm_input_opts io = {maps, (size_t)nmap, 1, NULL, 0};
     nm_err err;
     nm_err_clear(&err);
     nm_mworker w;
@@ -242,7 +277,10 @@ static PyObject *matcher_closed(PyObject *self, void *unused) {
 }
 
 static PyMethodDef matcher_methods[] = {
-    {"match_file", matcher_match_file, METH_VARARGS, "match_file(input, output, maps) -> (stats, report)"},
+    {"match_file", matcher_match_file, METH_VARARGS, "match_file(input, output, maps, progress=None) -> (stats, report)"},
+    {"match_data", matcher_match_data, METH_VARARGS, "match_data(data, output, maps, progress=None) -> (stats, report)"},
+    {"blocking_stats", matcher_blocking_stats, METH_VARARGS,
+     "blocking_stats(data, output, maps, progress=None) -> (stats, report, rules)"},
     {"explain", matcher_explain, METH_VARARGS, "explain(csv, npi, maps) -> (steps, explanation)"},
     {"close", matcher_close, METH_NOARGS, "Free the matcher and release its registry."},
     {NULL, NULL, 0, NULL}};

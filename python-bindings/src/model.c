@@ -25,6 +25,8 @@ static PyObject *wrap(nm_model *m) {
     return (PyObject *)o;
 }
 
+PyObject *nmpy_model_wrap(nm_model *m) { return wrap(m); }
+
 static void model_dealloc(PyObject *self) {
     PyTypeObject *tp = Py_TYPE(self);
     nm_model_free(((ModelObject *)self)->m);

@@ -11,6 +11,9 @@
  *   model.c      the _Model type (nm_model): load, save, JSON, waterfall
  *   matcher.c    the _Matcher type (nm_matcher): HCP-to-NPI matching
  *   evalgen.c    the evaluator and the data generators (engine/eval, engine/gen)
+ *   table.c      whole tables in (Arrow stream -> CSV bytes for the engine),
+ *                engine CSV out -> Columns, the _Progress object
+ *   linkage.c    resolve, link, dedupe, train (engine/resolve, engine/match/link.h)
  *
  * Built against the Stable ABI (Py_LIMITED_API 3.11, set by CMake). */
 #ifndef NMPY_H
@@ -78,6 +81,9 @@ typedef struct nmpy_strcol {
  * exception set (the column is then already freed). */
 int nmpy_strcol_from(PyObject *obj, const char *name, nmpy_strcol *out);
 void nmpy_strcol_free(nmpy_strcol *c);
+/* Element i of an Arrow integer buffer of format c C s S i I l L (a uint64
+ * above INT64_MAX reads as -1). */
+int64_t nmpy_read_int(const void *buf, char fmt, int64_t i);
 
 static inline nmpy_str nmpy_at(const nmpy_strcol *c, size_t i) {
     return c->v[c->scalar ? 0 : i];
@@ -111,6 +117,10 @@ int nmpy_put_null(nmpy_builder *b);
 int nmpy_put_f64(nmpy_builder *b, double v);
 int nmpy_put_i32(nmpy_builder *b, int32_t v);
 int nmpy_put_str(nmpy_builder *b, const char *p, size_t n);
+/* Append all of s to d (same kind); 0 or -1 when out of memory. */
+int nmpy_builder_append(nmpy_builder *d, const nmpy_builder *s);
+/* Empty b, keeping its buffers. */
+void nmpy_builder_reset(nmpy_builder *b);
 /* Hand the builder's buffers to a new npimatch._npimatch.Column (the builder
  * is left empty). Needs the GIL. Returns a new reference or NULL. */
 PyObject *nmpy_finish(nmpy_builder *b);
@@ -135,6 +145,8 @@ extern PyMethodDef nmpy_model_functions[];
 /* The nm_model of a _Model object (borrowed), or NULL with TypeError. */
 struct nm_model;
 struct nm_model *nmpy_model_of(PyObject *obj);
+/* A new _Model owning m (freed on failure). */
+PyObject *nmpy_model_wrap(struct nm_model *m);
 /* (steps, explanation) of one comparison vector: nm_waterfall as a list of
  * (comparison, label, weight, tf_weight, cumulative, probability) tuples and
  * the nm_explain string. tf may be NULL. New reference or NULL. */
@@ -142,5 +154,30 @@ PyObject *nmpy_explain_tuple(const struct nm_model *m, const uint8_t *levels, co
 int nmpy_matcher_init_type(PyObject *module);
 extern PyMethodDef nmpy_matcher_functions[];
 extern PyMethodDef nmpy_evalgen_functions[];
+
+/* ---------- tables and progress (table.c) ---------- */
+
+#include "npimatch/progress.h"
+/* The engine hook of one call (npimatch/progress.h) as a _Progress object
+ * holds it: the engine writes done/total, Python reads them and sets flag. */
+typedef struct nmpy_progress {
+    volatile uint64_t done, total;
+    volatile int flag;
+    nm_progress hook;
+} nmpy_progress;
+/* The hook of a _Progress object, NULL for None (or another type). */
+nmpy_progress *nmpy_progress_of(PyObject *obj);
+/* Install around an engine call made without the GIL. */
+#define NMPY_WITH_PROGRESS(pg, call)                                          \
+    do {                                                                      \
+        const nm_progress *nmpy_prev_ = nm_progress_set((pg) ? &(pg)->hook : NULL); \
+        call;                                                                 \
+        nm_progress_set(nmpy_prev_);                                          \
+    } while (0)
+/* The CSV bytes of a _CsvData (borrowed), or NULL with TypeError. */
+const char *nmpy_csvdata(PyObject *obj, size_t *len);
+int nmpy_table_init_types(PyObject *module);
+extern PyMethodDef nmpy_table_functions[];
+extern PyMethodDef nmpy_linkage_functions[];
 
 #endif

@@ -89,7 +89,9 @@ static PyObject *stats_dict(const nm_index_stats *s) {
 static PyObject *py_registry_build(PyObject *self, PyObject *args) {
     PyObject *paths;
     int strict = 0, threads = 0;
-    if (!PyArg_ParseTuple(args, "O!|pi", &PyTuple_Type, &paths, &strict, &threads)) return NULL;
+    PyObject *oprog = Py_None;
+    if (!PyArg_ParseTuple(args, "O!|piO", &PyTuple_Type, &paths, &strict, &threads, &oprog)) return NULL;
+    nmpy_progress *pg = nmpy_progress_of(oprog);
     Py_ssize_t np = PyTuple_Size(paths);
     if (np == 0) {
         PyErr_SetString(PyExc_ValueError, "no NPPES file given");
@@ -128,7 +130,7 @@ static PyObject *py_registry_build(PyObject *self, PyObject *args) {
     nm_registry *r = NULL;
     int rc;
     Py_BEGIN_ALLOW_THREADS
-    rc = nm_registry_build(cpaths, (size_t)np, &opts, &r, &stats, &err);
+    NMPY_WITH_PROGRESS(pg, rc = nm_registry_build(cpaths, (size_t)np, &opts, &r, &stats, &err));
     Py_END_ALLOW_THREADS
     fclose(rep);
     rep = NULL;
@@ -357,6 +359,6 @@ int nmpy_registry_init_type(PyObject *module) {
 }
 
 PyMethodDef nmpy_registry_functions[] = {
-    {"_registry_build", py_registry_build, METH_VARARGS, "_registry_build(paths, strict, threads)"},
+    {"_registry_build", py_registry_build, METH_VARARGS, "_registry_build(paths, strict, threads, progress=None)"},
     {"_registry_load", py_registry_load, METH_O, "_registry_load(path)"},
     {NULL, NULL, 0, NULL}};

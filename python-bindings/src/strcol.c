@@ -42,7 +42,7 @@ static int grow(nmpy_strcol *c, size_t extra, size_t *cap) {
     return 0;
 }
 
-static int64_t read_index(const void *buf, char fmt, int64_t i) {
+int64_t nmpy_read_int(const void *buf, char fmt, int64_t i) {
     switch (fmt) {
     case 'c': return ((const int8_t *)buf)[i];
     case 'C': return ((const uint8_t *)buf)[i];
@@ -85,7 +85,7 @@ static int fill(const struct ArrowSchema *s, const struct ArrowArray *a, nmpy_st
                 dst[i] = (nmpy_str){NULL, 0};
                 continue;
             }
-            int64_t k = read_index(idx, f[0], off + i);
+            int64_t k = nmpy_read_int(idx, f[0], off + i);
             if (k < 0 || k >= d->length) {
                 free(vals);
                 return bad_input(name, "dictionary index out of range");

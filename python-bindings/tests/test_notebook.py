@@ -28,4 +28,7 @@ def test_walkthrough_executes(tmp_path):
     assert "<npimatch.Report matches" in out and "<npimatch.Report persons" in out
     assert "<npimatch.Model 'hcp_nppes'" in out
     assert "npimatch.Report matches" in out and out.count("<npimatch.Report matches") == 2  # matches and baseline
-    assert images >= 6  # weights, two waterfalls, precision/recall, calibration, persons chart
+    assert out.count("<npimatch.Report persons") == 2  # exact-key baseline and resolve across two nights
+    assert "joined" in out and "all with the same person ID: True" in out
+    assert "pairs for 2000 records" in out  # blocking statistics
+    assert images >= 7  # weights, two waterfalls, precision/recall, calibration, two persons charts
