@@ -176,3 +176,30 @@ Test(recall, a_provider_absent_from_the_registry_stays_unmatched) {
     free(out);
     nm_matcher_free(mt);
 }
+
+/* Guards (model clustering.guards, applied by match): a colleague at Julie
+ * Ward's exact practice address and phone, or another organization at the
+ * dialysis company's address, agrees on every location field; with the
+ * names disagreeing the pair is vetoed, not matched on location alone. */
+Test(recall, colleagues_at_the_same_address_are_vetoed) {
+    nm_matcher *mt = matcher();
+    char f[256];
+    char *out = run(mt, HDR "r1,Quentin,Zabrowski,,9219 Pleasant Ave,Springfield,IL,62732,2174393979\n");
+    cr_assert_str_eq(fx_field(out, 1, 4, f, sizeof f), "unmatched", "%s", out);
+    cr_assert_not_null(strstr(out, "vetoed:"), "%s", out);
+    free(out);
+    out = run(mt, HDR "r1,,,Keystone Vision Group,5294 Clinton St,Harrisburg,PA,17157,\n");
+    cr_assert_str_eq(fx_field(out, 1, 4, f, sizeof f), "unmatched", "%s", out);
+    cr_assert_not_null(strstr(out, "vetoed:"), "%s", out);
+    free(out);
+    /* The same colleague row with Julie Ward's names swapped and one typo is
+     * her (swapped_close), not a veto. */
+    out = run(mt, HDR "r1,Ward,Juliee,,9219 Pleasant Ave,Springfield,IL,62732,2174393979\n");
+    char npi[11];
+    fx_npi(0, npi);
+    cr_assert_str_eq(fx_field(out, 1, 4, f, sizeof f), "matched", "%s", out);
+    cr_assert_str_eq(fx_field(out, 1, 1, f, sizeof f), npi, "%s", out);
+    cr_assert_not_null(strstr(out, "name_swapped=swapped_close"), "%s", out);
+    free(out);
+    nm_matcher_free(mt);
+}

@@ -233,6 +233,25 @@ static int holds(const nm_level *lv, const val *a, const val *b, uint8_t jwl, ui
     }
 }
 
+/* swapped_jw>=P: first and last name typed in each other's place, one of the
+ * two crossed pairs exact and the other Jaro-Winkler >= P% (a swap plus a
+ * typo, a nickname-length variant or a hyphenated surname part). Scalar JW
+ * on purpose: reached only for candidates no earlier level took, and the
+ * memcmp on the exact side rejects almost all of them first. */
+static int swapped_close(const val *a0, const val *a1, const val *b0, const val *b1, unsigned pct) {
+    if (!a0->len || !a1->len || !b0->len || !b1->len) return 0;
+    nm_jaro_parts jp;
+    if (same(a0, b1)) {
+        nm_jaro_parts_of(a1->p, a1->len, b0->p, b0->len, &jp);
+        if (nm_jw_at_least(&jp, pct)) return 1;
+    }
+    if (same(a1, b0)) {
+        nm_jaro_parts_of(a0->p, a0->len, b1->p, b1->len, &jp);
+        if (nm_jw_at_least(&jp, pct)) return 1;
+    }
+    return 0;
+}
+
 /* The level of one value tuple (a[k], b[k] for the comparison's fields),
  * or the null level when the pair cannot be compared. */
 static uint8_t level_of(const nm_comparison *cmp, const uint8_t *jwpos, const val *a, const val *b,
@@ -248,6 +267,10 @@ static uint8_t level_of(const nm_comparison *cmp, const uint8_t *jwpos, const va
             continue;
         }
         if (lv->predicate == NM_PRED_ELSE) return (uint8_t)l;
+        if (lv->predicate == NM_PRED_SWAPPED_JW) {
+            if (nf == 2 && swapped_close(&a[0], &a[1], &b[0], &b[1], (unsigned)lv->param)) return (uint8_t)l;
+            continue;
+        }
         if (lv->predicate == NM_PRED_SWAPPED) {
             if (nf == 2 && a[0].len && a[1].len && a[0].len == b[1].len && a[1].len == b[0].len &&
                 !memcmp(a[0].p, b[1].p, a[0].len) && !memcmp(a[1].p, b[0].p, a[1].len))

@@ -56,19 +56,32 @@ static int put_npi(nm_buf *b, const nm_matcher *mt, uint32_t row) {
 int nm_match_decide(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, size_t q, nm_decision *d) {
     NM_TRY(nm_score_query(mt, w, qt, q));
     size_t n = w->cands.rows.n, nc = mt->plan.ncomp;
-    *d = (nm_decision){NM_DECIDE_UNMATCHED, SIZE_MAX, SIZE_MAX, -1, 0, 0, 0};
+    *d = (nm_decision){NM_DECIDE_UNMATCHED, SIZE_MAX, SIZE_MAX, -1, 0, 0, 0, 0};
     if (!n) return 0;
     const nm_model *m = mt->m;
-    size_t best = 0, win = SIZE_MAX, runner = SIZE_MAX;
+    size_t best = SIZE_MAX, win = SIZE_MAX, runner = SIZE_MAX;
     int win_rule = -1;
+    /* A candidate the model's guards call confidently different (e.g. first
+     * and last name both present and disagreeing) cannot be this record's
+     * provider whatever its location evidence: Fellegi-Sunter adds address,
+     * city and phone as if independent, and colleagues share all three.
+     * Vetoed candidates (w->w set to -INFINITY) get probability 0; a
+     * deterministic rule overrides the guards. */
     for (size_t i = 0; i < n; i++) {
-        if (better(mt, w, i, best)) best = i;
-        int r = nm_model_first_rule(m, w->vec.v + i * nc);
+        const uint8_t *v = w->vec.v + i * nc;
+        int r = nm_model_first_rule(m, v);
+        if (r < 0 && nm_model_first_guard(m, v) >= 0) {
+            w->w.v[i] = -INFINITY;
+            d->vetoed++;
+            continue;
+        }
+        if (best == SIZE_MAX || better(mt, w, i, best)) best = i;
         if (r >= 0 && (win_rule < 0 || r < win_rule || (r == win_rule && better(mt, w, i, win)))) win = i, win_rule = r;
     }
+    if (best == SIZE_MAX) return 0;
     if (win_rule < 0) win = best;
     for (size_t i = 0; i < n; i++)
-        if (i != win && (runner == SIZE_MAX || better(mt, w, i, runner))) runner = i;
+        if (i != win && w->w.v[i] != -INFINITY && (runner == SIZE_MAX || better(mt, w, i, runner))) runner = i;
     double wmax = w->w.v[best], sum = exp2(-wmax);
     for (size_t i = 0; i < n; i++) sum += exp2(w->w.v[i] - wmax);
     d->win = win, d->runner = runner, d->rule = win_rule;
@@ -100,6 +113,7 @@ static int decide(const nm_matcher *mt, nm_mworker *w, const nm_input *in, size_
     NM_TRY(nm_match_decide(mt, w, &in->t, q, &d));
     if (d.win == SIZE_MAX) {
         w->st.unmatched++;
+        if (d.vetoed) return nm_buf_printf(b, ",,0.0000,,unmatched,,,,vetoed:%zu\n", d.vetoed);
         return nm_buf_append(b, ",,0.0000,,unmatched,,,,no_candidates\n", 37);
     }
     const nm_model *m = mt->m;

@@ -74,7 +74,8 @@ int nm_score_query(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, siz
 
 /* The decision of match.c's header comment for one query record: scored
  * with nm_score_query (w->cands, w->vec, w->w hold its candidates), then
- * deterministic rules, best and runner-up against the thresholds. win and
+ * deterministic rules, guards (vetoed candidates get weight -INFINITY),
+ * best and runner-up against the thresholds. win and
  * runner index w->cands (SIZE_MAX: none); npi is the winner's NPI when
  * matched, else 0. Shared by `match` (a CSV row) and `resolve --registry`
  * (the matched NPI as a record field). Returns 0 or NM_E_NOMEM. */
@@ -85,6 +86,7 @@ typedef struct nm_decision {
     int rule;                    /* deterministic rule of the winner, -1 none */
     double conf, rconf;          /* posteriors of winner and runner-up */
     uint32_t npi;
+    size_t vetoed;               /* candidates the model's guards vetoed (probability 0) */
 } nm_decision;
 int nm_match_decide(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, size_t q, nm_decision *d);
 

@@ -51,6 +51,7 @@ static const struct { const char *name; uint8_t param; } predicates[NM_PRED_COUN
     [NM_PRED_INITIAL] = {"initial", P_NONE},
     [NM_PRED_SWAPPED] = {"swapped", P_NONE},
     [NM_PRED_ELSE] = {"else", P_NONE},
+    [NM_PRED_SWAPPED_JW] = {"swapped_jw", P_GE_PCT},
 };
 
 static const char *const key_fn_names[NM_KEY_FN_COUNT] = {
@@ -303,7 +304,7 @@ static const char *predicate_type_error(uint8_t pred, uint8_t only, const nm_com
         default: break;
         }
     }
-    if (pred == NM_PRED_SWAPPED && (cmp->n_fields != 2 || only != NM_ALL_FIELDS))
+    if ((pred == NM_PRED_SWAPPED || pred == NM_PRED_SWAPPED_JW) && (cmp->n_fields != 2 || only != NM_ALL_FIELDS))
         return "swapped needs a comparison over two fields (and no \"field\")";
     return NULL;
 }

@@ -88,7 +88,7 @@ int nm_registry_npi_match(const char *registry, const char *input, const char *d
             nm_mworker *w = &wk[omp_get_thread_num()];
             for (size_t i = k * CHUNK; i < n && i < (k + 1) * CHUNK; i++) {
                 uint32_t r = rows[i];
-                nm_decision d = {NM_DECIDE_UNMATCHED, 0, 0, -1, 0, 0, 0};
+                nm_decision d = {NM_DECIDE_UNMATCHED, 0, 0, -1, 0, 0, 0, 0};
                 if (r < in.t.n && in.reason.v[r] == NM_R_COUNT && nm_match_decide(mt, w, &in.t, r, &d)) {
 #pragma omp atomic write
                     x = NM_E_NOMEM;

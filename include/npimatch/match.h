@@ -16,8 +16,9 @@
  *   record_id,npi,confidence,match_weight,status,runner_up_npi,
  *   runner_up_confidence,match_key,explanation
  * status: matched | ambiguous (runner-up within ambiguity_gap_bits of the
- * best) | unmatched (best below match_probability, no candidate, or a row
- * rejected: then explanation is "rejected:<reason>"). match_key: the
+ * best) | unmatched (best below match_probability; no candidate:
+ * "no_candidates"; every candidate vetoed by the model's guards:
+ * "vetoed:<count>"; a row rejected: "rejected:<reason>"). match_key: the
  * deterministic rule or the blocking rule that found the winner. */
 #ifndef NPIMATCH_MATCH_H
 #define NPIMATCH_MATCH_H

@@ -63,6 +63,7 @@
  *   token_jaccard>=t       token-set Jaccard >= t/100
  *   initial                first letters equal and one side is an initial
  *   swapped                two-field comparison: a1 == b2 and a2 == b1
+ *   swapped_jw>=t          two-field: crossed pairs, one exact, the other JW >= t/100
  *   else                   always holds
  * Comparisons over two fields (e.g. ["first_name", "last_name"], or
  * ["license_number", "license_state"]): a level's predicate must hold on
@@ -97,7 +98,8 @@
  * "at_least": label} (every non-null level from the first to `label`).
  * A pair satisfying a deterministic rule is a match by that rule (match_key
  * = rule name) whatever its weight; rules are tried in order before scoring. A pair satisfying a guard must never be
- * merged by clustering ("confidently different").
+ * merged by clustering ("confidently different"), and `match` never picks
+ * it (probability 0) unless a deterministic rule holds on it.
  * Thresholds: a best candidate is a match when its probability >=
  * match_probability, for review between review_probability and that;
  * two candidates whose weights differ by less than ambiguity_gap_bits are
@@ -175,6 +177,7 @@ typedef enum nm_predicate {
     NM_PRED_DATE_TRANSPOSED, NM_PRED_DATE_ONE_DIGIT_OFF, NM_PRED_DATE_SAME_YEAR_MONTH,
     NM_PRED_DATE_WITHIN_DAYS, NM_PRED_ZIP5, NM_PRED_ZIP3, NM_PRED_DISTANCE_KM,
     NM_PRED_TOKEN_JACCARD, NM_PRED_INITIAL, NM_PRED_SWAPPED, NM_PRED_ELSE,
+    NM_PRED_SWAPPED_JW,
     NM_PRED_COUNT
 } nm_predicate;
 

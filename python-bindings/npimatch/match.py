@@ -207,7 +207,7 @@ def explain(match, npi=None, *, matcher=None, model="builtin:hcp") -> Waterfall:
         if total is not None and isinstance(total, float) and math.isnan(total):
             total = None
     if not isinstance(text, str) or "=" not in text:
-        # "no_candidates", "rejected:<reason>": engine codes, never record contents
+        # "no_candidates", "vetoed:<n>", "rejected:<reason>": engine codes, never record contents
         raise ValueError(f"this row has no comparison to explain ({text!r}: no candidate or a rejected row)")
     comps = {c["name"]: c for c in m.comparisons}
     parsed = []
