@@ -83,13 +83,45 @@ class Registry:
         return reg
 
     @classmethod
-    def load(cls, path):
-        """Load a snapshot written by ``save`` or ``build(..., out=...)``."""
-        return cls(_interruptible(_c._registry_load, _fspath(path)))
+    def load(cls, path, *, for_matching=None):
+        """Load a snapshot written by ``save``, ``build(..., out=...)`` or
+        ``npimatch index``. ``for_matching``: a Model (or a path /
+        "builtin:..." name; True means "builtin:hcp") to load the registry
+        as ``npimatch match`` does: when the snapshot stores the matcher's
+        data for that model, the providers' records are left on disk (less
+        memory, faster start) and ``lookup``/``save`` raise; otherwise the
+        whole registry is loaded."""
+        model = None
+        if for_matching is not None and for_matching is not False:
+            from .model import Model
+            spec = "builtin:hcp" if for_matching is True else for_matching
+            model = spec if isinstance(spec, Model) else Model.load(spec)
+        args = (_fspath(path),) if model is None else (_fspath(path), model._h)
+        return cls(_interruptible(_c._registry_load, *args))
 
-    def save(self, path):
-        """Write a snapshot atomically."""
-        self._h.save(_fspath(path))
+    @property
+    def has_records(self) -> bool:
+        """False for a registry loaded ``for_matching`` without its records."""
+        return self._h.has_records()
+
+    def _need_records(self, what):
+        if not self._h.has_records():
+            raise RuntimeError(f"{what} needs the providers' records: this registry was loaded with "
+                               "for_matching=...; load it again without it")
+
+    def save(self, path, *, model=None):
+        """Write a snapshot atomically. ``model`` (a Model, a path or
+        "builtin:hcp"): also store the matcher's normalized rows, term
+        frequencies and blocking indexes for it, as ``npimatch index`` does,
+        so ``load(..., for_matching=model)`` and ``npimatch match`` start
+        without building them."""
+        self._need_records("save")
+        if model is None:
+            self._h.save(_fspath(path))
+            return
+        from .model import Model
+        m = model if isinstance(model, Model) else Model.load(model)
+        _interruptible(self._h.save, _fspath(path), m._h)
 
     def info(self) -> dict:
         """Provider, taxonomy and memory counts."""
@@ -108,6 +140,7 @@ class Registry:
         ``as_``: "arrow" (pyarrow Table, the default when pyarrow is
         installed), "pandas" (DataFrame) or "records" (list of dict, None for
         absent NPIs). A single NPI gives a dict (or None)."""
+        self._need_records("lookup")
         if isinstance(npis, (int, str)):
             (j,) = self._h.lookup_json([npis])
             return None if j is None else json.loads(j)

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "npimatch/match.h"
 #include "npimatch/registry.h"
+#include "registry/registry_internal.h"
 
 typedef struct {
     PyObject_HEAD
@@ -155,8 +157,14 @@ done:
     return res;
 }
 
-static PyObject *py_registry_load(PyObject *self, PyObject *arg) {
-    PyObject *keep = NULL;
+/* _registry_load(path, model=None): with a model, the lean load `match`
+ * uses (nm_registry_load_for_match): when the snapshot stores the matcher's
+ * data for that model, the providers' records are not loaded at all. */
+static PyObject *py_registry_load(PyObject *self, PyObject *args) {
+    PyObject *arg, *omod = Py_None, *keep = NULL;
+    if (!PyArg_ParseTuple(args, "O|O", &arg, &omod)) return NULL;
+    struct nm_model *m = NULL;
+    if (omod != Py_None && !(m = nmpy_model_of(omod))) return NULL;
     const char *path = nmpy_fs_path(arg, &keep);
     if (!path) return NULL;
     nm_err err;
@@ -164,7 +172,7 @@ static PyObject *py_registry_load(PyObject *self, PyObject *arg) {
     nm_registry *r = NULL;
     int rc;
     Py_BEGIN_ALLOW_THREADS
-    rc = nm_registry_load(path, &r, &err);
+    rc = m ? nm_registry_load_for_match(path, m, &r, &err) : nm_registry_load(path, &r, &err);
     Py_END_ALLOW_THREADS
     Py_DECREF(keep);
     if (rc != 0) {
@@ -174,9 +182,38 @@ static PyObject *py_registry_load(PyObject *self, PyObject *arg) {
     return wrap(r);
 }
 
-static PyObject *registry_save(PyObject *self, PyObject *arg) {
+static PyObject *registry_has_records(PyObject *self, PyObject *unused) {
     nm_registry *r = live(self);
-    if (!r || save_to(r, arg) < 0) return NULL;
+    if (!r) return NULL;
+    return PyBool_FromLong(!r->no_records);
+}
+
+/* save(path, model=None): with a model, also store the matcher's data for
+ * it (as `npimatch index` does), so loads for_matching skip the records. */
+static PyObject *registry_save(PyObject *self, PyObject *args) {
+    PyObject *arg, *omod = Py_None;
+    if (!PyArg_ParseTuple(args, "O|O", &arg, &omod)) return NULL;
+    nm_registry *r = live(self);
+    if (!r) return NULL;
+    if (omod == Py_None) {
+        if (save_to(r, arg) < 0) return NULL;
+        Py_RETURN_NONE;
+    }
+    struct nm_model *m = nmpy_model_of(omod);
+    PyObject *keep = NULL;
+    const char *path = m ? nmpy_fs_path(arg, &keep) : NULL;
+    if (!path) return NULL;
+    nm_err err;
+    nm_err_clear(&err);
+    nm_matcher *mt = NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = nm_matcher_create(r, m, NULL, &mt, &err);
+    if (!rc) rc = nm_registry_save_with_matcher(r, mt, path, &err);
+    nm_matcher_free(mt);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(keep);
+    if (rc != 0) return nmpy_raise(rc, &err);
     Py_RETURN_NONE;
 }
 
@@ -327,8 +364,9 @@ static Py_ssize_t registry_len(PyObject *self) {
 
 static PyMethodDef registry_methods[] = {
     {"info", registry_info, METH_NOARGS, "Counts and memory of the registry as a dict."},
-    {"save", registry_save, METH_O, "save(path): write a snapshot atomically."},
+    {"save", registry_save, METH_VARARGS, "save(path, model=None): write a snapshot atomically (with the matcher data of model)."},
     {"find", registry_find, METH_O, "find(npi) -> row index, or -1 when absent."},
+    {"has_records", registry_has_records, METH_NOARGS, "False when loaded for matching only."},
     {"lookup_json", registry_lookup_json, METH_O, "lookup_json(npis) -> list of JSON str (None when absent)."},
     {"close", registry_close, METH_NOARGS, "Free the registry now; later calls raise RegistryClosedError."},
     {NULL, NULL, 0, NULL}};
@@ -360,5 +398,5 @@ int nmpy_registry_init_type(PyObject *module) {
 
 PyMethodDef nmpy_registry_functions[] = {
     {"_registry_build", py_registry_build, METH_VARARGS, "_registry_build(paths, strict, threads, progress=None)"},
-    {"_registry_load", py_registry_load, METH_O, "_registry_load(path)"},
+    {"_registry_load", py_registry_load, METH_VARARGS, "_registry_load(path, model=None)"},
     {NULL, NULL, 0, NULL}};

@@ -124,3 +124,30 @@ def test_long_registry_calls_are_interruptible():
     assert _interruptible(sum, [1, 2]) == 3
     with pytest.raises(ZeroDivisionError):
         _interruptible(lambda: 1 / 0)
+
+
+def test_load_for_matching_skips_records_and_matches_the_same(nppes, tmp_path):
+    """save(model=...) stores the matcher data as `npimatch index` does; a
+    load for_matching of that snapshot leaves the records on disk, matches
+    exactly like a full load, and refuses lookups clearly."""
+    plain, stored = tmp_path / "plain.nmx", tmp_path / "stored.nmx"
+    reg = nm.Registry.build(nppes, out=plain)
+    reg.save(stored, model="builtin:hcp")
+    reg.close()
+    records = pa.table({"record_id": ["a", "b", "c"], "first_name": ["BOB", "MARY", ""],
+                        "last_name": ["SMITH", "JONES", ""], "organization_name": ["", "", "PRAIRIE CLINIC"],
+                        "city": ["OMAHA", "", ""], "state": ["NE", "", ""]})
+    with nm.Registry.load(plain) as full:
+        assert full.has_records
+        expected = full.match(records, as_="arrow")
+    with nm.Registry.load(stored, for_matching=True) as lean:
+        assert not lean.has_records
+        assert len(lean) == 3
+        got = lean.match(records, as_="arrow")
+        with pytest.raises(RuntimeError, match="for_matching"):
+            lean.lookup(1234567893)
+    assert got.equals(expected)
+    assert got.column("npi").to_pylist()[0] == "1234567893"
+    # A snapshot without stored data for the model loads whole.
+    with nm.Registry.load(plain, for_matching=True) as whole:
+        assert whole.has_records and whole.lookup(1234567893)["npi"] == "1234567893"
