@@ -549,6 +549,44 @@ size_t nm_double_metaphone_impl(const char *s, size_t n, char primary[5], char a
             i += (int)(f & 3);
             continue;
         }
+        /* The commonest rule pairs, decided here on the next two letters
+         * with the outcome of their full rule below (same codes, same
+         * step), without the letter dispatch and the earlier rules of the
+         * letter that cannot match them. */
+        unsigned pair = (unsigned char)CH(i) | (unsigned)(unsigned char)CH(i + 1) << 8;
+        if (!rules_only) {
+            char n2 = CH(i + 2);
+            if (pair == ('T' | 'I' << 8)) {   /* TIA, TION: X; TIN: T */
+                if (n2 == 'A' || (n2 == 'O' && CH(i + 3) == 'N')) {
+                    dm_add(&o, "X");
+                    i += 3;
+                } else {
+                    dm_add(&o, "T");
+                    i += 1;
+                }
+                continue;
+            }
+            if (pair == ('C' | 'I' << 8)) {   /* CIA, CIO, CIE: S or X; else S */
+                if (n2 == 'A' || n2 == 'O' || n2 == 'E') dm_add2(&o, "S", "X");
+                else dm_add(&o, "S");
+                i += 2;
+                continue;
+            }
+            if (pair == ('Z' | 'Z' << 8)) {
+                if (n2 == 'O' || n2 == 'I' || n2 == 'A' || (slavo && i > 0 && CH(i - 1) != 'T'))
+                    dm_add2(&o, "S", "TS");
+                else
+                    dm_add(&o, "S");
+                i += 2;
+                continue;
+            }
+            if (pair == ('T' | 'H' << 8)) {
+                if (AT(i + 2, "OM") || AT(i + 2, "AM") || dm_germanic_start(w)) dm_add(&o, "T");
+                else dm_add2(&o, "0", "T");
+                i += 2;
+                continue;
+            }
+        }
         char c = CH(i);
         switch (c) {
         case 'C':
