@@ -362,6 +362,24 @@ DM_INLINE int dm_j(const char *w, int i, int last, int slavo, dm_code *o) {
     return CH(i + 1) == 'J' ? i + 2 : i + 1;
 }
 
+/* SC (S's rule once SC is known). */
+DM_INLINE int dm_sc(const char *w, int i, dm_code *o) {
+    if (CH(i + 2) == 'H') {   /* Schlesinger's rule */
+        if (AT(i + 3, "OO") || AT(i + 3, "ER") || AT(i + 3, "EN") || AT(i + 3, "UY") || AT(i + 3, "ED") ||
+            AT(i + 3, "EM")) {   /* Dutch: "school", "schooner" */
+            if (AT(i + 3, "ER") || AT(i + 3, "EN")) dm_add2(o, "X", "SK");   /* "schermerhorn", "schenker" */
+            else dm_add(o, "SK");
+            return i + 3;
+        }
+        if (i == 0 && !dm_vowel(CH(3)) && CH(3) != 'W') dm_add2(o, "X", "S");
+        else dm_add(o, "X");
+        return i + 3;
+    }
+    if (dm_in(CH(i + 2), "IEY")) dm_add(o, "S");
+    else dm_add(o, "SK");
+    return i + 3;
+}
+
 DM_INLINE int dm_s(const char *w, int i, int last, int slavo, dm_code *o) {
     if (AT(i - 1, "ISL") || AT(i - 1, "YSL")) return i + 1;   /* "island", "isle", "carlisle" */
     if (i == 0 && AT(0, "SUGAR")) {
@@ -386,22 +404,7 @@ DM_INLINE int dm_s(const char *w, int i, int last, int slavo, dm_code *o) {
         dm_add2(o, "S", "X");
         return CH(i + 1) == 'Z' ? i + 2 : i + 1;
     }
-    if (AT(i, "SC")) {
-        if (CH(i + 2) == 'H') {   /* Schlesinger's rule */
-            if (AT(i + 3, "OO") || AT(i + 3, "ER") || AT(i + 3, "EN") || AT(i + 3, "UY") || AT(i + 3, "ED") ||
-                AT(i + 3, "EM")) {   /* Dutch: "school", "schooner" */
-                if (AT(i + 3, "ER") || AT(i + 3, "EN")) dm_add2(o, "X", "SK");   /* "schermerhorn", "schenker" */
-                else dm_add(o, "SK");
-                return i + 3;
-            }
-            if (i == 0 && !dm_vowel(CH(3)) && CH(3) != 'W') dm_add2(o, "X", "S");
-            else dm_add(o, "X");
-            return i + 3;
-        }
-        if (dm_in(CH(i + 2), "IEY")) dm_add(o, "S");
-        else dm_add(o, "SK");
-        return i + 3;
-    }
+    if (AT(i, "SC")) return dm_sc(w, i, o);
     if (i == last && (AT(i - 2, "AI") || AT(i - 2, "OI"))) dm_add2(o, "", "S");   /* French "resnais", "artois" */
     else dm_add(o, "S");
     return dm_in(CH(i + 1), "SZ") ? i + 2 : i + 1;
@@ -578,6 +581,10 @@ size_t nm_double_metaphone_impl(const char *s, size_t n, char primary[5], char a
                 else
                     dm_add(&o, "S");
                 i += 2;
+                continue;
+            }
+            if (pair == ('S' | 'C' << 8)) {   /* S's earlier rules need a next I, U, H or Z */
+                i = dm_sc(w, i, &o);
                 continue;
             }
             if (pair == ('T' | 'H' << 8)) {
