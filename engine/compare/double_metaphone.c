@@ -583,6 +583,22 @@ size_t nm_double_metaphone_impl(const char *s, size_t n, char primary[5], char a
                 i += 2;
                 continue;
             }
+            if (pair == ('C' | 'H' << 8)) {
+                i = dm_c(w, i, &o);
+                continue;
+            }
+            if (pair == ('G' | 'H' << 8)) {
+                i = dm_g(w, i, slavo, &o);
+                continue;
+            }
+            if (pair == ('W' | 'I' << 8)) {
+                i = dm_w(w, i, last, &o);
+                continue;
+            }
+            if (pair == ('J' | 'O' << 8)) {
+                i = dm_j(w, i, last, slavo, &o);
+                continue;
+            }
             if (pair == ('S' | 'C' << 8)) {   /* S's earlier rules need a next I, U, H or Z */
                 i = dm_sc(w, i, &o);
                 continue;
