@@ -591,12 +591,12 @@ size_t nm_double_metaphone_impl(const char *s, size_t n, char primary[5], char a
                 i = dm_g(w, i, slavo, &o);
                 continue;
             }
-            if (pair == ('W' | 'I' << 8)) {
-                i = dm_w(w, i, last, &o);
-                continue;
-            }
             if (pair == ('J' | 'O' << 8)) {
                 i = dm_j(w, i, last, slavo, &o);
+                continue;
+            }
+            if ((pair & 0xFF) == 'W') {
+                i = dm_w(w, i, last, &o);
                 continue;
             }
             if (pair == ('S' | 'C' << 8)) {   /* S's earlier rules need a next I, U, H or Z */
