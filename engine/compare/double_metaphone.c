@@ -575,12 +575,13 @@ size_t nm_double_metaphone_impl(const char *s, size_t n, char primary[5], char a
                 i += 2;
                 continue;
             }
-            if (pair == ('Z' | 'Z' << 8)) {
-                if (n2 == 'O' || n2 == 'I' || n2 == 'A' || (slavo && i > 0 && CH(i - 1) != 'T'))
+            if ((pair & 0xFF) == 'Z' && pair != ('Z' | 'H' << 8)) {   /* Z's rule past ZH */
+                int zz = pair == ('Z' | 'Z' << 8);
+                if ((zz && (n2 == 'O' || n2 == 'I' || n2 == 'A')) || (slavo && i > 0 && CH(i - 1) != 'T'))
                     dm_add2(&o, "S", "TS");
                 else
                     dm_add(&o, "S");
-                i += 2;
+                i += 1 + zz;
                 continue;
             }
             if (pair == ('C' | 'H' << 8)) {
