@@ -183,6 +183,9 @@ __attribute__((constructor)) static void dm_tab_init(void) {
                     if (c == 'P' && nx == 'H') e = 2 | DM_T_ADD | dm_code_ix('F') << 4;
                     if (c == 'C' && (nx == 'K' || nx == 'G' || nx == 'Q')) e = 2 | DM_T_ADD | dm_code_ix('K') << 4;
                     if (c == 'C' && (nx == 'E' || nx == 'Y')) e = 2 | DM_T_ADD | dm_code_ix('S') << 4;
+                    /* GH after a consonant or a word boundary (class 0, not
+                     * first) is K: the first test of G's rules. */
+                    if (c == 'G' && nx == 'H' && v == 0) e = 2 | DM_T_ADD | dm_code_ix('K') << 4;
                     dm_tab[sch][v][ci << 5 | ni] = (uint8_t)e;
                 }
 }
