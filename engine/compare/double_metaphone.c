@@ -555,10 +555,13 @@ size_t nm_double_metaphone_impl(const char *s, size_t n, char primary[5], char a
             i += (int)(f & 3);
             continue;
         }
-        /* The commonest rule pairs, decided here on the next two letters
-         * with the outcome of their full rule below (same codes, same
-         * step), without the letter dispatch and the earlier rules of the
-         * letter that cannot match them. */
+        /* The commonest rule letters in names (TI, CI, Z, CH, J, W, SC,
+         * GH, TH), taken before the letter switch: TI, CI, Z and TH are
+         * decided here with the outcome of their full rule (same codes,
+         * same step) and without the earlier rules of the letter, which
+         * cannot match them; the others go straight to their rule. A chain
+         * of compares on the letter pair measured faster than the switch's
+         * indirect jump for these (57 -> 55 ns per generated name). */
         unsigned pair = (unsigned char)CH(i) | (unsigned)(unsigned char)CH(i + 1) << 8;
         if (!rules_only) {
             char n2 = CH(i + 2);
