@@ -183,6 +183,9 @@ __attribute__((constructor)) static void dm_tab_init(void) {
                     if (c == 'P' && nx == 'H') e = 2 | DM_T_ADD | dm_code_ix('F') << 4;
                     if (c == 'C' && (nx == 'K' || nx == 'G' || nx == 'Q')) e = 2 | DM_T_ADD | dm_code_ix('K') << 4;
                     if (c == 'C' && (nx == 'E' || nx == 'Y')) e = 2 | DM_T_ADD | dm_code_ix('S') << 4;
+                    /* GH after a consonant or a word boundary (class 0, not
+                     * first) is K: the first test of G's rules. */
+                    if (c == 'G' && nx == 'H' && v == 0) e = 2 | DM_T_ADD | dm_code_ix('K') << 4;
                     dm_tab[sch][v][ci << 5 | ni] = (uint8_t)e;
                 }
 }
@@ -362,6 +365,24 @@ DM_INLINE int dm_j(const char *w, int i, int last, int slavo, dm_code *o) {
     return CH(i + 1) == 'J' ? i + 2 : i + 1;
 }
 
+/* SC (S's rule once SC is known). */
+DM_INLINE int dm_sc(const char *w, int i, dm_code *o) {
+    if (CH(i + 2) == 'H') {   /* Schlesinger's rule */
+        if (AT(i + 3, "OO") || AT(i + 3, "ER") || AT(i + 3, "EN") || AT(i + 3, "UY") || AT(i + 3, "ED") ||
+            AT(i + 3, "EM")) {   /* Dutch: "school", "schooner" */
+            if (AT(i + 3, "ER") || AT(i + 3, "EN")) dm_add2(o, "X", "SK");   /* "schermerhorn", "schenker" */
+            else dm_add(o, "SK");
+            return i + 3;
+        }
+        if (i == 0 && !dm_vowel(CH(3)) && CH(3) != 'W') dm_add2(o, "X", "S");
+        else dm_add(o, "X");
+        return i + 3;
+    }
+    if (dm_in(CH(i + 2), "IEY")) dm_add(o, "S");
+    else dm_add(o, "SK");
+    return i + 3;
+}
+
 DM_INLINE int dm_s(const char *w, int i, int last, int slavo, dm_code *o) {
     if (AT(i - 1, "ISL") || AT(i - 1, "YSL")) return i + 1;   /* "island", "isle", "carlisle" */
     if (i == 0 && AT(0, "SUGAR")) {
@@ -386,22 +407,7 @@ DM_INLINE int dm_s(const char *w, int i, int last, int slavo, dm_code *o) {
         dm_add2(o, "S", "X");
         return CH(i + 1) == 'Z' ? i + 2 : i + 1;
     }
-    if (AT(i, "SC")) {
-        if (CH(i + 2) == 'H') {   /* Schlesinger's rule */
-            if (AT(i + 3, "OO") || AT(i + 3, "ER") || AT(i + 3, "EN") || AT(i + 3, "UY") || AT(i + 3, "ED") ||
-                AT(i + 3, "EM")) {   /* Dutch: "school", "schooner" */
-                if (AT(i + 3, "ER") || AT(i + 3, "EN")) dm_add2(o, "X", "SK");   /* "schermerhorn", "schenker" */
-                else dm_add(o, "SK");
-                return i + 3;
-            }
-            if (i == 0 && !dm_vowel(CH(3)) && CH(3) != 'W') dm_add2(o, "X", "S");
-            else dm_add(o, "X");
-            return i + 3;
-        }
-        if (dm_in(CH(i + 2), "IEY")) dm_add(o, "S");
-        else dm_add(o, "SK");
-        return i + 3;
-    }
+    if (AT(i, "SC")) return dm_sc(w, i, o);
     if (i == last && (AT(i - 2, "AI") || AT(i - 2, "OI"))) dm_add2(o, "", "S");   /* French "resnais", "artois" */
     else dm_add(o, "S");
     return dm_in(CH(i + 1), "SZ") ? i + 2 : i + 1;
@@ -548,6 +554,68 @@ size_t nm_double_metaphone_impl(const char *s, size_t n, char primary[5], char a
             o.al = o.al + add < DM_LEN ? o.al + add : DM_LEN;
             i += (int)(f & 3);
             continue;
+        }
+        /* The commonest rule letters in names (TI, CI, Z, CH, J, W, SC,
+         * GH, TH), taken before the letter switch: TI, CI, Z and TH are
+         * decided here with the outcome of their full rule (same codes,
+         * same step) and without the earlier rules of the letter, which
+         * cannot match them; the others go straight to their rule. A chain
+         * of compares on the letter pair measured faster than the switch's
+         * indirect jump for these (57 -> 55 ns per generated name). */
+        unsigned pair = (unsigned char)CH(i) | (unsigned)(unsigned char)CH(i + 1) << 8;
+        if (!rules_only) {
+            char n2 = CH(i + 2);
+            if (pair == ('T' | 'I' << 8)) {   /* TIA, TION: X; TIN: T */
+                if (n2 == 'A' || (n2 == 'O' && CH(i + 3) == 'N')) {
+                    dm_add(&o, "X");
+                    i += 3;
+                } else {
+                    dm_add(&o, "T");
+                    i += 1;
+                }
+                continue;
+            }
+            if (pair == ('C' | 'I' << 8)) {   /* CIA, CIO, CIE: S or X; else S */
+                if (n2 == 'A' || n2 == 'O' || n2 == 'E') dm_add2(&o, "S", "X");
+                else dm_add(&o, "S");
+                i += 2;
+                continue;
+            }
+            if ((pair & 0xFF) == 'Z' && pair != ('Z' | 'H' << 8)) {   /* Z's rule past ZH */
+                int zz = pair == ('Z' | 'Z' << 8);
+                if ((zz && (n2 == 'O' || n2 == 'I' || n2 == 'A')) || (slavo && i > 0 && CH(i - 1) != 'T'))
+                    dm_add2(&o, "S", "TS");
+                else
+                    dm_add(&o, "S");
+                i += 1 + zz;
+                continue;
+            }
+            if (pair == ('C' | 'H' << 8)) {
+                i = dm_c(w, i, &o);
+                continue;
+            }
+            if (pair == ('G' | 'H' << 8)) {
+                i = dm_g(w, i, slavo, &o);
+                continue;
+            }
+            if (pair == ('J' | 'O' << 8)) {
+                i = dm_j(w, i, last, slavo, &o);
+                continue;
+            }
+            if ((pair & 0xFF) == 'W') {
+                i = dm_w(w, i, last, &o);
+                continue;
+            }
+            if (pair == ('S' | 'C' << 8)) {   /* S's earlier rules need a next I, U, H or Z */
+                i = dm_sc(w, i, &o);
+                continue;
+            }
+            if (pair == ('T' | 'H' << 8)) {
+                if (AT(i + 2, "OM") || AT(i + 2, "AM") || dm_germanic_start(w)) dm_add(&o, "T");
+                else dm_add2(&o, "0", "T");
+                i += 2;
+                continue;
+            }
         }
         char c = CH(i);
         switch (c) {
