@@ -25,7 +25,7 @@ _PAIR_FLOATS = ("match_probability", "match_weight")
 def _model(model, what="model"):
     if model is None:
         raise TypeError(f"{what} is required (a Model, a JSON path or 'builtin:...')")
-    return model if isinstance(model, Model) else Model.load(model)
+    return Model.of(model)
 
 
 def _result(outp, as_, floats, stats, report, with_stats):

@@ -42,7 +42,7 @@ class Matcher:
                  ambiguity_gap_bits=None, keep_lambda=False):
         if not isinstance(registry, Registry):
             raise TypeError("registry must be an npimatch.Registry")
-        self.model = model if isinstance(model, Model) else Model.load(model)
+        self.model = Model.of(model)
         # Building the indexes is long for a full registry and has no hook
         # point: wait for it in slices so Ctrl-C returns at once (the
         # matcher is then freed when the build ends).
@@ -198,7 +198,7 @@ def explain(match, npi=None, *, matcher=None, model="builtin:hcp") -> Waterfall:
         if not isinstance(matcher, Matcher):
             raise TypeError("explain(record, npi) needs matcher=npimatch.Matcher(registry, model)")
         return matcher.explain(match, npi)
-    m = model if isinstance(model, Model) else Model.load(model)
+    m = Model.of(model)
     if isinstance(match, str):
         text, total = match, None
     else:

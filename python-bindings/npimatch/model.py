@@ -145,6 +145,12 @@ class Model:
         return cls(_c._model_load(os.fsdecode(p) if isinstance(p, bytes) else p))
 
     @classmethod
+    def of(cls, model):
+        """``model`` itself when it is a Model, else ``Model.load(model)`` (a
+        path or a "builtin:..." name): what every call taking a model accepts."""
+        return model if isinstance(model, cls) else cls.load(model)
+
+    @classmethod
     def from_json(cls, text: str, name: str = "<json>"):
         return cls(_c._model_parse(text, name))
 

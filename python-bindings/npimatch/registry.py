@@ -95,7 +95,7 @@ class Registry:
         if for_matching is not None and for_matching is not False:
             from .model import Model
             spec = "builtin:hcp" if for_matching is True else for_matching
-            model = spec if isinstance(spec, Model) else Model.load(spec)
+            model = Model.of(spec)
         args = (_fspath(path),) if model is None else (_fspath(path), model._h)
         return cls(_interruptible(_c._registry_load, *args))
 
@@ -120,7 +120,7 @@ class Registry:
             self._h.save(_fspath(path))
             return
         from .model import Model
-        m = model if isinstance(model, Model) else Model.load(model)
+        m = Model.of(model)
         _interruptible(self._h.save, _fspath(path), m._h)
 
     def info(self) -> dict:
