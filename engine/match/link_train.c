@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/error_internal.h"
-#include "common/hash.h"
 #include "gen/gen.h"
 #include "ingest/csv.h"
 #include "match/link.h"
+#include "match/train_labels.h"
 
 typedef struct tctx {
     const nm_matcher *mt;
@@ -29,15 +29,11 @@ typedef struct tctx {
     NM_VEC(uint32_t) uq, ur;   /* usable records of each side */
 } tctx;
 
-static int compare_into(tctx *t, size_t q, const uint32_t *rows, size_t n, uint8_t *out) {
-    return nm_compare_pairs(t->mt->m, &t->mt->plan, &t->q->t, q, &t->mt->rows, rows, n, &t->cs, out);
-}
-
 static int add_pairs(tctx *t, size_t q, const uint32_t *rows, size_t n, nm_patterns *out) {
     size_t nc = t->mt->plan.ncomp;
     if (!n) return 0;
     if (NM_VEC_RESERVE(&t->vec, n * nc)) return NM_E_NOMEM;
-    NM_TRY(compare_into(t, q, rows, n, t->vec.v));
+    NM_TRY(nm_compare_pairs(t->mt->m, &t->mt->plan, &t->q->t, q, &t->mt->rows, rows, n, &t->cs, t->vec.v));
     for (size_t i = 0; i < n; i++) NM_TRY(nm_patterns_add(out, t->vec.v + i * nc, 1));
     return 0;
 }
@@ -102,47 +98,13 @@ static int source(void *ctx, int rule, nm_patterns *out, nm_err *err) {
     return 0;
 }
 
-/* Record ids -> record index (open addressing over the ids' hashes). */
-typedef struct idmap {
-    const nm_input *in;
-    uint32_t *slot;
-    size_t mask;
-} idmap;
-
-static int64_t idmap_find(const idmap *im, const char *id, size_t n) {
-    for (size_t h = (size_t)nm_hash64(id, n, 7) & im->mask; im->slot[h]; h = (h + 1) & im->mask) {
-        uint32_t len;
-        const char *s = nm_input_id(im->in, im->slot[h] - 1, &len);
-        if (len == n && !memcmp(s, id, n)) return (int64_t)im->slot[h] - 1;
-    }
-    return -1;
-}
-
-static int idmap_build(idmap *im, const nm_input *in) {
-    size_t ns = 16;
-    while (ns < 2 * in->t.n + 2) ns *= 2;
-    im->in = in, im->mask = ns - 1;
-    if (!(im->slot = calloc(ns, sizeof *im->slot))) return NM_E_NOMEM;
-    for (size_t i = 0; i < in->t.n; i++) {
-        uint32_t len;
-        const char *id = nm_input_id(in, i, &len);
-        if (in->reason.v[i] != NM_R_COUNT || idmap_find(im, id, len) >= 0) continue;   /* first wins */
-        size_t h = (size_t)nm_hash64(id, len, 7) & im->mask;
-        while (im->slot[h]) h = (h + 1) & im->mask;
-        im->slot[h] = (uint32_t)i + 1;
-    }
-    return 0;
-}
-
 static int supervised(tctx *t, nm_model *out, FILE *report, nm_err *err) {
-    idmap im[2] = {{0}};
+    nm_idmap im[2] = {{0}};
+    nm_labelled lab = {t->mt, &t->q->t, &t->cs, {0}, {0}};
     nm_csv *csv = NULL;
     nm_csv_opts co = {0};
-    NM_VEC(uint8_t) vecs = {0};
-    NM_VEC(uint8_t) lab = {0};
-    size_t nc = t->mt->plan.ncomp;
     uint64_t unknown = 0;
-    int rc = idmap_build(&im[0], t->left) || idmap_build(&im[1], t->right) ? nm_err_set(err, NM_E_NOMEM, "train: out of memory") : 0;
+    int rc = nm_idmap_build(&im[0], t->left) || nm_idmap_build(&im[1], t->right) ? nm_err_set(err, NM_E_NOMEM, "train: out of memory") : 0;
     if (!rc) rc = nm_csv_open(t->o->labels, &co, &csv, err);
     int cl = csv ? nm_csv_find_column(csv, "left_id") : -1, cr = csv ? nm_csv_find_column(csv, "right_id") : -1;
     if (!rc && (cl < 0 || cr < 0)) rc = nm_err_set(err, NM_E_FORMAT, "%s: labels need left_id and right_id columns", t->o->labels);
@@ -150,17 +112,14 @@ static int supervised(tctx *t, nm_model *out, FILE *report, nm_err *err) {
     while (!rc && (rc = nm_csv_next(csv, &row, err)) == 1) {
         rc = 0;
         if (row.error != NM_R_COUNT || (uint32_t)NM_MAX(cl, cr) >= row.nfields) continue;
-        int64_t a = idmap_find(&im[0], row.f[cl].p, row.f[cl].len), b = idmap_find(&im[1], row.f[cr].p, row.f[cr].len);
+        int64_t a = nm_idmap_find(&im[0], row.f[cl].p, row.f[cl].len), b = nm_idmap_find(&im[1], row.f[cr].p, row.f[cr].len);
         if (a < 0 || b < 0 || (t->dedupe && a == b)) {
             unknown++;
             continue;
         }
         /* The compare stage reads the query side from the table, the other from the row store. */
         uint32_t q = (uint32_t)(t->swapped ? b : a), r = (uint32_t)(t->swapped ? a : b);
-        if (NM_VEC_RESERVE(&vecs, vecs.n + nc) || NM_VEC_PUSH(&lab, 1)) { rc = NM_E_NOMEM; break; }
-        rc = compare_into(t, q, &r, 1, vecs.v + vecs.n);
-        vecs.n += nc;
-        t->rep->labelled++;
+        if (!(rc = nm_labelled_add(&lab, q, r, 1))) t->rep->labelled++;
     }
     if (rc == 1) rc = 0;
     if (unknown) fprintf(report, "train: %llu labelled pairs name an unknown or rejected record (skipped)\n", (unsigned long long)unknown);
@@ -169,17 +128,12 @@ static int supervised(tctx *t, nm_model *out, FILE *report, nm_err *err) {
     for (uint64_t k = 0; !rc && k < n; k++) {
         uint32_t q, r;
         random_pair(t, k, &q, &r);
-        if (NM_VEC_RESERVE(&vecs, vecs.n + nc) || NM_VEC_PUSH(&lab, 0)) { rc = NM_E_NOMEM; break; }
-        rc = compare_into(t, q, &r, 1, vecs.v + vecs.n);
-        vecs.n += nc;
+        rc = nm_labelled_add(&lab, q, r, 0);
     }
     t->rep->random_pairs = n;
-    if (!rc) rc = nm_train_supervised(out, vecs.v, lab.v, lab.n, 0, err);
-    if (rc == NM_E_NOMEM) nm_err_set(err, rc, "train: out of memory");
-    NM_VEC_FREE(&vecs);
-    NM_VEC_FREE(&lab);
-    free(im[0].slot);
-    free(im[1].slot);
+    rc = nm_labelled_fit(&lab, rc, out, err);
+    nm_idmap_free(&im[0]);
+    nm_idmap_free(&im[1]);
     nm_csv_close(csv);
     return rc;
 }

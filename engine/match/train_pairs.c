@@ -1,9 +1,9 @@
 /* Training pair sources (train_pairs.h). */
 #include "match/train_pairs.h"
+#include "match/train_labels.h"
 #include <stdlib.h>
 #include <string.h>
 #include "common/error_internal.h"
-#include "common/hash.h"
 #include "gen/gen.h"
 #include "ingest/csv.h"
 #include "registry/registry_internal.h"
@@ -59,53 +59,26 @@ static int source(void *ctx, int rule, nm_patterns *out, nm_err *err) {
     return 0;
 }
 
-/* Input record index by record id (ids hashed; collisions checked by bytes). */
-static int64_t find_record(const nm_input *in, const uint32_t *slots, size_t mask, const char *id, size_t n) {
-    for (size_t h = (size_t)nm_hash64(id, n, 1) & mask; slots[h]; h = (h + 1) & mask) {
-        uint32_t len;
-        const char *s = nm_input_id(in, slots[h] - 1, &len);
-        if (len == n && !memcmp(s, id, n)) return (int64_t)slots[h] - 1;
-    }
-    return -1;
-}
-
 /* Supervised: labelled (record_id, npi) pairs are matches, random pairs
  * (nearly all non-matches) the non-matches. */
 static int supervised(tctx *t, nm_model *out, nm_err *err) {
-    const nm_input *in = t->in;
-    size_t nslots = 16;
-    while (nslots < 2 * in->t.n + 2) nslots *= 2;
-    uint32_t *slots = calloc(nslots, sizeof *slots);
-    if (!slots) return nm_err_set(err, NM_E_NOMEM, "train: out of memory");
-    for (size_t q = 0; q < in->t.n; q++) {
-        uint32_t len;
-        const char *id = nm_input_id(in, q, &len);
-        if (!len || find_record(in, slots, nslots - 1, id, len) >= 0) continue;   /* first wins */
-        size_t h = (size_t)nm_hash64(id, len, 1) & (nslots - 1);
-        while (slots[h]) h = (h + 1) & (nslots - 1);
-        slots[h] = (uint32_t)q + 1;
-    }
+    nm_idmap im = {0};
+    nm_labelled lab = {t->mt, &t->in->t, &t->cs, {0}, {0}};
     nm_csv *csv = NULL;
     nm_csv_opts co = {0};
-    int rc = nm_csv_open(t->o->labels, &co, &csv, err);
+    int rc = nm_idmap_build(&im, t->in) ? nm_err_set(err, NM_E_NOMEM, "train: out of memory") : 0;
+    if (!rc) rc = nm_csv_open(t->o->labels, &co, &csv, err);
     int cid = csv ? nm_csv_find_column(csv, "record_id") : -1, cnpi = csv ? nm_csv_find_column(csv, "npi") : -1;
     if (!rc && (cid < 0 || cnpi < 0)) rc = nm_err_set(err, NM_E_FORMAT, "%s: labels need record_id and npi columns", t->o->labels);
-    NM_VEC(uint8_t) vecs = {0};
-    NM_VEC(uint8_t) lab = {0};
-    size_t nc = t->mt->plan.ncomp;
     nm_csv_row row;
     while (!rc && (rc = nm_csv_next(csv, &row, err)) == 1) {
         rc = 0;
         if (row.error != NM_R_COUNT || (uint32_t)NM_MAX(cid, cnpi) >= row.nfields) continue;
-        int64_t q = find_record(in, slots, nslots - 1, row.f[cid].p, row.f[cid].len);
+        int64_t q = nm_idmap_find(&im, row.f[cid].p, row.f[cid].len);
         uint32_t npi = nm_npi_parse(row.f[cnpi].p, row.f[cnpi].len);
         int64_t r = npi ? nm_registry_find(t->mt->reg, npi) : -1;
-        if (q < 0 || r < 0 || in->reason.v[q] != NM_R_COUNT) continue;
-        uint32_t rr = (uint32_t)r;
-        if (NM_VEC_RESERVE(&vecs, vecs.n + nc) || NM_VEC_PUSH(&lab, 1)) { rc = NM_E_NOMEM; break; }
-        rc = nm_compare_pairs(t->mt->m, &t->mt->plan, &in->t, (size_t)q, &t->mt->rows, &rr, 1, &t->cs, vecs.v + vecs.n);
-        vecs.n += nc;
-        t->rep->labelled++;
+        if (q < 0 || r < 0) continue;
+        if (!(rc = nm_labelled_add(&lab, (uint32_t)q, (uint32_t)r, 1))) t->rep->labelled++;
     }
     if (rc == 1) rc = 0;
     uint64_t n = t->o->random_pairs ? t->o->random_pairs : 200000;
@@ -114,16 +87,11 @@ static int supervised(tctx *t, nm_model *out, nm_err *err) {
         nm_rng_seed(&g, t->o->seed, k);
         uint32_t q = t->usable.v[nm_rng_below(&g, (uint32_t)t->usable.n)];
         uint32_t r = t->active.v[nm_rng_below(&g, (uint32_t)t->active.n)];
-        if (NM_VEC_RESERVE(&vecs, vecs.n + nc) || NM_VEC_PUSH(&lab, 0)) { rc = NM_E_NOMEM; break; }
-        rc = nm_compare_pairs(t->mt->m, &t->mt->plan, &in->t, q, &t->mt->rows, &r, 1, &t->cs, vecs.v + vecs.n);
-        vecs.n += nc;
+        rc = nm_labelled_add(&lab, q, r, 0);
     }
     t->rep->random_pairs = n;
-    if (!rc) rc = nm_train_supervised(out, vecs.v, lab.v, lab.n, 0, err);
-    if (rc == NM_E_NOMEM) nm_err_set(err, rc, "train: out of memory");
-    NM_VEC_FREE(&vecs);
-    NM_VEC_FREE(&lab);
-    free(slots);
+    rc = nm_labelled_fit(&lab, rc, out, err);
+    nm_idmap_free(&im);
     nm_csv_close(csv);
     return rc;
 }
