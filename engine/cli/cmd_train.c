@@ -69,7 +69,7 @@ int nm_cmd_train(int argc, char **argv) {
     int have_in = 0;
     nm_train_report rep;
     int rc = nm_model_load(model, &m, &err);
-    if (!rc) rc = nm_registry_load(reg, &r, &err);
+    if (!rc) rc = nm_registry_load_for_match(reg, m, &r, &err);
     if (!rc) rc = nm_matcher_create(r, m, &mo, &mt, &err);
     nm_input_opts io = {maps, nmap, mt ? mt->threads : 0, NULL, 0};
     if (!rc && !(rc = nm_input_read(&in, input, m, &io, &err))) have_in = 1;
