@@ -80,6 +80,7 @@ static const struct { const char *from, *to; int code; const char *msg; } BAD[] 
     {"\"keys\": \"last_name\"", "\"keys\": \"year(last_name)\"", NM_E_MODEL, "year() needs a date field"},
     {"\"keys\": \"last_name\"", "\"keys\": \"last_name+\"", NM_E_MODEL, "empty key term"},
     {"\"keys\": \"last_name\"", "\"keys\": \"prefix0(last_name)\"", NM_E_MODEL, "unknown key function"},
+    {"\"keys\": \"last_name\"", "\"keys\": \"absent(last_name)\"", NM_E_MODEL, "absent() needs a key term beside it"},
     {"\"predicate\": \"exact\"", "\"predicate\": \"date_transposed\"", NM_E_MODEL,
      "date predicate on a field that is not of type date"},
     {"\"predicate\": \"exact\"", "\"predicate\": \"else\"", NM_E_MODEL, "\"else\" must be the last level"},
@@ -134,7 +135,7 @@ Test(model, shipped_hcp_model) {
     cr_assert_eq(nm_model_is_dedupe(m), 0);
     cr_assert_eq(nm_model_field_count(m), 14);
     cr_assert_eq(nm_model_comparison_count(m), 12);
-    cr_assert_eq(nm_model_blocking_rule_count(m), 14);
+    cr_assert_eq(nm_model_blocking_rule_count(m), 18);
     cr_assert_eq(nm_model_training_rule_count(m), 3);
     cr_assert_eq(nm_model_rule_count(m), 3);
     int fn = nm_model_comparison_index(m, "first_name"), ln = nm_model_comparison_index(m, "last_name");
@@ -162,6 +163,11 @@ Test(model, shipped_hcp_model) {
     /* the license comparison reads license_number and license_state */
     r = nm_model_blocking_rule(m, 1);
     cr_assert_eq(r->comparisons, 1ull << nm_model_comparison_index(m, "license"));
+    /* orgname(organization_name)+absent(state): pairs need not agree on the state */
+    r = nm_model_blocking_rule(m, 14);
+    cr_assert_str_eq(r->name, "organization_no_location");
+    cr_assert_eq(r->terms[1].fn, NM_KEY_ABSENT);
+    cr_assert_eq(r->comparisons, 1ull << nm_model_comparison_index(m, "organization_name"));
     const nm_blocking_rule *t = nm_model_training_rule(m, 0);
     cr_assert_eq(t->comparisons, (1ull << fn) | (1ull << ln) | (1ull << nm_model_comparison_index(m, "name_swapped")));
     /* last_name at_least jw88 = exact, jw92, jw88 (not null, not dmetaphone) */

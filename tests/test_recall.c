@@ -3,7 +3,8 @@
  * organization names with the legal form dropped and a typo, event sign-in
  * records (name, city and state only) with a typo in the last or first name.
  * Each record must be matched to its provider, found by the rule named in
- * match_key (set(), orgname() and ends() keys, name+state keys). */
+ * match_key (set(), orgname() and ends() keys, name+state keys), and rows
+ * with no location at all, found by the absent(state) fallback rules. */
 #include "match_fixture.h"
 #include "index/keys.h"
 #include "match/matcher.h"
@@ -32,6 +33,7 @@ static void setup(void) {
                         i % 2 ? "IL" : "TX", i % 2 ? "62701" : "75001", NULL, NULL, NULL, NULL};
     }
     p[n++] = (prov){2, NULL, NULL, NULL, NULL, "AMERICAN DIALYSIS CENTER INC", "7 ELM ST", "HARRISBURG", "PA", "17101", NULL, NULL, NULL, NULL};
+    p[n++] = (prov){1, "ROBERT", NULL, "ASKEW", NULL, NULL, "12 LAKE DR", "MACON", "GA", "31201", NULL, NULL, NULL, NULL};
     fx_hcp_setup(p, n, "recall_nppes", &REG, &MODEL);
 }
 
@@ -198,5 +200,80 @@ Test(recall, colleagues_at_the_same_address_are_vetoed) {
      * her (swapped_close), not a veto. */
     expect_level(mt, HDR "r1,Ward,Juliee,,9219 Pleasant Ave,Springfield,IL,62732,2174393979\n", 0,
                  "name_swapped=swapped_close");
+    nm_matcher_free(mt);
+}
+
+/* Rows with no address, city, state, ZIP or phone and no NPI or licence
+ * (about 5% of customer rows): before the absent(state) fallback rules only
+ * an exact first and last name found a candidate, and an organization none.
+ * Each row's provider must be among its candidates, found by `key`; people
+ * must be matched (an organization name alone, common in this small
+ * registry, is too little evidence for a match, though not for a candidate). */
+static const struct {
+    const char *row;
+    size_t prov;
+    const char *key;
+    int matched;
+} NO_LOCATION[] = {
+    /* The organization name as registered. */
+    {"r1,,,Premier Dental PLLC,,,,,\n", 2, "organization_no_location", 0},
+    /* LLC dropped and a typo (PARTMERS). */
+    {"r1,,,Dialysis Partmers of America,,,,,\n", 1, "organization_no_location", 0},
+    /* A first-name typo that keeps the Double Metaphone code of both names (JULEI). */
+    {"r1,Julei,Fannereford,,,,,,\n", 4, "dmetaphone_names_no_location", 1},
+    /* A first-name typo that changes its consonants (ERNIQUE: another
+     * Double Metaphone code): the exact last name and the first name's last letters. */
+    {"r1,Ernique,Johnson,,,,,,\n", 3, "last_first_ends_no_location", 1},
+    /* A nickname (BOB for ROBERT) and a last-name typo that changes its
+     * Double Metaphone code but not its Soundex code (AKSEW for ASKEW). */
+    {"r1,Bob,Aksew,,,,,,\n", 47, "nickname_soundex_no_location", 1},
+};
+
+Test(recall, rows_without_any_location_find_their_provider) {
+    nm_matcher *mt = matcher();
+    nm_cands c;
+    cr_assert_eq(nm_cands_init(&c, mt->nref), 0);
+    char csv[256];
+    for (size_t i = 0; i < sizeof NO_LOCATION / sizeof NO_LOCATION[0]; i++) {
+        snprintf(csv, sizeof csv, HDR "%s", NO_LOCATION[i].row);
+        nm_input in;
+        nm_err e;
+        nm_input_opts io = {NULL, 0, 1, NULL, 0};
+        cr_assert_eq(nm_input_read_memory(&in, csv, strlen(csv), MODEL, &io, &e), 0, "%s", e.msg);
+        cr_assert_eq(nm_cands_find(&c, &mt->ix, &in.t, 0, mt->block_cap, NULL, NULL), 0);
+        size_t k = 0;
+        while (k < c.rows.n && c.rows.v[k] != NO_LOCATION[i].prov) k++;
+        cr_assert_lt(k, c.rows.n, "%s: provider not among %zu candidates", NO_LOCATION[i].row, c.rows.n);
+        cr_assert_str_eq(nm_model_blocking_rule(MODEL, c.rule.v[k])->name, NO_LOCATION[i].key, "%s", NO_LOCATION[i].row);
+        nm_input_free(&in);
+        if (NO_LOCATION[i].matched) expect(mt, csv, NO_LOCATION[i].prov, NO_LOCATION[i].key);
+    }
+    nm_cands_free(&c);
+    nm_matcher_free(mt);
+}
+
+/* absent(state): a query record with a state has no key for the rule (it
+ * keeps to the location rules and pays nothing for the fallback); one
+ * without gets the keys of the other terms, which the registry row, state
+ * and all, shares. */
+Test(recall, absent_rules_are_looked_up_only_by_records_without_the_field) {
+    nm_matcher *mt = matcher();
+    const char *csv = HDR "r1,,,Premier Dental,,,,,\nr2,,,Premier Dental,,Phoenix,AZ,,\n";
+    nm_input in;
+    nm_err e;
+    nm_input_opts io = {NULL, 0, 1, NULL, 0};
+    cr_assert_eq(nm_input_read_memory(&in, csv, strlen(csv), MODEL, &io, &e), 0, "%s", e.msg);
+    size_t ri = rule_index("organization_no_location");
+    const nm_blocking_rule *rule = nm_model_blocking_rule(MODEL, ri);
+    uint64_t q[NM_KEYS_MAX], r[NM_KEYS_MAX];
+    cr_assert_eq(nm_block_keys(&in.t, 1, rule, (unsigned)ri, q), 0, "a record with a state");
+    cr_assert_eq(nm_block_keys(&in.t, 0, rule, (unsigned)ri, q), 2, "word heads and word tails");
+    /* Row 2: PREMIER DENTAL, PLLC in Phoenix, AZ. */
+    cr_assert_eq(row_keys(mt, "organization_no_location", 2, r), 2);
+    cr_assert(q[0] == r[0] && q[1] == r[1]);
+    /* Another organization's row has other keys. */
+    cr_assert_eq(row_keys(mt, "organization_no_location", 5, r), 2);
+    cr_assert(q[0] != r[0] && q[0] != r[1] && q[1] != r[0] && q[1] != r[1]);
+    nm_input_free(&in);
     nm_matcher_free(mt);
 }

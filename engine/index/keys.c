@@ -145,13 +145,30 @@ static int atom_cmp(const atom *a, const atom *b) {
     return c ? c : (a->len > b->len) - (a->len < b->len);
 }
 
-/* Keys from the term values: fv[k] are the values of term k's field. */
-static size_t keys_of(const fvals *fv, const nm_blocking_rule *rule, unsigned ri, uint64_t *out) {
+static int has_value(fvals fv) {
+    for (size_t v = 0; v < fv.n; v++)
+        if (fv.v[v].len) return 1;
+    return 0;
+}
+
+/* Keys from the term values: fv[k] are the values of term k's field; query:
+ * the record looks the index up (absent() terms differ by side). */
+static size_t keys_of(const fvals *fv, const nm_blocking_rule *rule, unsigned ri, int query, uint64_t *out) {
     atom atoms[NM_MAX_KEY_TERMS][ATOMS_MAX];
     size_t na[NM_MAX_KEY_TERMS];
     char scratch[NM_MAX_KEY_TERMS][1100];
     int nt = rule->n_terms;
     for (int k = 0; k < nt; k++) {
+        if (rule->terms[k].fn == NM_KEY_ABSENT) {
+            /* A fallback rule: looser keys are affordable for the few query
+             * records that lack the field (a customer row with no location
+             * at all), while records that have it keep to the tighter rules
+             * and pay nothing. Indexed records always answer. */
+            if (query && has_value(fv[k])) return 0;
+            atoms[k][0] = (atom){"", 0};
+            na[k] = 1;
+            continue;
+        }
         na[k] = term_atoms(fv[k], &rule->terms[k], atoms[k], scratch[k]);
         if (!na[k]) return 0;
     }
@@ -207,7 +224,7 @@ size_t nm_block_keys(const nm_rtable *t, size_t r, const nm_blocking_rule *rule,
         }
         fv[k] = (fvals){views[k], n};
     }
-    return keys_of(fv, rule, ri, out);
+    return keys_of(fv, rule, ri, 1, out);
 }
 
 size_t nm_block_keys_rows(const nm_rrows *rr, size_t r, const nm_blocking_rule *rule, unsigned ri, uint64_t *out,
@@ -220,5 +237,5 @@ size_t nm_block_keys_rows(const nm_rrows *rr, size_t r, const nm_blocking_rule *
         size_t f = rule->terms[k].field;
         fv[k] = (fvals){scratch + fstart[f], fstart[f + 1] - fstart[f]};
     }
-    return keys_of(fv, rule, ri, out);
+    return keys_of(fv, rule, ri, 0, out);
 }

@@ -56,7 +56,7 @@ static const struct { const char *name; uint8_t param; } predicates[NM_PRED_COUN
 
 static const char *const key_fn_names[NM_KEY_FN_COUNT] = {
     "value", "initial", "prefix", "soundex", "nysiis", "dmetaphone", "nickname", "zip5", "zip3", "tokens", "year", "digits",
-    "set", "orgname", "ends"};
+    "set", "orgname", "ends", "absent"};
 
 const char *nm_field_type_name(nm_field_type t) {
     return (unsigned)t < NM_FIELD_TYPE_COUNT ? field_type_names[t] : "?";
@@ -447,11 +447,16 @@ static int parse_key_expr(ctx *c, const nm_json *at, const char *expr, nm_blocki
         if (!e) break;
         p = e + 1;
     }
+    /* absent() alone would send every record lacking the field to every indexed record. */
+    int keyed = 0;
+    for (int t = 0; t < r->n_terms; t++) keyed |= r->terms[t].fn != NM_KEY_ABSENT;
+    if (!keyed) return fail(c, NM_E_MODEL, at, "absent() needs a key term beside it");
     /* EM holds fixed every comparison that reads a field the rule blocks on. */
     for (size_t ci = 0; ci < c->m->n_comparisons; ci++)
         for (int k = 0; k < c->m->comparisons[ci].n_fields; k++)
             for (int t = 0; t < r->n_terms; t++)
-                if (r->terms[t].field == c->m->comparisons[ci].fields[k]) r->comparisons |= 1ull << ci;
+                if (r->terms[t].field == c->m->comparisons[ci].fields[k] && r->terms[t].fn != NM_KEY_ABSENT)
+                    r->comparisons |= 1ull << ci;   /* absent(): the pair need not agree on that field */
     return 0;
 }
 

@@ -84,7 +84,12 @@
  * the first three letters of each word, and the last three: a dropped INC or
  * one typo leaves at least one of them intact), ends (the same two keys
  * without dropping any word: "ends(first_name)+ends(last_name)+state" finds a
- * name with one typo in either part). A pair is a candidate of a rule when all its
+ * name with one typo in either part), absent (a fallback for records that lack
+ * the field: a query record with no value of it looks such a rule up, one
+ * with a value does not; every indexed record answers, whatever its value:
+ * "orgname(organization_name)+absent(state)" finds an organization typed
+ * without any location by its name alone, while records with a location
+ * pay nothing for the rule). A pair is a candidate of a rule when all its
  * terms agree; a record with a missing term has no key for that rule. Rules
  * are applied in order; a pair is attributed to the first rule that finds it
  * (its match_key). Each rule's `comparisons` mask lists the comparisons that
@@ -184,7 +189,8 @@ typedef enum nm_predicate {
 typedef enum nm_key_fn {
     NM_KEY_VALUE, NM_KEY_INITIAL, NM_KEY_PREFIX, NM_KEY_SOUNDEX, NM_KEY_NYSIIS,
     NM_KEY_DMETAPHONE, NM_KEY_NICKNAME, NM_KEY_ZIP5, NM_KEY_ZIP3, NM_KEY_TOKENS,
-    NM_KEY_YEAR, NM_KEY_DIGITS, NM_KEY_SET, NM_KEY_ORGNAME, NM_KEY_ENDS, NM_KEY_FN_COUNT
+    NM_KEY_YEAR, NM_KEY_DIGITS, NM_KEY_SET, NM_KEY_ORGNAME, NM_KEY_ENDS, NM_KEY_ABSENT,
+    NM_KEY_FN_COUNT
 } nm_key_fn;
 
 typedef struct nm_field {
