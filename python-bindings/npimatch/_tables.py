@@ -99,6 +99,15 @@ def csv_data(data, what):
     return _c._table_csv(to_arrow(data, what), what)
 
 
+def table_columns(data, what):
+    """A table's columns for the engine to read in place (_ColData), for
+    matching: string columns are not copied; rows are reported by 0-based
+    row and column name."""
+    if data is None:
+        raise TypeError(f"{what}: expected a CSV path or a table, got None")
+    return _c._table_columns(to_arrow(data, what), what)
+
+
 def read_output(path, as_, float_columns=()):
     """An engine output CSV as a table of kind ``as_``: "pandas", "arrow" or "polars"."""
     cols = _c._read_csv_columns(path, tuple(float_columns))

@@ -20,7 +20,7 @@ import tempfile
 from . import _npimatch as _c
 from ._io import _optional
 from ._progress import run
-from ._tables import check_as, csv_data, fspath, is_path, maps_of, read_output
+from ._tables import check_as, fspath, is_path, maps_of, read_output, table_columns
 from .model import Model, Waterfall
 from .registry import Registry, _interruptible
 
@@ -82,7 +82,7 @@ class Matcher:
         if is_path(records):
             fn, src = self._h.match_file, fspath(records)
         else:
-            fn, src = self._h.match_data, csv_data(records, "records")
+            fn, src = self._h.match_data, table_columns(records, "records")
         self.stats, self.report = run(fn, src, outp, maps, desc="match", progress=progress)
 
     def blocking_stats(self, records, *, map=None, progress=None):
@@ -99,7 +99,7 @@ class Matcher:
             if is_path(records):
                 src = _c._csv_file(fspath(records))
             else:
-                src = csv_data(records, "records")
+                src = table_columns(records, "records")
             self.stats, self.report, rules = run(self._h.blocking_stats, src, os.path.join(tmp, "m.csv"), maps,
                                                  desc="blocking stats", progress=progress)
         finally:

@@ -176,6 +176,9 @@ nmpy_progress *nmpy_progress_of(PyObject *obj);
     } while (0)
 /* The CSV bytes of a _CsvData (borrowed), or NULL with TypeError. */
 const char *nmpy_csvdata(PyObject *obj, size_t *len);
+/* The columns of a _ColData (borrowed: valid while obj lives), NULL for another type (no error set). */
+struct nm_columns;
+const struct nm_columns *nmpy_coldata(PyObject *obj);
 int nmpy_table_init_types(PyObject *module);
 extern PyMethodDef nmpy_table_functions[];
 extern PyMethodDef nmpy_linkage_functions[];
