@@ -603,6 +603,63 @@ static int r_end(void *u, int nchunks) {
     return 0;
 }
 
+/* A plain output file is read in blocks of whole lines (the engine writes
+ * one row per line), each parsed in parallel behind a copy of the header:
+ * mapping the whole file would hold all its pages in the process's memory
+ * next to the columns built from it (the peak of a Python match). Other
+ * files (.zst) are opened whole by the CSV reader. */
+#define READ_BLOCK ((size_t)16 << 20)
+
+typedef struct blocks {
+    FILE *f;
+    char *buf;
+    size_t hlen, carry, cap;     /* header bytes, bytes after the last full line of the previous block */
+    size_t cut;                  /* end of the open block */
+    int eof;
+} blocks;
+
+/* Open the next block (header + whole lines) as a CSV; 1 opened, 0 at the end, < 0 error. */
+static int next_block(blocks *bk, const char *path, const nm_csv_opts *co, nm_csv **csv, nm_err *err) {
+    *csv = NULL;
+    if (bk->eof && !bk->carry) return 0;
+    for (;;) {
+        size_t have = bk->hlen + bk->carry;
+        if (!bk->eof) {
+            if (bk->cap - have < READ_BLOCK / 2) {
+                char *nb = realloc(bk->buf, bk->cap * 2);
+                if (!nb) return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", path);
+                bk->buf = nb, bk->cap *= 2;
+            }
+            size_t got = fread(bk->buf + have, 1, bk->cap - have, bk->f);
+            if (got < bk->cap - have) {
+                if (ferror(bk->f)) return nm_err_set(err, NM_E_IO, "%s: read error", path);
+                bk->eof = 1;
+            }
+            have += got;
+        }
+        size_t cut = have;
+        if (!bk->eof) {
+            while (cut > bk->hlen && bk->buf[cut - 1] != '\n') cut--;
+            if (cut == bk->hlen) {   /* a line longer than the buffer: read more */
+                bk->carry = have - bk->hlen;
+                continue;
+            }
+        }
+        if (cut == bk->hlen) return 0;
+        int rc = nm_csv_open_memory(bk->buf, cut, path, co, csv, err);
+        /* the caller scans, then next_block moves the rest behind the header */
+        bk->carry = have - cut;
+        bk->cut = cut;
+        return rc ? rc : 1;
+    }
+}
+
+static void block_done(blocks *bk, nm_csv *csv) {
+    /* keep the unparsed tail right after the header */
+    nm_csv_close(csv);
+    memmove(bk->buf + bk->hlen, bk->buf + bk->cut, bk->carry);
+}
+
 /* _read_csv_columns(path, float_columns: tuple[str]) -> list[(name, Column)] */
 static PyObject *py_read_csv_columns(PyObject *self, PyObject *args) {
     PyObject *opath, *ofl;
@@ -615,11 +672,36 @@ static PyObject *py_read_csv_columns(PyObject *self, PyObject *args) {
     nm_csv_opts co = {.threads = 0};
     int rc, nw = omp_get_max_threads();
     const char *path = PyBytes_AsString(kp);
+    size_t pl = strlen(path);
+    blocks bk = {NULL, NULL, 0, 0, 0, 0, 0};
+    int whole = pl >= 4 && !strcmp(path + pl - 4, ".zst");
     Py_BEGIN_ALLOW_THREADS
-    rc = nm_csv_open(path, &co, &csv, &err);
+    if (whole) {
+        rc = nm_csv_open(path, &co, &csv, &err);
+    } else if (!(bk.f = fopen(path, "rb"))) {
+        rc = nm_err_set(&err, NM_E_IO, "%s: cannot open", path);
+    } else if (!(bk.buf = malloc(bk.cap = READ_BLOCK))) {
+        rc = nm_err_set(&err, NM_E_NOMEM, "%s: out of memory", path);
+    } else {
+        /* the header line, kept at the front of every block */
+        int ch;
+        rc = 0;
+        while ((ch = getc(bk.f)) != EOF && bk.hlen < bk.cap - 1) {
+            bk.buf[bk.hlen++] = (char)ch;
+            if (ch == '\n') break;
+        }
+        if (ch != '\n') bk.buf[bk.hlen++] = '\n', bk.eof = ch == EOF;
+        rc = next_block(&bk, path, &co, &csv, &err);
+        if (rc == 0) rc = nm_csv_open_memory(bk.buf, bk.hlen, path, &co, &csv, &err);   /* no rows */
+        else if (rc == 1) rc = 0;
+    }
     Py_END_ALLOW_THREADS
     Py_DECREF(kp);
-    if (rc) return nmpy_raise(rc, &err);
+    if (rc) {
+        if (bk.f) fclose(bk.f);
+        free(bk.buf);
+        return nmpy_raise(rc, &err);
+    }
     uint32_t nc = nm_csv_ncols(csv);
     size_t nparts = (size_t)nw * (nc ? nc : 1);
     rctx x = {nc, calloc(nc ? nc : 1, 1), calloc(nc ? nc : 1, sizeof(nmpy_builder)), calloc(nparts, sizeof(nmpy_builder)),
@@ -642,25 +724,44 @@ static PyObject *py_read_csv_columns(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto out;
     }
+    /* the names outlive the blocks */
+    PyObject *names = PyList_New(nc);
+    for (uint32_t k = 0; names && k < nc; k++) {
+        PyObject *nm = PyUnicode_FromString(nm_csv_colname(csv, k));
+        if (!nm) Py_CLEAR(names);
+        else PyList_SetItem(names, k, nm);
+    }
+    if (!names) goto out;
     Py_BEGIN_ALLOW_THREADS
     nm_csv_consumer cons = {&x, r_begin, r_row, r_end, nw, 0, NULL};
-    rc = nm_csv_scan(csv, &cons, &err);
+    for (;;) {
+        rc = nm_csv_scan(csv, &cons, &err);
+        if (rc || whole) break;
+        block_done(&bk, csv);
+        csv = NULL;
+        if ((rc = next_block(&bk, path, &co, &csv, &err)) != 1) break;
+        if (nm_csv_ncols(csv) != nc) {
+            rc = nm_err_set(&err, NM_E_FORMAT, "%s: the header changed between blocks", path);
+            break;
+        }
+    }
     Py_END_ALLOW_THREADS
     if (rc) {
+        Py_DECREF(names);
         nmpy_raise(rc > 0 ? NM_E_NOMEM : rc, &err);
         goto out;
     }
     res = PyList_New(nc);
-    if (!res) goto out;
-    for (uint32_t k = 0; k < nc; k++) {
+    for (uint32_t k = 0; res && k < nc; k++) {
         PyObject *col = nmpy_finish(&x.out[k]);
-        PyObject *t = col ? Py_BuildValue("(sN)", nm_csv_colname(csv, k), col) : NULL;
+        PyObject *t = col ? Py_BuildValue("(ON)", PyList_GetItem(names, k), col) : NULL;
         if (!t) {
             Py_CLEAR(res);
-            goto out;
+            break;
         }
         PyList_SetItem(res, k, t);
     }
+    Py_DECREF(names);
 out:
     for (uint32_t k = 0; x.out && k < nc; k++) nmpy_builder_free(&x.out[k]);
     for (size_t i = 0; x.part && i < nparts; i++) nmpy_builder_free(&x.part[i]);
@@ -670,6 +771,8 @@ out:
     free(x.out);
     free(isf);
     nm_csv_close(csv);
+    if (bk.f) fclose(bk.f);
+    free(bk.buf);
     return res;
 }
 
