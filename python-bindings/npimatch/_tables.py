@@ -110,7 +110,8 @@ def table_columns(data, what):
 
 def read_output(path, as_, float_columns=()):
     """An engine output CSV as a table of kind ``as_``: "pandas", "arrow" or "polars"."""
-    cols = _c._read_csv_columns(path, tuple(float_columns))
+    # pandas keeps Arrow strings as large_string: built so, they are not copied.
+    cols = _c._read_csv_columns(path, tuple(float_columns), as_ == "pandas")
     if as_ == "columns":
         return cols
     pa = _optional("pyarrow")

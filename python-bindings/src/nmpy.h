@@ -124,6 +124,9 @@ void nmpy_builder_reset(nmpy_builder *b);
 /* Hand the builder's buffers to a new npimatch._npimatch.Column (the builder
  * is left empty). Needs the GIL. Returns a new reference or NULL. */
 PyObject *nmpy_finish(nmpy_builder *b);
+/* The same, text always as "U" (large_string, int64 offsets): what pandas'
+ * Arrow-backed strings hold, so they take the buffers without a copy. */
+PyObject *nmpy_finish_large(nmpy_builder *b);
 
 extern PyTypeObject *nmpy_ColumnType;
 int nmpy_column_init_type(PyObject *module);

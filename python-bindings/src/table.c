@@ -660,10 +660,12 @@ static void block_done(blocks *bk, nm_csv *csv) {
     memmove(bk->buf + bk->hlen, bk->buf + bk->cut, bk->carry);
 }
 
-/* _read_csv_columns(path, float_columns: tuple[str]) -> list[(name, Column)] */
+/* _read_csv_columns(path, float_columns: tuple[str], large=False) -> list[(name, Column)]
+ * large: text columns as large_string (for pandas). */
 static PyObject *py_read_csv_columns(PyObject *self, PyObject *args) {
     PyObject *opath, *ofl;
-    if (!PyArg_ParseTuple(args, "UO!", &opath, &PyTuple_Type, &ofl)) return NULL;
+    int large = 0;
+    if (!PyArg_ParseTuple(args, "UO!|p", &opath, &PyTuple_Type, &ofl, &large)) return NULL;
     PyObject *kp = PyUnicode_EncodeFSDefault(opath);
     if (!kp) return NULL;
     nm_csv *csv = NULL;
@@ -753,7 +755,7 @@ static PyObject *py_read_csv_columns(PyObject *self, PyObject *args) {
     }
     res = PyList_New(nc);
     for (uint32_t k = 0; res && k < nc; k++) {
-        PyObject *col = nmpy_finish(&x.out[k]);
+        PyObject *col = large ? nmpy_finish_large(&x.out[k]) : nmpy_finish(&x.out[k]);
         PyObject *t = col ? Py_BuildValue("(ON)", PyList_GetItem(names, k), col) : NULL;
         if (!t) {
             Py_CLEAR(res);
@@ -898,5 +900,5 @@ PyMethodDef nmpy_table_functions[] = {
     {"_table_columns", py_table_columns, METH_VARARGS, "_table_columns(table, what) -> _ColData"},
     {"_csv_file", py_csv_file, METH_O, "_csv_file(path) -> _CsvData"},
     {"_read_csv_columns", py_read_csv_columns, METH_VARARGS,
-     "_read_csv_columns(path, float_columns) -> [(name, Column)]"},
+     "_read_csv_columns(path, float_columns, large=False) -> [(name, Column)]"},
     {NULL, NULL, 0, NULL}};
