@@ -60,11 +60,12 @@ class Matcher:
         ``npimatch match --help``). ``map``: {model field: input column}
         for other column names. ``out``: also keep the output CSV there.
         Returns the matches as ``as_`` ("pandas", "arrow", "polars", or
-        "path" with ``out``). Tables are handed to the engine in memory
-        (rendered in C, see npimatch._tables); results are built from the
+        "path" with ``out``). A table's string columns are read by the
+        engine in place (see npimatch._tables); results are built from the
         engine's output in C. Bad rows are matched as unmatched and
-        described in ``self.report`` (name:line:col: reason, never field
-        contents; line N of a table is its row N - 2); counts in
+        described in ``self.report`` (file:line:col: reason for a file;
+        "records: row N, column C: reason" for a table, N the 0-based row;
+        never field contents); counts in
         ``self.stats``. ``progress``: a bar for this call (None: the global
         setting); Ctrl-C cancels the engine within a second."""
         check_as(as_, out)
