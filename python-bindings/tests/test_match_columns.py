@@ -103,3 +103,28 @@ def test_map_none_nan_and_numbers(world):
     full = pd.DataFrame({"record_id": ["f1", "f2"], "name": ["Dr. Mary Ann Smith MD", None]})
     m = reg.match(full)
     assert m["explanation"][1] == "rejected:no_name" and not m["explanation"][0].startswith("rejected")
+
+
+@pytest.mark.parametrize("trailing_newline", [True, False])
+def test_output_read_in_blocks(tmp_path, trailing_newline):
+    # larger than one 16 MiB block: rows cut at block ends are carried over
+    from npimatch import _npimatch as c
+
+    n = 300_000
+    rows = ["record_id,confidence,explanation"]
+    for i in range(n):
+        conf = "" if i % 11 == 0 else f"{i / n:.6f}"
+        expl = f'"first=exact:{i % 97},last=""x""' + "y" * (i % 70) + '"' if i % 5 else ""
+        rows.append(f"R{i},{conf},{expl}")
+    text = "\n".join(rows) + ("\n" if trailing_newline else "")
+    (tmp_path / "m.csv").write_text(text)
+    assert len(text) > (16 << 20)
+    for large in (False, True):
+        cols = dict(c._read_csv_columns(str(tmp_path / "m.csv"), ("confidence",), large))
+        ids = pa.array(cols["record_id"])
+        assert ids.type == (pa.large_string() if large else pa.string())
+        assert len(ids) == n and ids[n - 1].as_py() == f"R{n - 1}" and ids[123457].as_py() == "R123457"
+        conf = pa.array(cols["confidence"]).to_pylist()
+        assert conf[0] is None and conf[12] == pytest.approx(12 / n, abs=1e-6)
+        ex = pa.array(cols["explanation"]).to_pylist()
+        assert ex[5] is None and ex[n - 1] == f'first=exact:{(n - 1) % 97},last="x"' + "y" * ((n - 1) % 70)
