@@ -3,22 +3,18 @@ CSV copy): the same bytes as the CLI on the same data, bad rows reported by
 row and column and counted (never dropped), column mapping, None/NaN, and
 every layout producers hand over (large strings, string views,
 dictionaries, numbers)."""
-import os
-import pathlib
 import subprocess
 
 import pytest
 
 import npimatch as nm
+from conftest import cli_path
 
 pd = pytest.importorskip("pandas")
 pa = pytest.importorskip("pyarrow")
 pacsv = pytest.importorskip("pyarrow.csv")
 
 
-def _cli():
-    p = os.environ.get("NM_CLI") or str(pathlib.Path(__file__).resolve().parents[2] / "build" / "npimatch")
-    return p if os.access(p, os.X_OK) else None
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +39,7 @@ def test_string_frame_gives_the_cli_bytes(world, tmp_path):
     m = reg.match(df, out=tmp_path / "df.csv")
     reg.match(table, out=tmp_path / "arrow.csv")
     assert len(m) == 400 and list(m["record_id"]) == df["record_id"].tolist()
-    cli = _cli()
+    cli = cli_path()
     if cli:
         subprocess.run([cli, "match", "--registry", str(d / "reg.nmx"), "--input", str(d / "hcp.csv"),
                         "--out", str(tmp_path / "cli.csv")], check=True, capture_output=True)
