@@ -25,9 +25,11 @@ def world(tmp_path_factory):
     nm.generate_hcp(reg, 400, 32, out=d / "hcp.csv", truth=d / "truth.csv")
     with open(d / "hcp.csv") as f:
         names = f.readline().rstrip("\n").split(",")
-    table = pacsv.read_csv(d / "hcp.csv", read_options=pacsv.ReadOptions(block_size=8192),
-                           convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                                strings_can_be_null=True))
+    # only empty fields are null: pyarrow's default null strings ("NA",
+    # "NULL", "nan") are also names (Na, a Korean surname)
+    opts = pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True,
+                                null_values=[""])
+    table = pacsv.read_csv(d / "hcp.csv", read_options=pacsv.ReadOptions(block_size=8192), convert_options=opts)
     yield d, reg, table
     reg.close()
 
