@@ -12,7 +12,14 @@
  * wrong number of fields, bytes that are not UTF-8, no record id or no
  * usable name becomes an empty record with that reason, counted in a diag
  * (line and column only; never the contents). Chunks are parsed in parallel
- * and appended in order, so the table does not depend on the thread count. */
+ * and appended in order, so the table does not depend on the thread count.
+ *
+ * A table in memory (nm_input_read_columns: Arrow-like string columns from
+ * the Python package) is read in place through the same row function: each
+ * row is presented as the CSV row it would render to (a field's bytes,
+ * flags for bytes >= 0x80, a NUL byte rejecting the row), so mapping,
+ * per-field rules and reasons cannot drift apart; its locations are 0-based
+ * rows and column indexes instead of lines and byte columns. */
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
