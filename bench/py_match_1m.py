@@ -49,6 +49,10 @@ def child(mode, args):
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
+        # Only empty fields are null (null_values=[""]): pyarrow's default
+        # null strings ("NA", "NULL", "nan") occur in the generated names
+        # (NA is a Korean surname), and reading them as nulls would change
+        # those rows' matches against the CLI's.
         # The DataFrame of "string[pyarrow]" columns, built through pyarrow's
         # reader: pandas' own read_csv peaks at about 3x the frame's size
         # while parsing, and that transient (not npimatch's) would otherwise
@@ -56,7 +60,7 @@ def child(mode, args):
         with open(args.input) as f:
             names = f.readline().rstrip("\n").split(",")
         table = pacsv.read_csv(args.input, convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, strings_can_be_null=True))
+            column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""]))
         data = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
         del table
         assert all(str(t) == "string" for t in data.dtypes)
@@ -68,7 +72,7 @@ def child(mode, args):
         with open(args.input) as f:
             names = f.readline().rstrip("\n").split(",")
         data = pacsv.read_csv(args.input, convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, strings_can_be_null=True))
+            column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=[""]))
         as_ = "arrow"
     base = rss_mb()
     t, c = time.perf_counter(), cpu_s()

@@ -52,16 +52,23 @@ static int loc_cmp(const void *a, const void *b) {
     return (int)x->reason - (int)y->reason;
 }
 
-void nm_diag_print(const nm_diag *d, const char *const *files, FILE *out) {
+static void print_locs(const nm_diag *d, const char *const *files, const char *const *colnames, uint32_t ncols,
+                       FILE *out) {
     nm_diag_loc all[NM_R_COUNT * NM_DIAG_KEEP];
     size_t n = 0;
     for (int r = 0; r < NM_R_COUNT; r++)
         for (uint32_t i = 0; i < d->nkept[r]; i++) all[n++] = d->kept[r][i];
     qsort(all, n, sizeof all[0], loc_cmp);
-    for (size_t i = 0; i < n; i++)
-        fprintf(out, "%s:%llu:%u: %s%s\n", files ? files[all[i].file] : "<input>",
-                (unsigned long long)all[i].line, all[i].col, nm_reason_text((nm_reason)all[i].reason),
-                all[i].row_skipped ? " (row skipped)" : "");
+    for (size_t i = 0; i < n; i++) {
+        const char *file = files ? files[all[i].file] : "<input>";
+        if (!colnames)
+            fprintf(out, "%s:%llu:%u: ", file, (unsigned long long)all[i].line, all[i].col);
+        else if (all[i].col >= 1 && all[i].col <= ncols)
+            fprintf(out, "%s: row %llu, column %s: ", file, (unsigned long long)all[i].line, colnames[all[i].col - 1]);
+        else
+            fprintf(out, "%s: row %llu: ", file, (unsigned long long)all[i].line);
+        fprintf(out, "%s%s\n", nm_reason_text((nm_reason)all[i].reason), all[i].row_skipped ? " (row skipped)" : "");
+    }
     if (!nm_diag_total(d)) return;
     fprintf(out, "summary: %llu rows skipped, %llu fields nulled\n", (unsigned long long)d->rows_skipped,
             (unsigned long long)d->fields_nulled);
@@ -69,4 +76,10 @@ void nm_diag_print(const nm_diag *d, const char *const *files, FILE *out) {
         if (d->count[r])
             fprintf(out, "  %-20s %llu%s\n", nm_reason_name((nm_reason)r), (unsigned long long)d->count[r],
                     d->count[r] > d->nkept[r] ? " (first locations shown above)" : "");
+}
+
+void nm_diag_print(const nm_diag *d, const char *const *files, FILE *out) { print_locs(d, files, NULL, 0, out); }
+
+void nm_diag_print_rows(const nm_diag *d, const char *name, const char *const *colnames, uint32_t ncols, FILE *out) {
+    print_locs(d, &name, colnames, ncols, out);
 }

@@ -64,5 +64,8 @@ uint64_t nm_diag_total(const nm_diag *d);
 /* Print kept locations ("file:line:col: reason") in input order, then one
  * summary line per reason with its count. `files` maps file indexes to names. */
 void nm_diag_print(const nm_diag *d, const char *const *files, FILE *out);
+/* The same for rows of a table: line = 0-based row, col = 1-based index
+ * into colnames (0: the whole row), printed "name: row N, column C: reason". */
+void nm_diag_print_rows(const nm_diag *d, const char *name, const char *const *colnames, uint32_t ncols, FILE *out);
 
 #endif

@@ -165,16 +165,13 @@ int nm_match_file(nm_matcher *mt, const char *input, const char *output, const n
     return nm_match_data(mt, input, NULL, 0, output, o, stats, report, err);
 }
 
-int nm_match_data(nm_matcher *mt, const char *input, const char *data, size_t len, const char *output,
-                  const nm_match_file_opts *o, nm_match_stats *stats, FILE *report, nm_err *err) {
+/* Match the records of in (read since t0) into output; frees in. */
+static int match_input(nm_matcher *mt, const char *input, nm_input *inp, double t0, const char *output,
+                       nm_match_stats *stats, FILE *report, nm_err *err) {
     nm_match_stats st;
     memset(&st, 0, sizeof st);
-    double t0 = now_s();
-    nm_input in;
-    nm_input_opts io = {o ? o->map : NULL, o ? o->nmap : 0, mt->threads, data, len};
-    NM_TRY(nm_input_read(&in, input, mt->m, &io, err));
-    const char *files[1] = {input};
-    nm_diag_print(&in.diag, files, report ? report : stderr);
+    nm_input in = *inp;
+    nm_input_report(&in, input, report ? report : stderr);
     st.seconds_read = now_s() - t0;
     t0 = now_s();
 
@@ -225,6 +222,24 @@ int nm_match_data(nm_matcher *mt, const char *input, const char *data, size_t le
     st.seconds_match = now_s() - t0;
     if (stats) *stats = st;
     return rc;
+}
+
+int nm_match_data(nm_matcher *mt, const char *input, const char *data, size_t len, const char *output,
+                  const nm_match_file_opts *o, nm_match_stats *stats, FILE *report, nm_err *err) {
+    double t0 = now_s();
+    nm_input in;
+    nm_input_opts io = {o ? o->map : NULL, o ? o->nmap : 0, mt->threads, data, len};
+    NM_TRY(nm_input_read(&in, input, mt->m, &io, err));
+    return match_input(mt, input, &in, t0, output, stats, report, err);
+}
+
+int nm_match_columns(nm_matcher *mt, const nm_columns *t, const char *output, const nm_match_file_opts *o,
+                     nm_match_stats *stats, FILE *report, nm_err *err) {
+    double t0 = now_s();
+    nm_input in;
+    nm_input_opts io = {o ? o->map : NULL, o ? o->nmap : 0, mt->threads, NULL, 0};
+    NM_TRY(nm_input_read_columns(&in, t, mt->m, &io, err));
+    return match_input(mt, t->name, &in, t0, output, stats, report, err);
 }
 
 void nm_match_stats_print(const nm_matcher *mt, const nm_match_stats *st, int blocking, FILE *out) {

@@ -62,6 +62,10 @@ int nm_match_cache_adopt(nm_matcher *mt, const nm_registry *r);
  * the report), e.g. a table handed over by the Python package. */
 int nm_match_data(nm_matcher *mt, const char *name, const char *data, size_t len, const char *output,
                   const nm_match_file_opts *o, nm_match_stats *stats, FILE *report, nm_err *err);
+/* nm_match_file over a table's columns read in place (nm_input_read_columns:
+ * the CSV's rules; bad rows reported as "name: row N, column C: reason"). */
+int nm_match_columns(nm_matcher *mt, const nm_columns *t, const char *output, const nm_match_file_opts *o,
+                     nm_match_stats *stats, FILE *report, nm_err *err);
 
 int nm_mworker_init(nm_mworker *w, const nm_matcher *mt);
 void nm_mworker_free(nm_mworker *w);

@@ -46,6 +46,8 @@ typedef struct nm_input {
     uint64_t rows;
     nm_buf srcs;                   /* with nm_input_read_sourced: each row's source, */
     NM_VEC(uint32_t) src_off;      /* concatenated, n + 1 offsets (empty when the column is absent) */
+    const char *const *colname;    /* nm_input_read_columns: the table's column names (borrowed; */
+    uint32_t ncols;                /* line = 0-based row, diag column = 1-based column index); else NULL */
 } nm_input;
 
 typedef struct nm_input_opts {
@@ -77,6 +79,44 @@ int nm_input_read_memory(nm_input *in, const char *data, size_t len, const nm_mo
 int nm_input_read_sourced(nm_input *in, const char *path, const nm_model *m, const nm_input_opts *o,
                           const char *source_column, nm_err *err);
 void nm_input_free(nm_input *in);
+
+/* A table in memory (Arrow-like columns, e.g. handed over by the Python
+ * package), read in place without rendering it as CSV. Column k of a batch
+ * is a string view: int32 or int64 offsets into data (Arrow "u" / "U"),
+ * 16-byte string views into vbuf (Arrow "vu"), or all null; elements
+ * offset .. offset + rows; valid: validity bitmap (bit offset + i), NULL
+ * when there are no nulls. Everything is borrowed. */
+enum { NM_STRCOL_I32, NM_STRCOL_I64, NM_STRCOL_VIEW, NM_STRCOL_NULL };
+typedef struct nm_strcol {
+    int kind;
+    int64_t offset;
+    const uint8_t *valid;
+    const void *off;               /* offsets (n + 1 after offset) or views */
+    const char *data;
+    const char *const *vbuf;
+    int64_t nvbuf;
+} nm_strcol;
+typedef struct nm_colbatch {
+    int64_t rows;
+    const nm_strcol *col;          /* ncols */
+} nm_colbatch;
+typedef struct nm_columns {
+    const char *name;              /* names the table in messages ("records") */
+    const char *const *colname;    /* ncols column names (the CSV header) */
+    uint32_t ncols;
+    const nm_colbatch *batch;      /* the rows, batch after batch */
+    size_t nbatch;
+} nm_columns;
+/* nm_input_read over a table: the same column mapping, per-field rules and
+ * bad-row reasons as a CSV (one row function serves both); a null is an
+ * empty field, a line break in a value reads as a space. Locations are
+ * 0-based rows and 1-based column indexes (nm_input_report names the
+ * column); o->data is ignored. NM_E_FORMAT for the header errors of
+ * nm_input_read or malformed offsets. */
+int nm_input_read_columns(nm_input *in, const nm_columns *t, const nm_model *m, const nm_input_opts *o, nm_err *err);
+/* Print in's rejected rows and their summary (nm_diag_print; for a table,
+ * "name: row N, column C: reason"). */
+void nm_input_report(const nm_input *in, const char *name, FILE *out);
 /* Row r's source (source_column), "" when the file has no such column. */
 static inline const char *nm_input_source(const nm_input *in, size_t r, uint32_t *len) {
     if (!in->src_off.n) {

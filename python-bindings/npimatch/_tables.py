@@ -5,16 +5,22 @@ In: a CSV path (read by the engine as the CLI reads it), or a table: a
 pyarrow Table / RecordBatch / RecordBatchReader, a polars DataFrame, a
 pandas DataFrame (converted once by pyarrow; Arrow-backed columns such as
 "string[pyarrow]" are not copied), a dict of equal-length columns or a list
-of dicts. The extension renders it in C, without the GIL, into CSV bytes
-that the engine's own reader parses in memory (same column rules and
-bad-row reasons as the CLI; line N is row N - 2 of the table). Columns may
+of dicts. For matching (table_columns) the engine reads the table's string
+columns in place (nm_input_read_columns: the CSV reader's row function, so
+the same column rules and bad-row reasons as the CLI; rows reported by
+0-based row and column name); only columns of other types are rendered to
+text. The other calls get it rendered in C, without the GIL, into CSV bytes
+that the engine's own reader parses in memory (line N is row N - 2 of the
+table). Columns may
 hold strings, integers, floats (an integral float is written as an
 integer: an NPI in a pandas column with gaps), booleans or dates; None and
 NaN are empty fields.
 
-Out: the engine's CSV output is read back in C into Arrow columns (text,
-or float64 for scores) and returned as pandas (default), pyarrow
-("arrow") or polars.
+Out: the engine's CSV output is read back in C, in blocks of lines (never
+the whole file mapped next to the columns), into Arrow columns (text, or
+float64 for scores) and returned as pandas (default; text as large_string,
+which pandas' Arrow strings hold, so not copied), pyarrow ("arrow") or
+polars.
 """
 from __future__ import annotations
 
@@ -99,9 +105,19 @@ def csv_data(data, what):
     return _c._table_csv(to_arrow(data, what), what)
 
 
+def table_columns(data, what):
+    """A table's columns for the engine to read in place (_ColData), for
+    matching: string columns are not copied; rows are reported by 0-based
+    row and column name."""
+    if data is None:
+        raise TypeError(f"{what}: expected a CSV path or a table, got None")
+    return _c._table_columns(to_arrow(data, what), what)
+
+
 def read_output(path, as_, float_columns=()):
     """An engine output CSV as a table of kind ``as_``: "pandas", "arrow" or "polars"."""
-    cols = _c._read_csv_columns(path, tuple(float_columns))
+    # pandas keeps Arrow strings as large_string: built so, they are not copied.
+    cols = _c._read_csv_columns(path, tuple(float_columns), as_ == "pandas")
     if as_ == "columns":
         return cols
     pa = _optional("pyarrow")

@@ -20,7 +20,7 @@ import tempfile
 from . import _npimatch as _c
 from ._io import _optional
 from ._progress import run
-from ._tables import check_as, csv_data, fspath, is_path, maps_of, read_output
+from ._tables import check_as, fspath, is_path, maps_of, read_output, table_columns
 from .model import Model, Waterfall
 from .registry import Registry, _interruptible
 
@@ -60,11 +60,12 @@ class Matcher:
         ``npimatch match --help``). ``map``: {model field: input column}
         for other column names. ``out``: also keep the output CSV there.
         Returns the matches as ``as_`` ("pandas", "arrow", "polars", or
-        "path" with ``out``). Tables are handed to the engine in memory
-        (rendered in C, see npimatch._tables); results are built from the
+        "path" with ``out``). A table's string columns are read by the
+        engine in place (see npimatch._tables); results are built from the
         engine's output in C. Bad rows are matched as unmatched and
-        described in ``self.report`` (name:line:col: reason, never field
-        contents; line N of a table is its row N - 2); counts in
+        described in ``self.report`` (file:line:col: reason for a file;
+        "records: row N, column C: reason" for a table, N the 0-based row;
+        never field contents); counts in
         ``self.stats``. ``progress``: a bar for this call (None: the global
         setting); Ctrl-C cancels the engine within a second."""
         check_as(as_, out)
@@ -82,7 +83,7 @@ class Matcher:
         if is_path(records):
             fn, src = self._h.match_file, fspath(records)
         else:
-            fn, src = self._h.match_data, csv_data(records, "records")
+            fn, src = self._h.match_data, table_columns(records, "records")
         self.stats, self.report = run(fn, src, outp, maps, desc="match", progress=progress)
 
     def blocking_stats(self, records, *, map=None, progress=None):
@@ -99,7 +100,7 @@ class Matcher:
             if is_path(records):
                 src = _c._csv_file(fspath(records))
             else:
-                src = csv_data(records, "records")
+                src = table_columns(records, "records")
             self.stats, self.report, rules = run(self._h.blocking_stats, src, os.path.join(tmp, "m.csv"), maps,
                                                  desc="blocking stats", progress=progress)
         finally:

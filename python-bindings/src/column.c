@@ -199,7 +199,7 @@ typedef struct {
     nmpy_colbuf *cb;
 } ColumnObject;
 
-PyObject *nmpy_finish(nmpy_builder *b) {
+static PyObject *finish(nmpy_builder *b, int large) {
     nmpy_colbuf *cb = calloc(1, sizeof *cb);
     if (!cb) {
         nmpy_builder_free(b);
@@ -220,7 +220,7 @@ PyObject *nmpy_finish(nmpy_builder *b) {
     case NMPY_UTF8:
         cb->n_buffers = 3;
         cb->owned[2] = b->chars;
-        if (b->nchars <= INT32_MAX) {
+        if (b->nchars <= INT32_MAX && !large) {
             /* Narrow the offsets in place: "u" (string) is what most
              * consumers expect; "U" (large_string) only past 2 GiB. */
             int64_t *o64 = b->values;
@@ -243,6 +243,9 @@ PyObject *nmpy_finish(nmpy_builder *b) {
     col->cb = cb;
     return (PyObject *)col;
 }
+
+PyObject *nmpy_finish(nmpy_builder *b) { return finish(b, 0); }
+PyObject *nmpy_finish_large(nmpy_builder *b) { return finish(b, 1); }
 
 static void column_dealloc(PyObject *self) {
     PyTypeObject *tp = Py_TYPE(self);

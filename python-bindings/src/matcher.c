@@ -93,7 +93,7 @@ static PyObject *stats_dict(const nm_match_stats *s) {
 }
 
 /* match_file(input, output, maps: tuple[str], progress=None) -> (stats: dict, report: str)
- * match_data(data: _CsvData, output, maps, progress=None) -> (stats, report)
+ * match_data(data: _CsvData | _ColData, output, maps, progress=None) -> (stats, report)
  * The report holds the bad-row lines ("file:line:col: reason", never field
  * contents) and the run summary, collected in memory for notebooks. With
  * `blocking`, the result is (stats, report, rules): per blocking rule its
@@ -108,7 +108,8 @@ static PyObject *run_match(MatcherObject *mo, PyObject *args, int from_data, int
     }
     size_t dlen = 0;
     const char *data = NULL;
-    if (from_data && !(data = nmpy_csvdata(oin, &dlen))) return NULL;
+    const nm_columns *cols = from_data ? nmpy_coldata(oin) : NULL;
+    if (from_data && !cols && !(data = nmpy_csvdata(oin, &dlen))) return NULL;
     PyObject *kin = from_data ? NULL : PyUnicode_EncodeFSDefault(oin), *kout = PyUnicode_EncodeFSDefault(oout);
     Py_ssize_t nmap = PyTuple_Size(omaps);
     const char **maps = calloc((size_t)nmap + 1, sizeof *maps);
@@ -143,7 +144,8 @@ static PyObject *run_match(MatcherObject *mo, PyObject *args, int from_data, int
     nm_matcher *mt = mo->mt;
     mo->busy++;
     Py_BEGIN_ALLOW_THREADS
-    NMPY_WITH_PROGRESS(pg, rc = nm_match_data(mt, in, data, dlen, out, &fo, &st, rf, &err));
+    if (cols) NMPY_WITH_PROGRESS(pg, rc = nm_match_columns(mt, cols, out, &fo, &st, rf, &err));
+    else NMPY_WITH_PROGRESS(pg, rc = nm_match_data(mt, in, data, dlen, out, &fo, &st, rf, &err));
     if (rc == 0) nm_match_stats_print(mt, &st, blocking, rf);
     Py_END_ALLOW_THREADS
     mo->busy--;

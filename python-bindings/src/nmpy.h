@@ -124,6 +124,9 @@ void nmpy_builder_reset(nmpy_builder *b);
 /* Hand the builder's buffers to a new npimatch._npimatch.Column (the builder
  * is left empty). Needs the GIL. Returns a new reference or NULL. */
 PyObject *nmpy_finish(nmpy_builder *b);
+/* The same, text always as "U" (large_string, int64 offsets): what pandas'
+ * Arrow-backed strings hold, so they take the buffers without a copy. */
+PyObject *nmpy_finish_large(nmpy_builder *b);
 
 extern PyTypeObject *nmpy_ColumnType;
 int nmpy_column_init_type(PyObject *module);
@@ -176,6 +179,9 @@ nmpy_progress *nmpy_progress_of(PyObject *obj);
     } while (0)
 /* The CSV bytes of a _CsvData (borrowed), or NULL with TypeError. */
 const char *nmpy_csvdata(PyObject *obj, size_t *len);
+/* The columns of a _ColData (borrowed: valid while obj lives), NULL for another type (no error set). */
+struct nm_columns;
+const struct nm_columns *nmpy_coldata(PyObject *obj);
 int nmpy_table_init_types(PyObject *module);
 extern PyMethodDef nmpy_table_functions[];
 extern PyMethodDef nmpy_linkage_functions[];

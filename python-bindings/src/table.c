@@ -2,12 +2,14 @@
  *
  * In: a table with the Arrow PyCapsule stream interface (pyarrow Table,
  * polars DataFrame, an Arrow-backed pandas frame converted once by
- * pyarrow) is moved out of its capsule and rendered in C, without the GIL,
- * into CSV bytes in memory (_CsvData). The engine reads those bytes with
- * the very reader it uses for files (nm_csv_open_memory through the
- * in-memory fields of its input options), so column mapping, full-name
- * parsing, UTF-8 checks and bad-row reasons are the CLI's. Line N of the
- * bytes is row N - 2 of the table (line 1 is the header).
+ * pyarrow) is moved out of its capsule. For matching (_ColData) its string
+ * columns are handed to the engine in place (nm_input_read_columns: the
+ * CSV reader's row function, so column mapping, full-name parsing, UTF-8
+ * checks and bad-row reasons are the CLI's; rows are reported by 0-based
+ * row and column name). For the other table calls it is rendered in C,
+ * without the GIL, into CSV bytes in memory (_CsvData) that the engine
+ * reads with the very reader it uses for files; line N of the bytes is row
+ * N - 2 of the table (line 1 is the header).
  *
  * Out: the engine writes its usual CSV (the CLI's columns and number
  * formats); _read_csv_columns reads it back in C into Columns (text, or
@@ -23,6 +25,7 @@
 #include "common/io.h"
 #include "ingest/csv.h"
 #include "npimatch/progress.h"
+#include "table/tables.h"
 
 /* ---------------- _CsvData ---------------- */
 
@@ -151,8 +154,9 @@ static int put_date(nm_buf *b, int64_t days) {
     return nm_buf_printf(b, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-/* Row i of column c; 0, NM_E_NOMEM, or 1 for a malformed array. */
-static int put_value(nm_buf *b, const tcol *c, int64_t i) {
+/* Row i of column c (as a CSV field when csv, else its raw text); 0,
+ * NM_E_NOMEM, or 1 for a malformed array. */
+static int put_value(nm_buf *b, const tcol *c, int64_t i, int csv) {
     const struct ArrowArray *a = c->ia;
     int64_t j = a->offset + i;
     if (!strcmp(c->fmt, "n") && !c->idx) return 0;
@@ -164,12 +168,12 @@ static int put_value(nm_buf *b, const tcol *c, int64_t i) {
         int64_t k = nmpy_read_int(a->buffers[1], c->idx, j);
         if (k < 0 || k >= c->a->length) return 1;
         p = str_at(c->fmt, c->a, k, &n, &ok);
-        return !ok ? 1 : p ? put_text(b, p, n) : 0;
+        return !ok ? 1 : !p ? 0 : csv ? put_text(b, p, n) : nm_buf_append(b, p, n);
     }
     const char *f = c->fmt;
     if (is_str_fmt(f)) {
         p = str_at(f, a, i, &n, &ok);
-        return !ok ? 1 : p ? put_text(b, p, n) : 0;
+        return !ok ? 1 : !p ? 0 : csv ? put_text(b, p, n) : nm_buf_append(b, p, n);
     }
     if (is_int_fmt(f)) {
         if (f[0] == 'L') return nm_buf_printf(b, "%llu", (unsigned long long)((const uint64_t *)a->buffers[1])[j]);
@@ -198,66 +202,77 @@ typedef struct batch {
     struct ArrowArray a;
 } batch;
 
-/* _table_csv(stream_obj, what) -> _CsvData
- * `stream_obj` has __arrow_c_stream__ yielding a struct (table) stream. */
-static PyObject *py_table_csv(PyObject *self, PyObject *args) {
-    PyObject *obj;
-    const char *what;
-    if (!PyArg_ParseTuple(args, "Os", &obj, &what)) return NULL;
+/* A table moved out of its Arrow stream capsule: schema, batches, names. */
+typedef struct taken {
+    struct ArrowSchema sch;
+    batch *bs;
+    size_t nb;
+    int64_t nc;
+    PyObject *names;    /* tuple of column names */
+} taken;
+
+static void taken_free(taken *t) {
+    for (size_t i = 0; i < t->nb; i++)
+        if (t->bs[i].a.release) t->bs[i].a.release(&t->bs[i].a);
+    free(t->bs);
+    t->bs = NULL;
+    t->nb = 0;
+    if (t->sch.release) t->sch.release(&t->sch);
+    t->sch.release = NULL;
+    Py_CLEAR(t->names);
+}
+
+/* Take every batch of `obj`'s __arrow_c_stream__ (a struct stream) and
+ * check the schema; 0, or -1 with a Python error (t freed). */
+static int take_stream(PyObject *obj, const char *what, taken *t) {
+    memset(t, 0, sizeof *t);
     PyObject *cap = PyObject_CallMethod(obj, "__arrow_c_stream__", NULL);
-    if (!cap) return NULL;
+    if (!cap) return -1;
     struct ArrowArrayStream *src = PyCapsule_GetPointer(cap, "arrow_array_stream");
     if (!src || !src->release) {
         Py_DECREF(cap);
         if (!PyErr_Occurred()) PyErr_Format(PyExc_ValueError, "%s: Arrow stream capsule was already consumed", what);
-        return NULL;
+        return -1;
     }
     struct ArrowArrayStream st = *src;
     src->release = NULL;
     Py_DECREF(cap);
-
-    struct ArrowSchema sch;
-    memset(&sch, 0, sizeof sch);
-    batch *bs = NULL;
-    size_t nb = 0;
-    CsvDataObject *res = NULL;
-    PyObject *names = NULL;
-    int rc = st.get_schema(&st, &sch);
+    int rc = st.get_schema(&st, &t->sch);
     if (rc) {
         const char *m = st.get_last_error ? st.get_last_error(&st) : NULL;
         PyErr_Format(PyExc_ValueError, "%s: Arrow stream failed: %s", what, m ? m : strerror(rc));
-        sch.release = NULL;
-        goto done;
+        t->sch.release = NULL;
+        goto fail;
     }
-    if (!sch.format || strcmp(sch.format, "+s")) {
+    if (!t->sch.format || strcmp(t->sch.format, "+s")) {
         PyErr_Format(PyExc_TypeError, "%s: expected a table (Arrow struct stream), got Arrow format '%s'", what,
-                     sch.format ? sch.format : "?");
-        goto done;
+                     t->sch.format ? t->sch.format : "?");
+        goto fail;
     }
-    int64_t nc = sch.n_children;
+    int64_t nc = t->nc = t->sch.n_children;
     if (nc <= 0) {
         PyErr_Format(PyExc_ValueError, "%s: the table has no columns", what);
-        goto done;
+        goto fail;
     }
-    names = PyTuple_New((Py_ssize_t)nc);
-    if (!names) goto done;
+    t->names = PyTuple_New((Py_ssize_t)nc);
+    if (!t->names) goto fail;
     for (int64_t k = 0; k < nc; k++) {
-        const struct ArrowSchema *cs = sch.children[k];
+        const struct ArrowSchema *cs = t->sch.children[k];
         const char *nm = cs->name ? cs->name : "";
         PyObject *s = PyUnicode_FromString(nm);
-        if (!s) goto done;
-        PyTuple_SetItem(names, (Py_ssize_t)k, s);
+        if (!s) goto fail;
+        PyTuple_SetItem(t->names, (Py_ssize_t)k, s);
         if (!supported(cs)) {
             PyErr_Format(PyExc_TypeError,
                          "%s: column '%s' has an unsupported type (Arrow format '%s'): use strings, numbers, "
                          "booleans or dates",
                          what, nm, cs->format ? cs->format : "?");
-            goto done;
+            goto fail;
         }
         if (!nm[0] || strchr(nm, ',') || strchr(nm, '"') || strchr(nm, '\n')) {
             PyErr_Format(PyExc_ValueError, "%s: column %lld has an empty name or one with a comma, quote or line break",
                          what, (long long)k + 1);
-            goto done;
+            goto fail;
         }
     }
     for (;;) {
@@ -266,56 +281,77 @@ static PyObject *py_table_csv(PyObject *self, PyObject *args) {
         if ((rc = st.get_next(&st, &a)) != 0) {
             const char *m = st.get_last_error ? st.get_last_error(&st) : NULL;
             PyErr_Format(PyExc_ValueError, "%s: Arrow stream failed: %s", what, m ? m : strerror(rc));
-            goto done;
+            goto fail;
         }
         if (!a.release) break;
-        batch *nbs = realloc(bs, (nb + 1) * sizeof *bs);
+        batch *nbs = realloc(t->bs, (t->nb + 1) * sizeof *t->bs);
         if (!nbs) {
             a.release(&a);
             PyErr_NoMemory();
-            goto done;
+            goto fail;
         }
-        bs = nbs;
-        bs[nb++].a = a;
+        t->bs = nbs;
+        t->bs[t->nb++].a = a;
         if (a.n_children != nc || a.length < 0) {
             PyErr_Format(PyExc_ValueError, "%s: malformed Arrow batch", what);
-            goto done;
+            goto fail;
         }
     }
-    res = PyObject_New(CsvDataObject, CsvDataType);
+    st.release(&st);
+    return 0;
+fail:
+    st.release(&st);
+    taken_free(t);
+    return -1;
+}
+
+/* The columns of batch ba as tcols; 0, or 1 for a malformed batch. */
+static int batch_cols(const taken *t, const struct ArrowArray *ba, tcol *cols) {
+    for (int64_t k = 0; k < t->nc; k++) {
+        const struct ArrowSchema *cs = t->sch.children[k];
+        const struct ArrowArray *ca = ba->children[k];
+        if (!ca || ca->length < ba->offset + ba->length || ca->offset < 0 || (cs->dictionary && !ca->dictionary) ||
+            (strcmp(cs->format, "n") && ca->n_buffers < 2) ||
+            (ca->length && ca->n_buffers >= 2 && !ca->buffers[1] && strcmp(cs->format, "n")))
+            return 1;
+        /* A struct child's rows are offset by the parent's offset. */
+        cols[k].ia = ca;
+        if (cs->dictionary) cols[k].idx = cs->format[0], cols[k].fmt = cs->dictionary->format, cols[k].a = ca->dictionary;
+        else cols[k].idx = 0, cols[k].fmt = cs->format, cols[k].a = ca;
+    }
+    return 0;
+}
+
+/* _table_csv(stream_obj, what) -> _CsvData
+ * `stream_obj` has __arrow_c_stream__ yielding a struct (table) stream. */
+static PyObject *py_table_csv(PyObject *self, PyObject *args) {
+    PyObject *obj;
+    const char *what;
+    if (!PyArg_ParseTuple(args, "Os", &obj, &what)) return NULL;
+    taken tk;
+    if (take_stream(obj, what, &tk) < 0) return NULL;
+    CsvDataObject *res = PyObject_New(CsvDataObject, CsvDataType);
     if (!res) goto done;
     memset(&res->b, 0, sizeof res->b);
     res->rows = 0;
-    res->columns = Py_NewRef(names);
+    res->columns = Py_NewRef(tk.names);
     int bad = 0, nomem = 0;
-    int64_t rows = 0;
+    int64_t rows = 0, nc = tk.nc;
     Py_BEGIN_ALLOW_THREADS
     nm_buf *b = &res->b;
     for (int64_t k = 0; k < nc && !nomem; k++)
-        nomem = (k && nm_buf_putc(b, ',')) || put_text(b, sch.children[k]->name, strlen(sch.children[k]->name));
+        nomem = (k && nm_buf_putc(b, ',')) || put_text(b, tk.sch.children[k]->name, strlen(tk.sch.children[k]->name));
     nomem = nomem || nm_buf_putc(b, '\n');
     tcol *cols = calloc((size_t)nc, sizeof *cols);
     nomem = nomem || !cols;
-    for (size_t bi = 0; bi < nb && !nomem && !bad; bi++) {
-        const struct ArrowArray *ba = &bs[bi].a;
+    for (size_t bi = 0; bi < tk.nb && !nomem && !bad; bi++) {
+        const struct ArrowArray *ba = &tk.bs[bi].a;
         int64_t n = ba->length;
-        for (int64_t k = 0; k < nc; k++) {
-            const struct ArrowSchema *cs = sch.children[k];
-            const struct ArrowArray *ca = ba->children[k];
-            if (!ca || ca->length < ba->offset + n || ca->offset < 0 || (cs->dictionary && !ca->dictionary) ||
-                (strcmp(cs->format, "n") && ca->n_buffers < 2) || (ca->length && ca->n_buffers >= 2 && !ca->buffers[1] && strcmp(cs->format, "n"))) {
-                bad = 1;
-                break;
-            }
-            /* A struct child's rows are offset by the parent's offset. */
-            cols[k].ia = ca;
-            if (cs->dictionary) cols[k].idx = cs->format[0], cols[k].fmt = cs->dictionary->format, cols[k].a = ca->dictionary;
-            else cols[k].idx = 0, cols[k].fmt = cs->format, cols[k].a = ca;
-        }
+        if ((bad = batch_cols(&tk, ba, cols))) break;
         for (int64_t i = 0; i < n && !nomem && !bad; i++) {
             int64_t r = ba->offset + i;
             for (int64_t k = 0; k < nc; k++) {
-                int x = k && nm_buf_putc(b, ',') ? NM_E_NOMEM : put_value(b, &cols[k], r);
+                int x = k && nm_buf_putc(b, ',') ? NM_E_NOMEM : put_value(b, &cols[k], r, 1);
                 if (x == 1) bad = 1;
                 else if (x) nomem = 1;
                 if (x) break;
@@ -333,13 +369,150 @@ static PyObject *py_table_csv(PyObject *self, PyObject *args) {
         else PyErr_Format(PyExc_ValueError, "%s: malformed Arrow array (offsets or dictionary indices out of range)", what);
     }
 done:
-    for (size_t i = 0; i < nb; i++)
-        if (bs[i].a.release) bs[i].a.release(&bs[i].a);
-    free(bs);
-    if (sch.release) sch.release(&sch);
-    st.release(&st);
-    Py_XDECREF(names);
+    taken_free(&tk);
     return (PyObject *)res;
+}
+
+/* ---------------- _ColData: a table's columns read in place ---------------- */
+
+/* The table stays in its Arrow buffers: plain string columns ("u", "U",
+ * "vu") are handed to the engine as views (nm_input_read_columns), no byte
+ * copied; only columns of other types (numbers, booleans, dates,
+ * dictionaries) are rendered to text, as the CSV path writes them. */
+typedef struct {
+    PyObject_HEAD
+    taken tk;
+    nm_strcol *views;        /* nb x nc */
+    nm_colbatch *batches;    /* nb */
+    const char **colname;    /* nc, into the schema */
+    nm_buf *text;            /* nb x nc: rendered columns' bytes */
+    int64_t **toff;          /* nb x nc: their offsets (NULL for views) */
+    const char ***vbuf;      /* nb x nc: string-view data buffers */
+    nm_columns t;
+    Py_ssize_t rows;
+    char name[64];           /* names the table in messages */
+} ColDataObject;
+
+static PyTypeObject *ColDataType;
+
+static void coldata_clear(ColDataObject *o) {
+    size_t n = o->tk.nb * (size_t)o->tk.nc;
+    for (size_t i = 0; i < n; i++) {
+        if (o->text) nm_buf_free(&o->text[i]);
+        if (o->toff) free(o->toff[i]);
+        if (o->vbuf) free(o->vbuf[i]);
+    }
+    free(o->text), free(o->toff), free(o->vbuf), free(o->views), free(o->batches), free(o->colname);
+    o->text = NULL, o->toff = NULL, o->vbuf = NULL, o->views = NULL, o->batches = NULL, o->colname = NULL;
+    taken_free(&o->tk);
+}
+
+static void coldata_dealloc(PyObject *self) {
+    PyTypeObject *tp = Py_TYPE(self);
+    coldata_clear((ColDataObject *)self);
+    PyObject_Free(self);
+    Py_DECREF(tp);
+}
+
+static Py_ssize_t coldata_len(PyObject *self) { return ((ColDataObject *)self)->rows; }
+
+static PyObject *coldata_columns(PyObject *self, void *unused) {
+    return Py_NewRef(((ColDataObject *)self)->tk.names);
+}
+
+/* Column c of a batch as an engine view; 0, NM_E_NOMEM, or 1 (malformed). */
+static int col_view(ColDataObject *o, size_t at, const tcol *c, int64_t off, int64_t n) {
+    nm_strcol *v = &o->views[at];
+    const struct ArrowArray *a = c->ia;
+    memset(v, 0, sizeof *v);
+    if (!c->idx && !strcmp(c->fmt, "n")) return v->kind = NM_STRCOL_NULL, 0;
+    if (!c->idx && is_str_fmt(c->fmt)) {
+        v->offset = a->offset + off;
+        v->valid = a->null_count && a->n_buffers > 0 ? a->buffers[0] : NULL;
+        v->off = a->buffers[1];
+        if (c->fmt[0] == 'v') {
+            /* string views: buffers 2 .. n_buffers - 2 hold the data (the last the sizes) */
+            int64_t nv = a->n_buffers - 3;
+            if (nv < 0) return 1;
+            const char **vb = malloc((size_t)(nv ? nv : 1) * sizeof *vb);
+            if (!vb) return NM_E_NOMEM;
+            for (int64_t i = 0; i < nv; i++) vb[i] = a->buffers[2 + i];
+            o->vbuf[at] = vb;
+            v->kind = NM_STRCOL_VIEW, v->vbuf = vb, v->nvbuf = nv;
+            return 0;
+        }
+        v->kind = c->fmt[0] == 'U' ? NM_STRCOL_I64 : NM_STRCOL_I32;
+        v->data = a->buffers[2] ? a->buffers[2] : "";
+        return 0;
+    }
+    int64_t *offs = malloc((size_t)(n + 1) * sizeof *offs);
+    if (!offs) return NM_E_NOMEM;
+    o->toff[at] = offs;
+    nm_buf *b = &o->text[at];
+    offs[0] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int x = put_value(b, c, off + i, 0);
+        if (x) return x;
+        offs[i + 1] = (int64_t)b->len;
+    }
+    v->kind = NM_STRCOL_I64, v->off = offs, v->data = b->data ? b->data : "";
+    return 0;
+}
+
+/* _table_columns(stream_obj, what) -> _ColData */
+static PyObject *py_table_columns(PyObject *self, PyObject *args) {
+    PyObject *obj;
+    const char *what;
+    if (!PyArg_ParseTuple(args, "Os", &obj, &what)) return NULL;
+    ColDataObject *o = PyObject_New(ColDataObject, ColDataType);
+    if (!o) return NULL;
+    o->views = NULL, o->batches = NULL, o->colname = NULL, o->text = NULL, o->toff = NULL, o->vbuf = NULL;
+    o->rows = 0;
+    if (take_stream(obj, what, &o->tk) < 0) {
+        memset(&o->tk, 0, sizeof o->tk);
+        Py_DECREF(o);
+        return NULL;
+    }
+    size_t nb = o->tk.nb, nc = (size_t)o->tk.nc, n = nb * nc;
+    o->views = calloc(n ? n : 1, sizeof *o->views);
+    o->batches = calloc(nb ? nb : 1, sizeof *o->batches);
+    o->colname = calloc(nc, sizeof *o->colname);
+    o->text = calloc(n ? n : 1, sizeof *o->text);
+    o->toff = calloc(n ? n : 1, sizeof *o->toff);
+    o->vbuf = calloc(n ? n : 1, sizeof *o->vbuf);
+    tcol *cols = calloc(nc, sizeof *cols);
+    if (!o->views || !o->batches || !o->colname || !o->text || !o->toff || !o->vbuf || !cols) {
+        free(cols);
+        Py_DECREF(o);
+        return PyErr_NoMemory();
+    }
+    for (size_t k = 0; k < nc; k++) o->colname[k] = o->tk.sch.children[k]->name;
+    int x = 0;
+    int64_t rows = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (size_t bi = 0; bi < nb && !x; bi++) {
+        const struct ArrowArray *ba = &o->tk.bs[bi].a;
+        if ((x = batch_cols(&o->tk, ba, cols))) break;
+        for (size_t k = 0; k < nc && !x; k++) x = col_view(o, bi * nc + k, &cols[k], ba->offset, ba->length);
+        o->batches[bi] = (nm_colbatch){ba->length, o->views + bi * nc};
+        rows += ba->length;
+    }
+    Py_END_ALLOW_THREADS
+    free(cols);
+    if (x) {
+        Py_DECREF(o);
+        if (x == 1) return PyErr_Format(PyExc_ValueError, "%s: malformed Arrow array (offsets or dictionary indices out of range)", what);
+        return PyErr_NoMemory();
+    }
+    o->rows = (Py_ssize_t)rows;
+    snprintf(o->name, sizeof o->name, "%s", what);
+    o->t = (nm_columns){o->name, o->colname, (uint32_t)nc, o->batches, nb};
+    return (PyObject *)o;
+}
+
+const nm_columns *nmpy_coldata(PyObject *obj) {
+    if (!obj || !PyObject_TypeCheck(obj, ColDataType)) return NULL;
+    return &((ColDataObject *)obj)->t;
 }
 
 /* _csv_file(path) -> _CsvData: a CSV file (plain or .zst) read whole, for
@@ -430,10 +603,69 @@ static int r_end(void *u, int nchunks) {
     return 0;
 }
 
-/* _read_csv_columns(path, float_columns: tuple[str]) -> list[(name, Column)] */
+/* A plain output file is read in blocks of whole lines (the engine writes
+ * one row per line), each parsed in parallel behind a copy of the header:
+ * mapping the whole file would hold all its pages in the process's memory
+ * next to the columns built from it (the peak of a Python match). Other
+ * files (.zst) are opened whole by the CSV reader. */
+#define READ_BLOCK ((size_t)16 << 20)
+
+typedef struct blocks {
+    FILE *f;
+    char *buf;
+    size_t hlen, carry, cap;     /* header bytes, bytes after the last full line of the previous block */
+    size_t cut;                  /* end of the open block */
+    int eof;
+} blocks;
+
+/* Open the next block (header + whole lines) as a CSV; 1 opened, 0 at the end, < 0 error. */
+static int next_block(blocks *bk, const char *path, const nm_csv_opts *co, nm_csv **csv, nm_err *err) {
+    *csv = NULL;
+    if (bk->eof && !bk->carry) return 0;
+    for (;;) {
+        size_t have = bk->hlen + bk->carry;
+        if (!bk->eof) {
+            if (bk->cap - have < READ_BLOCK / 2) {
+                char *nb = realloc(bk->buf, bk->cap * 2);
+                if (!nb) return nm_err_set(err, NM_E_NOMEM, "%s: out of memory", path);
+                bk->buf = nb, bk->cap *= 2;
+            }
+            size_t got = fread(bk->buf + have, 1, bk->cap - have, bk->f);
+            if (got < bk->cap - have) {
+                if (ferror(bk->f)) return nm_err_set(err, NM_E_IO, "%s: read error", path);
+                bk->eof = 1;
+            }
+            have += got;
+        }
+        size_t cut = have;
+        if (!bk->eof) {
+            while (cut > bk->hlen && bk->buf[cut - 1] != '\n') cut--;
+            if (cut == bk->hlen) {   /* a line longer than the buffer: read more */
+                bk->carry = have - bk->hlen;
+                continue;
+            }
+        }
+        if (cut == bk->hlen) return 0;
+        int rc = nm_csv_open_memory(bk->buf, cut, path, co, csv, err);
+        /* the caller scans, then next_block moves the rest behind the header */
+        bk->carry = have - cut;
+        bk->cut = cut;
+        return rc ? rc : 1;
+    }
+}
+
+static void block_done(blocks *bk, nm_csv *csv) {
+    /* keep the unparsed tail right after the header */
+    nm_csv_close(csv);
+    memmove(bk->buf + bk->hlen, bk->buf + bk->cut, bk->carry);
+}
+
+/* _read_csv_columns(path, float_columns: tuple[str], large=False) -> list[(name, Column)]
+ * large: text columns as large_string (for pandas). */
 static PyObject *py_read_csv_columns(PyObject *self, PyObject *args) {
     PyObject *opath, *ofl;
-    if (!PyArg_ParseTuple(args, "UO!", &opath, &PyTuple_Type, &ofl)) return NULL;
+    int large = 0;
+    if (!PyArg_ParseTuple(args, "UO!|p", &opath, &PyTuple_Type, &ofl, &large)) return NULL;
     PyObject *kp = PyUnicode_EncodeFSDefault(opath);
     if (!kp) return NULL;
     nm_csv *csv = NULL;
@@ -442,11 +674,36 @@ static PyObject *py_read_csv_columns(PyObject *self, PyObject *args) {
     nm_csv_opts co = {.threads = 0};
     int rc, nw = omp_get_max_threads();
     const char *path = PyBytes_AsString(kp);
+    size_t pl = strlen(path);
+    blocks bk = {NULL, NULL, 0, 0, 0, 0, 0};
+    int whole = pl >= 4 && !strcmp(path + pl - 4, ".zst");
     Py_BEGIN_ALLOW_THREADS
-    rc = nm_csv_open(path, &co, &csv, &err);
+    if (whole) {
+        rc = nm_csv_open(path, &co, &csv, &err);
+    } else if (!(bk.f = fopen(path, "rb"))) {
+        rc = nm_err_set(&err, NM_E_IO, "%s: cannot open", path);
+    } else if (!(bk.buf = malloc(bk.cap = READ_BLOCK))) {
+        rc = nm_err_set(&err, NM_E_NOMEM, "%s: out of memory", path);
+    } else {
+        /* the header line, kept at the front of every block */
+        int ch;
+        rc = 0;
+        while ((ch = getc(bk.f)) != EOF && bk.hlen < bk.cap - 1) {
+            bk.buf[bk.hlen++] = (char)ch;
+            if (ch == '\n') break;
+        }
+        if (ch != '\n') bk.buf[bk.hlen++] = '\n', bk.eof = ch == EOF;
+        rc = next_block(&bk, path, &co, &csv, &err);
+        if (rc == 0) rc = nm_csv_open_memory(bk.buf, bk.hlen, path, &co, &csv, &err);   /* no rows */
+        else if (rc == 1) rc = 0;
+    }
     Py_END_ALLOW_THREADS
     Py_DECREF(kp);
-    if (rc) return nmpy_raise(rc, &err);
+    if (rc) {
+        if (bk.f) fclose(bk.f);
+        free(bk.buf);
+        return nmpy_raise(rc, &err);
+    }
     uint32_t nc = nm_csv_ncols(csv);
     size_t nparts = (size_t)nw * (nc ? nc : 1);
     rctx x = {nc, calloc(nc ? nc : 1, 1), calloc(nc ? nc : 1, sizeof(nmpy_builder)), calloc(nparts, sizeof(nmpy_builder)),
@@ -469,25 +726,44 @@ static PyObject *py_read_csv_columns(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto out;
     }
+    /* the names outlive the blocks */
+    PyObject *names = PyList_New(nc);
+    for (uint32_t k = 0; names && k < nc; k++) {
+        PyObject *nm = PyUnicode_FromString(nm_csv_colname(csv, k));
+        if (!nm) Py_CLEAR(names);
+        else PyList_SetItem(names, k, nm);
+    }
+    if (!names) goto out;
     Py_BEGIN_ALLOW_THREADS
     nm_csv_consumer cons = {&x, r_begin, r_row, r_end, nw, 0, NULL};
-    rc = nm_csv_scan(csv, &cons, &err);
+    for (;;) {
+        rc = nm_csv_scan(csv, &cons, &err);
+        if (rc || whole) break;
+        block_done(&bk, csv);
+        csv = NULL;
+        if ((rc = next_block(&bk, path, &co, &csv, &err)) != 1) break;
+        if (nm_csv_ncols(csv) != nc) {
+            rc = nm_err_set(&err, NM_E_FORMAT, "%s: the header changed between blocks", path);
+            break;
+        }
+    }
     Py_END_ALLOW_THREADS
     if (rc) {
+        Py_DECREF(names);
         nmpy_raise(rc > 0 ? NM_E_NOMEM : rc, &err);
         goto out;
     }
     res = PyList_New(nc);
-    if (!res) goto out;
-    for (uint32_t k = 0; k < nc; k++) {
-        PyObject *col = nmpy_finish(&x.out[k]);
-        PyObject *t = col ? Py_BuildValue("(sN)", nm_csv_colname(csv, k), col) : NULL;
+    for (uint32_t k = 0; res && k < nc; k++) {
+        PyObject *col = large ? nmpy_finish_large(&x.out[k]) : nmpy_finish(&x.out[k]);
+        PyObject *t = col ? Py_BuildValue("(ON)", PyList_GetItem(names, k), col) : NULL;
         if (!t) {
             Py_CLEAR(res);
-            goto out;
+            break;
         }
         PyList_SetItem(res, k, t);
     }
+    Py_DECREF(names);
 out:
     for (uint32_t k = 0; x.out && k < nc; k++) nmpy_builder_free(&x.out[k]);
     for (size_t i = 0; x.part && i < nparts; i++) nmpy_builder_free(&x.part[i]);
@@ -497,6 +773,8 @@ out:
     free(x.out);
     free(isf);
     nm_csv_close(csv);
+    if (bk.f) fclose(bk.f);
+    free(bk.buf);
     return res;
 }
 
@@ -590,19 +868,37 @@ static PyType_Spec csvdata_spec = {
     .slots = csvdata_slots,
 };
 
+static PyGetSetDef coldata_getset[] = {{"columns", coldata_columns, NULL, "column names", NULL},
+                                       {NULL, NULL, NULL, NULL, NULL}};
+static PyType_Slot coldata_slots[] = {{Py_tp_dealloc, coldata_dealloc},
+                                      {Py_sq_length, coldata_len},
+                                      {Py_tp_getset, coldata_getset},
+                                      {Py_tp_doc, (void *)"A table's columns held for the engine to read in place."},
+                                      {0, NULL}};
+static PyType_Spec coldata_spec = {
+    .name = "npimatch._npimatch._ColData",
+    .basicsize = sizeof(ColDataObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = coldata_slots,
+};
+
 int nmpy_table_init_types(PyObject *module) {
     CsvDataType = (PyTypeObject *)PyType_FromSpec(&csvdata_spec);
+    ColDataType = (PyTypeObject *)PyType_FromSpec(&coldata_spec);
     ProgressType = (PyTypeObject *)PyType_FromSpec(&progress_spec);
-    if (!CsvDataType || !ProgressType) return -1;
+    if (!CsvDataType || !ColDataType || !ProgressType) return -1;
     Py_INCREF((PyObject *)CsvDataType);
+    Py_INCREF((PyObject *)ColDataType);
     Py_INCREF((PyObject *)ProgressType);
     if (PyModule_AddObject(module, "_CsvData", (PyObject *)CsvDataType) < 0) return -1;
+    if (PyModule_AddObject(module, "_ColData", (PyObject *)ColDataType) < 0) return -1;
     return PyModule_AddObject(module, "_Progress", (PyObject *)ProgressType);
 }
 
 PyMethodDef nmpy_table_functions[] = {
     {"_table_csv", py_table_csv, METH_VARARGS, "_table_csv(table, what) -> _CsvData"},
+    {"_table_columns", py_table_columns, METH_VARARGS, "_table_columns(table, what) -> _ColData"},
     {"_csv_file", py_csv_file, METH_O, "_csv_file(path) -> _CsvData"},
     {"_read_csv_columns", py_read_csv_columns, METH_VARARGS,
-     "_read_csv_columns(path, float_columns) -> [(name, Column)]"},
+     "_read_csv_columns(path, float_columns, large=False) -> [(name, Column)]"},
     {NULL, NULL, 0, NULL}};

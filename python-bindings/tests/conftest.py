@@ -1,10 +1,18 @@
 import contextlib
+import os
+import pathlib
 import signal
 import time
 
 import pytest
 
 pa = pytest.importorskip("pyarrow")
+
+
+def cli_path():
+    """The npimatch CLI to compare with ($NM_CLI or build/npimatch of this checkout), None when absent."""
+    p = os.environ.get("NM_CLI") or str(pathlib.Path(__file__).resolve().parents[2] / "build" / "npimatch")
+    return p if os.access(p, os.X_OK) else None
 
 
 def as_list(x):

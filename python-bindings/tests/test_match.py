@@ -1,17 +1,13 @@
-import os
-import pathlib
 import subprocess
 
 import pytest
 
 import npimatch as nm
+from conftest import cli_path
 
 pd = pytest.importorskip("pandas")
 
 
-def _cli():
-    p = os.environ.get("NM_CLI") or str(pathlib.Path(__file__).resolve().parents[2] / "build" / "npimatch")
-    return p if os.access(p, os.X_OK) else None
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +26,7 @@ def test_match_same_bytes_as_cli(world, tmp_path):
     assert len(m) == 600 and list(m["record_id"]) == list(records["record_id"])
     assert set(m["status"]) <= {"matched", "ambiguous", "unmatched"}
     assert m["confidence"].dtype == float
-    cli = _cli()
+    cli = cli_path()
     if cli:
         subprocess.run([cli, "match", "--registry", str(d / "reg.nmx"), "--input", str(d / "hcp.csv"),
                         "--out", str(tmp_path / "cli.csv")], check=True, capture_output=True)
