@@ -312,6 +312,29 @@ static uint8_t level_of(const nm_comparison *cmp, const uint8_t *jwpos, const va
     return (uint8_t)(cmp->n_levels - 1);
 }
 
+/* level_of for a one-field comparison: the same walk without the loops
+ * over field slots (most comparisons read one field). A level naming a slot
+ * the comparison does not have holds, as in level_of. */
+static inline uint8_t level_of1(const nm_comparison *cmp, const uint8_t *jwpos, const val *a, const val *b, uint8_t jwl,
+                                const tokset *qts) {
+    int both = a->len && b->len;
+    for (int l = 0; l < cmp->n_levels; l++) {
+        const nm_level *lv = &cmp->levels[l];
+        int mine = lv->field == NM_ALL_FIELDS || lv->field == 0;
+        switch (lv->predicate) {
+        case NM_PRED_NULL:
+            if (!mine || !both) return (uint8_t)l;
+            continue;
+        case NM_PRED_ELSE: return (uint8_t)l;
+        case NM_PRED_SWAPPED_JW:
+        case NM_PRED_SWAPPED: continue;
+        default:
+            if (!mine || holds(lv, a, b, jwl, jwpos[l], qts)) return (uint8_t)l;
+        }
+    }
+    return (uint8_t)(cmp->n_levels - 1);
+}
+
 /* Pack every candidate's values of field f and run the JW kernel for each
  * query value: jw[slot][qi * npacked + j]. */
 static int jw_batch(const nm_rtable *qt, size_t q, size_t f, size_t nf1, size_t n, const uint8_t *thr, int nthr,
@@ -393,11 +416,40 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
         }
         uint8_t first_ok = plan->c[c].best;
         tokset qts[QMAX][2];   /* the query values' tokens, when a level compares token sets */
+        val qv[QMAX][2];       /* the query's values (none past a field's count) */
+        memset(qv, 0, sizeof qv);
         for (int k = 0; k < nf; k++)
-            for (uint32_t x = 0; plan->c[c].tj[k] && x < qn[k]; x++) {
-                val a = get_val(qt, f[k], qb[k] + x);
-                tokset_of(&a, &qts[x][k]);
+            for (uint32_t x = 0; x < qn[k]; x++) {
+                qv[x][k] = get_val(qt, f[k], qb[k] + x);
+                if (plan->c[c].tj[k]) tokset_of(&qv[x][k], &qts[x][k]);
             }
+        if (nf == 1) {
+            const uint8_t *jwpos = plan->c[c].jwpos, *jw = cst[0] ? s->jw[0].v : NULL;
+            size_t f0 = f[0];
+            for (size_t i = 0; i < n; i++) {
+                const uint32_t *fs = s->fst.v + i * nf1;
+                uint32_t rb = fs[f0], rn = fs[f0 + 1] - rb;
+                if (!rn) {
+                    vectors[i * ncomp + c] = empty;
+                    continue;
+                }
+                uint8_t best = NM_NO_LEVEL, null_seen = NM_NO_LEVEL;
+                for (uint32_t x = 0; x < qn[0] && best != first_ok; x++) {
+                    const uint8_t *jx = jw ? jw + (size_t)x * np[0] + cst[0][i] : NULL;
+                    for (uint32_t y = 0; y < rn; y++) {
+                        uint8_t l = level_of1(cmp, jwpos, &qv[x][0], &s->vv.v[rb + y], jx ? jx[y] : 255, qts[x]);
+                        if (l == cmp->null_level) {
+                            null_seen = l;
+                            continue;
+                        }
+                        if (l < best) best = l;
+                        if (best == first_ok) break;
+                    }
+                }
+                vectors[i * ncomp + c] = best != NM_NO_LEVEL ? best : null_seen;
+            }
+            continue;
+        }
         for (size_t i = 0; i < n; i++) {
             const uint32_t *fs = s->fst.v + i * nf1;
             uint32_t rb[2], rn[2];
@@ -415,9 +467,7 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
             }
             uint8_t null_seen = NM_NO_LEVEL;
             for (uint32_t x = 0; x < qt_n && best != first_ok; x++) {
-                val a[2] = {{0}};
-                for (int k = 0; k < nf; k++)
-                    if (x < qn[k]) a[k] = get_val(qt, f[k], qb[k] + x);
+                const val *a = qv[x];
                 for (uint32_t y = 0; y < rt_n; y++) {
                     val b[2] = {{0}};
                     uint8_t jwl[2] = {255, 255};
