@@ -339,21 +339,31 @@ static inline uint8_t level_of1(const nm_comparison *cmp, const uint8_t *jwpos, 
  * query value: jw[slot][qi * npacked + j]. */
 static int jw_batch(const nm_rtable *qt, size_t q, size_t f, size_t nf1, size_t n, const uint8_t *thr, int nthr,
                     nm_cmp_scratch *s, int slot) {
+    /* Sized first (values are at most 255 bytes), then copied without checks. */
+    size_t nv = 0;
+    for (size_t i = 0; i < n; i++) nv += s->fst.v[i * nf1 + f + 1] - s->fst.v[i * nf1 + f];
     s->packed.len = 0;
     s->offs.n = 0;
-    if (NM_VEC_RESERVE(&s->cstart[slot], n + 1) || NM_VEC_PUSH(&s->offs, 0u)) return NM_E_NOMEM;
-    uint32_t *cst = s->cstart[slot].v;
+    if (NM_VEC_RESERVE(&s->cstart[slot], n + 1) || NM_VEC_RESERVE(&s->offs, nv + 1) || nm_buf_reserve(&s->packed, nv * 255))
+        return NM_E_NOMEM;
+    uint32_t *cst = s->cstart[slot].v, *offs = s->offs.v, k = 0, at = 0;
+    char *dst = s->packed.data;
+    offs[0] = 0;
     for (size_t i = 0; i < n; i++) {
-        cst[i] = (uint32_t)(s->offs.n - 1);
+        cst[i] = k;
         const uint32_t *fs = s->fst.v + i * nf1;
         for (uint32_t v = fs[f]; v < fs[f + 1]; v++) {
             const nm_vview *x = &s->vv.v[v];
-            if (nm_buf_append(&s->packed, x->p, x->len) || NM_VEC_PUSH(&s->offs, (uint32_t)s->packed.len))
-                return NM_E_NOMEM;
+            memcpy(dst + at, x->p, x->len);
+            at += x->len;
+            offs[++k] = at;
         }
     }
-    cst[n] = (uint32_t)(s->offs.n - 1);
-    size_t np = s->offs.n - 1;
+    cst[n] = k;
+    s->packed.len = at;
+    dst[at] = 0;   /* as nm_buf_append leaves it */
+    s->offs.n = (size_t)k + 1;
+    size_t np = k;
     uint32_t qb = qt->col[f].roff.v[q], qe = qt->col[f].roff.v[q + 1];
     if (qe - qb > QMAX) qe = qb + QMAX;
     if (NM_VEC_RESERVE(&s->jw[slot], (qe - qb) * np + 1)) return NM_E_NOMEM;
