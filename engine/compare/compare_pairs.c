@@ -433,33 +433,6 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
                 qv[x][k] = get_val(qt, f[k], qb[k] + x);
                 if (plan->c[c].tj[k]) tokset_of(&qv[x][k], &qts[x][k]);
             }
-        if (nf == 1) {
-            const uint8_t *jwpos = plan->c[c].jwpos, *jw = cst[0] ? s->jw[0].v : NULL;
-            size_t f0 = f[0];
-            for (size_t i = 0; i < n; i++) {
-                const uint32_t *fs = s->fst.v + i * nf1;
-                uint32_t rb = fs[f0], rn = fs[f0 + 1] - rb;
-                if (!rn) {
-                    vectors[i * ncomp + c] = empty;
-                    continue;
-                }
-                uint8_t best = NM_NO_LEVEL, null_seen = NM_NO_LEVEL;
-                for (uint32_t x = 0; x < qn[0] && best != first_ok; x++) {
-                    const uint8_t *jx = jw ? jw + (size_t)x * np[0] + cst[0][i] : NULL;
-                    for (uint32_t y = 0; y < rn; y++) {
-                        uint8_t l = level_of1(cmp, jwpos, &qv[x][0], &s->vv.v[rb + y], jx ? jx[y] : 255, qts[x]);
-                        if (l == cmp->null_level) {
-                            null_seen = l;
-                            continue;
-                        }
-                        if (l < best) best = l;
-                        if (best == first_ok) break;
-                    }
-                }
-                vectors[i * ncomp + c] = best != NM_NO_LEVEL ? best : null_seen;
-            }
-            continue;
-        }
         for (size_t i = 0; i < n; i++) {
             const uint32_t *fs = s->fst.v + i * nf1;
             uint32_t rb[2], rn[2];
@@ -485,7 +458,8 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
                         if (y < rn[k]) b[k] = s->vv.v[rb[k] + y];
                         if (cst[k] && x < qn[k] && y < rn[k]) jwl[k] = s->jw[k].v[(size_t)x * np[k] + cst[k][i] + y];
                     }
-                    uint8_t l = level_of(cmp, plan->c[c].jwpos, a, b, jwl, qts[x]);
+                    uint8_t l = nf == 1 ? level_of1(cmp, plan->c[c].jwpos, a, b, jwl[0], qts[x])
+                                        : level_of(cmp, plan->c[c].jwpos, a, b, jwl, qts[x]);
                     if (l == cmp->null_level) {
                         null_seen = l;
                         continue;
