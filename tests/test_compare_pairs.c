@@ -137,3 +137,99 @@ Test(compare_pairs, one_edit_shortcut_matches_dp) {
     }
     nm_model_free(m);
 }
+
+/* Token-set Jaccard against a plain reference on random token strings:
+ * tokens shorter, as long as and longer than the 8-byte heads (equal heads,
+ * different tails), repeats, more than 32 distinct tokens (only the first 32
+ * count) and a query typed past 255 bytes (the table keeps 255: the last
+ * token is cut short, and a candidate with the cut token matches it). */
+static int ref_tokens(const char *p, size_t len, char tok[32][256]) {
+    int n = 0;
+    for (size_t i = 0; i < len && n < 32;) {
+        while (i < len && p[i] == ' ') i++;
+        size_t b = i;
+        while (i < len && p[i] != ' ') i++;
+        if (i == b) break;
+        char t[256];
+        size_t l = i - b < 255 ? i - b : 255;
+        memcpy(t, p + b, l);
+        t[l] = 0;
+        int dup = 0;
+        for (int k = 0; k < n && !dup; k++) dup = !strcmp(tok[k], t);
+        if (!dup) strcpy(tok[n++], t);
+    }
+    return n;
+}
+
+static int ref_jaccard(const char *a, size_t na_, const char *b, size_t nb_, int pct) {
+    static char ta[32][256], tb[32][256];
+    int na = ref_tokens(a, na_ < 255 ? na_ : 255, ta), nb = ref_tokens(b, nb_ < 255 ? nb_ : 255, tb), inter = 0;
+    if (!na && !nb) return 0;
+    for (int i = 0; i < na; i++)
+        for (int j = 0; j < nb; j++)
+            if (!strcmp(ta[i], tb[j])) {
+                inter++;
+                break;
+            }
+    return inter * 100 >= pct * (na + nb - inter);
+}
+
+Test(compare_pairs, token_jaccard_matches_reference) {
+    static const char *const vocab[] = {"A", "ST", "MAIN", "ABCDEFG", "ABCDEFGH", "ABCDEFGHX", "ABCDEFGHY",
+                                        "ABCDEFGHXYZ123", "ABCDEFGHXYZ124", "HOSPITAL", "HOSPITALS", "100", "1000",
+                                        "T0", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "U0", "U1", "U2",
+                                        "U3", "U4", "U5", "U6", "U7", "U8", "U9", "V0", "V1", "V2", "V3", "V4"};
+    const int nv = (int)(sizeof vocab / sizeof *vocab);
+    nm_model *m;
+    nm_err e;
+    cr_assert_eq(nm_model_parse(MODEL, sizeof MODEL - 1, "t.json", &m, &e), 0, "%s", e.msg);
+    uint64_t seed = 42;
+#define RND() (seed = seed * 6364136223846793005ull + 1442695040888963407ull, (uint32_t)(seed >> 33))
+    for (int round = 0; round < 40; round++) {
+        nm_rtable q, ref;
+        nm_rtable_init(&q, m);
+        nm_rtable_init(&ref, m);
+        char text[21][700];
+        for (int r = 0; r < 21; r++) {
+            size_t len = 0;
+            if (r == 0 && round % 4 == 0)   /* 255 bytes end inside the 17th token */
+                for (int k = 0; k < 17; k++) len += (size_t)snprintf(text[r] + len, sizeof text[r] - len, "ABCDEFGHXYZ123 ");
+            int nt = (int)(RND() % (r == 0 && round % 4 == 1 ? 70 : 12)) + 1;
+            /* candidates share tokens with the query often enough to reach 67% */
+            for (int k = 0; k < nt && len + 20 < sizeof text[r]; k++) {
+                const char *w = r && RND() % 2 && k < 8 ? vocab[(round + k) % nv] : vocab[RND() % nv];
+                len += (size_t)snprintf(text[r] + len, sizeof text[r] - len, "%s%s", k ? " " : "", w);
+            }
+            if (r == 0) {
+                for (int k = 0; k < 8 && len + 20 < sizeof text[r]; k++)
+                    len += (size_t)snprintf(text[r] + len, sizeof text[r] - len, " %s", vocab[(round + k) % nv]);
+            }
+            if (r == 1 && round % 4 == 0)   /* equal to the query's first 255 bytes as token sets */
+                snprintf(text[r], sizeof text[r], "ABCDEFGHXYZ12 ABCDEFGHXYZ123");
+            rec x = {{NULL}, "X", {NULL}, text[r]};
+            add(r ? &ref : &q, &x);
+        }
+        nm_rrows rr;
+        cr_assert_eq(nm_rrows_build(&rr, &ref, 1), 0);
+        nm_cmp_plan plan;
+        nm_cmp_plan_make(m, &plan);
+        uint32_t ids[20];
+        for (uint32_t i = 0; i < 20; i++) ids[i] = i;
+        nm_cmp_scratch s = {0};
+        uint8_t v[20 * 4];
+        cr_assert_eq(nm_compare_pairs(m, &plan, &q, 0, &rr, ids, 20, &s, v), 0);
+        uint32_t ql, cl;
+        const char *qs = nm_rt_value(&q, 3, nm_rt_first(&q, 3, 0), &ql);
+        for (int i = 0; i < 20; i++) {
+            const char *cs = nm_rt_value(&ref, 3, nm_rt_first(&ref, 3, (size_t)i), &cl);
+            int want = ref_jaccard(qs, ql, cs, cl, 67) ? 1 : 2;
+            cr_assert_eq(v[i * 4 + 3], want, "round %d candidate %d: level %d, want %d", round, i, v[i * 4 + 3], want);
+        }
+        nm_cmp_scratch_free(&s);
+        nm_rrows_free(&rr);
+        nm_rtable_free(&q);
+        nm_rtable_free(&ref);
+    }
+#undef RND
+    nm_model_free(m);
+}

@@ -4,6 +4,9 @@
  * determinism across thread counts and SIMD levels. */
 #include <unistd.h>
 #include "match_fixture.h"
+#include "common/io.h"
+#include "match/matcher.h"
+#include "table/tables.h"
 
 #define NFILL 30
 static prov P[64];
@@ -219,6 +222,41 @@ Test(match, output_identical_across_threads_and_simd, .init = NULL, .fini = NULL
         nm_matcher_free(mt);
     }
     nm_simd_force(nm_simd_detect());
+    /* Records decided one by one on a fresh worker (no query pipelining, as
+     * resolve does) give the statuses and NPIs match wrote (which finds each
+     * record's candidates while the previous one is compared). */
+    {
+        nm_match_opts o = {1, 0, -1, -1, 0};
+        nm_matcher *mt;
+        cr_assert_eq(nm_matcher_create(r, m, &o, &mt, &e), 0);
+        nm_input inp;
+        nm_input_opts iop = {NULL, 0, 1, NULL, 0};
+        cr_assert_eq(nm_input_read(&inp, in, m, &iop, &e), 0, "%s", e.msg);
+        size_t len;
+        char *out;
+        cr_assert_eq(nm_read_all(o1, &out, &len, &e), 0);
+        static const char *const names[] = {"matched", "ambiguous", "unmatched"};
+        size_t scored = 0;
+        for (size_t q = 0; q < inp.t.n; q++) {
+            if (inp.reason.v[q] != NM_R_COUNT) continue;
+            nm_mworker w;
+            cr_assert_eq(nm_mworker_init(&w, mt), 0);
+            nm_decision d;
+            cr_assert_eq(nm_match_decide(mt, &w, &inp.t, q, &d), 0);
+            char st[32], npi[32], want[32] = "";
+            fx_field(out, (int)q + 1, 4, st, sizeof st);
+            fx_field(out, (int)q + 1, 1, npi, sizeof npi);
+            cr_assert_str_eq(st, names[d.status], "record %zu", q);
+            if (d.status == NM_DECIDE_MATCHED) snprintf(want, sizeof want, "%010u", d.npi);
+            if (d.status != NM_DECIDE_AMBIGUOUS) cr_assert_str_eq(npi, want, "record %zu", q);
+            scored += d.status == NM_DECIDE_MATCHED;
+            nm_mworker_free(&w);
+        }
+        cr_assert_gt(scored, 1000);
+        free(out);
+        nm_input_free(&inp);
+        nm_matcher_free(mt);
+    }
     char *a, *b;
     size_t la, lb;
     for (int k = 1; k < 3; k++) {

@@ -10,8 +10,9 @@
 #define NM_MAXU(a, b) ((a) > (b) ? (a) : (b))
 #define NM_MINU(a, b) ((a) < (b) ? (a) : (b))   /* query values compared per field (inputs have one or two) */
 
+typedef struct tokset tokset;
 static uint8_t level_of(const nm_comparison *cmp, const uint8_t *jwpos, const nm_vview *a, const nm_vview *b,
-                        const uint8_t *jwl);
+                        const uint8_t *jwl, const tokset *qts);
 
 void nm_cmp_plan_make(const nm_model *m, nm_cmp_plan *p) {
     memset(p, 0, sizeof *p);
@@ -46,7 +47,11 @@ void nm_cmp_plan_make(const nm_model *m, nm_cmp_plan *p) {
         }
         nm_vview a[2] = {{0}}, b[2] = {{0}};
         uint8_t jwl[2] = {255, 255};
-        p->c[c].empty = level_of(cmp, p->c[c].jwpos, a, b, jwl);
+        p->c[c].empty = level_of(cmp, p->c[c].jwpos, a, b, jwl, NULL);
+        for (int l = 0; l < cmp->n_levels; l++)
+            if (cmp->levels[l].predicate == NM_PRED_TOKEN_JACCARD)
+                for (int k = 0; k < cmp->n_fields && k < 2; k++)
+                    if (cmp->levels[l].field == NM_ALL_FIELDS || cmp->levels[l].field == k) p->c[c].tj[k] = 1;
     }
 }
 
@@ -116,51 +121,73 @@ static inline int tok_eq(const char *p, const tok *x, const char *q, const tok *
     return x->head == y->head && x->len == y->len && (x->len <= 8 || !memcmp(p + x->at + 8, q + y->at + 8, x->len - 8u));
 }
 
-static int split_tokens(const val *x, tok *t) {
+/* Bit 7 of each byte of w that is a space, exact for the lowest one (the
+ * borrow of the subtraction only marks bytes above a true match). */
+static inline uint64_t space_bytes(uint64_t w) {
+    uint64_t x = w ^ 0x2020202020202020ull;
+    return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+}
+
+/* Distinct tokens of p[0..len), at most TOK_MAX, in order of first
+ * appearance. The end of a token is found 8 bytes at a time. */
+static int split_tokens(const char *p, uint32_t len, tok *t) {
     int n = 0;
-    for (uint32_t i = 0; i < x->len && n < TOK_MAX;) {
-        while (i < x->len && x->p[i] == ' ') i++;
+    for (uint32_t i = 0; i < len && n < TOK_MAX;) {
+        while (i < len && p[i] == ' ') i++;
         uint32_t b = i;
-        while (i < x->len && x->p[i] != ' ') i++;
+        for (;;) {
+            if (i + 8 <= len) {
+                uint64_t w;
+                memcpy(&w, p + i, 8);
+                uint64_t m = space_bytes(w);
+                if (!m) {
+                    i += 8;
+                    continue;
+                }
+                i += (uint32_t)__builtin_ctzll(m) >> 3;
+                break;
+            }
+            while (i < len && p[i] != ' ') i++;
+            break;
+        }
         if (i == b) break;
         uint64_t head = 0;
         uint32_t hl = NM_MINU(i - b, 8u);
-        if (b + 8 <= x->len) {   /* one load, the bytes past the token masked off */
-            memcpy(&head, x->p + b, 8);
+        if (b + 8 <= len) {   /* one load, the bytes past the token masked off */
+            memcpy(&head, p + b, 8);
             if (hl < 8) head &= ((uint64_t)1 << (8 * hl)) - 1;
         } else {
-            for (uint32_t k = 0; k < hl; k++) head |= (uint64_t)(uint8_t)x->p[b + k] << (8 * k);
+            for (uint32_t k = 0; k < hl; k++) head |= (uint64_t)(uint8_t)p[b + k] << (8 * k);
         }
         tok c = {head, (uint16_t)b, (uint8_t)NM_MINU(i - b, 255u)};
         int dup = 0;
-        for (int k = 0; k < n && !dup; k++) dup = tok_eq(x->p, &t[k], x->p, &c);
+        for (int k = 0; k < n && !dup; k++) dup = tok_eq(p, &t[k], p, &c);
         if (!dup) t[n++] = c;
     }
     return n;
 }
 
-/* The query side of a pair is the same for all of a query's candidates:
- * its tokens are kept per thread (with a copy of the text, so a new value
- * at a reused address is never mistaken for the old one) and split again
- * only when it changes. */
-static __thread char tok_text[256];
-static __thread uint32_t tok_len = UINT32_MAX;
-static __thread int tok_n;
-static __thread tok tok_q[TOK_MAX];
+/* The query side of a token-set comparison, split once per query value
+ * (not once per pair). Only its first 255 bytes count (as for a registry
+ * value, whose row store length byte caps it). */
+struct tokset {
+    const char *p;
+    int n;
+    tok t[TOK_MAX];
+};
 
-static int token_jaccard_at_least(const val *a, const val *b, int pct) {
-    if (a->len != tok_len || memcmp(a->p, tok_text, a->len)) {
-        tok_len = a->len < sizeof tok_text ? a->len : sizeof tok_text - 1;
-        memcpy(tok_text, a->p, tok_len);
-        val t = {tok_text, tok_len, NULL};
-        tok_n = split_tokens(&t, tok_q);
-    }
+static void tokset_of(const val *a, tokset *ts) {
+    ts->p = a->p;
+    ts->n = split_tokens(a->p, NM_MINU(a->len, 255u), ts->t);
+}
+
+static int token_jaccard_at_least(const tokset *qa, const val *b, int pct) {
     tok bt[TOK_MAX];
-    int na = tok_n, nb = split_tokens(b, bt), inter = 0;
+    int na = qa->n, nb = split_tokens(b->p, b->len, bt), inter = 0;
     if (!na && !nb) return 0;
     for (int i = 0; i < na; i++)
         for (int j = 0; j < nb; j++)
-            if (tok_eq(tok_text, &tok_q[i], b->p, &bt[j])) {
+            if (tok_eq(qa->p, &qa->t[i], b->p, &bt[j])) {
                 inter++;
                 break;
             }
@@ -188,7 +215,7 @@ static int codes_equal(const char *x, const char *y, size_t n) { return x[0] && 
 
 /* Does predicate lv hold on one field's values a, b? jwl: the JW level
  * index of the pair from the batch kernel (nthr when no threshold reached). */
-static int holds(const nm_level *lv, const val *a, const val *b, uint8_t jwl, uint8_t jwpos) {
+static int holds(const nm_level *lv, const val *a, const val *b, uint8_t jwl, uint8_t jwpos, const tokset *qts) {
     if (!a->len || !b->len) return 0;
     switch (lv->predicate) {
     case NM_PRED_EXACT: return same(a, b);
@@ -226,7 +253,7 @@ static int holds(const nm_level *lv, const val *a, const val *b, uint8_t jwl, ui
     case NM_PRED_ZIP3: return a->len >= 3 && b->len >= 3 && !memcmp(a->p, b->p, 3);
     case NM_PRED_DISTANCE_KM: return 0;   /* needs a ZIP centroid table; none is loaded */
     case NM_PRED_TOKEN_JACCARD:
-        return token_jaccard_at_least(a, b, lv->param);
+        return token_jaccard_at_least(qts, b, lv->param);
     case NM_PRED_INITIAL: return a->p[0] == b->p[0] && (a->len == 1 || b->len == 1);
     case NM_PRED_ELSE: return 1;
     default: return 0;
@@ -255,7 +282,7 @@ static int swapped_close(const val *a0, const val *a1, const val *b0, const val 
 /* The level of one value tuple (a[k], b[k] for the comparison's fields),
  * or the null level when the pair cannot be compared. */
 static uint8_t level_of(const nm_comparison *cmp, const uint8_t *jwpos, const val *a, const val *b,
-                        const uint8_t *jwl) {
+                        const uint8_t *jwl, const tokset *qts) {
     int nf = cmp->n_fields;
     for (int l = 0; l < cmp->n_levels; l++) {
         const nm_level *lv = &cmp->levels[l];
@@ -279,8 +306,31 @@ static uint8_t level_of(const nm_comparison *cmp, const uint8_t *jwpos, const va
         }
         int ok = 1;
         for (int k = 0; k < nf && ok; k++)
-            if (lv->field == NM_ALL_FIELDS || lv->field == k) ok = holds(lv, &a[k], &b[k], jwl[k], jwpos[l]);
+            if (lv->field == NM_ALL_FIELDS || lv->field == k) ok = holds(lv, &a[k], &b[k], jwl[k], jwpos[l], qts + k);
         if (ok) return (uint8_t)l;
+    }
+    return (uint8_t)(cmp->n_levels - 1);
+}
+
+/* level_of for a one-field comparison: the same walk without the loops
+ * over field slots (most comparisons read one field). A level naming a slot
+ * the comparison does not have holds, as in level_of. */
+static inline uint8_t level_of1(const nm_comparison *cmp, const uint8_t *jwpos, const val *a, const val *b, uint8_t jwl,
+                                const tokset *qts) {
+    int both = a->len && b->len;
+    for (int l = 0; l < cmp->n_levels; l++) {
+        const nm_level *lv = &cmp->levels[l];
+        int mine = lv->field == NM_ALL_FIELDS || lv->field == 0;
+        switch (lv->predicate) {
+        case NM_PRED_NULL:
+            if (!mine || !both) return (uint8_t)l;
+            continue;
+        case NM_PRED_ELSE: return (uint8_t)l;
+        case NM_PRED_SWAPPED_JW:
+        case NM_PRED_SWAPPED: continue;
+        default:
+            if (!mine || holds(lv, a, b, jwl, jwpos[l], qts)) return (uint8_t)l;
+        }
     }
     return (uint8_t)(cmp->n_levels - 1);
 }
@@ -289,21 +339,31 @@ static uint8_t level_of(const nm_comparison *cmp, const uint8_t *jwpos, const va
  * query value: jw[slot][qi * npacked + j]. */
 static int jw_batch(const nm_rtable *qt, size_t q, size_t f, size_t nf1, size_t n, const uint8_t *thr, int nthr,
                     nm_cmp_scratch *s, int slot) {
+    /* Sized first (values are at most 255 bytes), then copied without checks. */
+    size_t nv = 0;
+    for (size_t i = 0; i < n; i++) nv += s->fst.v[i * nf1 + f + 1] - s->fst.v[i * nf1 + f];
     s->packed.len = 0;
     s->offs.n = 0;
-    if (NM_VEC_RESERVE(&s->cstart[slot], n + 1) || NM_VEC_PUSH(&s->offs, 0u)) return NM_E_NOMEM;
-    uint32_t *cst = s->cstart[slot].v;
+    if (NM_VEC_RESERVE(&s->cstart[slot], n + 1) || NM_VEC_RESERVE(&s->offs, nv + 1) || nm_buf_reserve(&s->packed, nv * 255))
+        return NM_E_NOMEM;
+    uint32_t *cst = s->cstart[slot].v, *offs = s->offs.v, k = 0, at = 0;
+    char *dst = s->packed.data;
+    offs[0] = 0;
     for (size_t i = 0; i < n; i++) {
-        cst[i] = (uint32_t)(s->offs.n - 1);
+        cst[i] = k;
         const uint32_t *fs = s->fst.v + i * nf1;
         for (uint32_t v = fs[f]; v < fs[f + 1]; v++) {
             const nm_vview *x = &s->vv.v[v];
-            if (nm_buf_append(&s->packed, x->p, x->len) || NM_VEC_PUSH(&s->offs, (uint32_t)s->packed.len))
-                return NM_E_NOMEM;
+            memcpy(dst + at, x->p, x->len);
+            at += x->len;
+            offs[++k] = at;
         }
     }
-    cst[n] = (uint32_t)(s->offs.n - 1);
-    size_t np = s->offs.n - 1;
+    cst[n] = k;
+    s->packed.len = at;
+    dst[at] = 0;   /* as nm_buf_append leaves it */
+    s->offs.n = (size_t)k + 1;
+    size_t np = k;
     uint32_t qb = qt->col[f].roff.v[q], qe = qt->col[f].roff.v[q + 1];
     if (qe - qb > QMAX) qe = qb + QMAX;
     if (NM_VEC_RESERVE(&s->jw[slot], (qe - qb) * np + 1)) return NM_E_NOMEM;
@@ -365,6 +425,14 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
             cst[k] = s->cstart[k].v;
         }
         uint8_t first_ok = plan->c[c].best;
+        tokset qts[QMAX][2];   /* the query values' tokens, when a level compares token sets */
+        val qv[QMAX][2];       /* the query's values (none past a field's count) */
+        memset(qv, 0, sizeof qv);
+        for (int k = 0; k < nf; k++)
+            for (uint32_t x = 0; x < qn[k]; x++) {
+                qv[x][k] = get_val(qt, f[k], qb[k] + x);
+                if (plan->c[c].tj[k]) tokset_of(&qv[x][k], &qts[x][k]);
+            }
         for (size_t i = 0; i < n; i++) {
             const uint32_t *fs = s->fst.v + i * nf1;
             uint32_t rb[2], rn[2];
@@ -382,9 +450,7 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
             }
             uint8_t null_seen = NM_NO_LEVEL;
             for (uint32_t x = 0; x < qt_n && best != first_ok; x++) {
-                val a[2] = {{0}};
-                for (int k = 0; k < nf; k++)
-                    if (x < qn[k]) a[k] = get_val(qt, f[k], qb[k] + x);
+                const val *a = qv[x];
                 for (uint32_t y = 0; y < rt_n; y++) {
                     val b[2] = {{0}};
                     uint8_t jwl[2] = {255, 255};
@@ -392,7 +458,8 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
                         if (y < rn[k]) b[k] = s->vv.v[rb[k] + y];
                         if (cst[k] && x < qn[k] && y < rn[k]) jwl[k] = s->jw[k].v[(size_t)x * np[k] + cst[k][i] + y];
                     }
-                    uint8_t l = level_of(cmp, plan->c[c].jwpos, a, b, jwl);
+                    uint8_t l = nf == 1 ? level_of1(cmp, plan->c[c].jwpos, a, b, jwl[0], qts[x])
+                                        : level_of(cmp, plan->c[c].jwpos, a, b, jwl, qts[x]);
                     if (l == cmp->null_level) {
                         null_seen = l;
                         continue;

@@ -25,6 +25,7 @@ typedef struct nm_cmp_plan {
         uint8_t jwpos[NM_MAX_LEVELS];    /* a JW level's position in thr of its slot(s) */
         uint8_t best;                    /* first non-null level (stops the search over values) */
         uint8_t empty;                   /* the level of a pair where one side has no value at all */
+        uint8_t tj[2];                   /* 1: a token-set level reads this field slot */
     } c[NM_MAX_COMPARISONS];
 } nm_cmp_plan;
 

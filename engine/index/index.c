@@ -44,6 +44,11 @@ static int build_rule(nm_rule_index *ri, const nm_rrows *t, unsigned rix) {
     while (ri->dbits < 24 && ((size_t)1 << (ri->dbits + 2)) < nkeys) ri->dbits++;
     ri->dir = malloc((((size_t)1 << ri->dbits) + 1) * sizeof *ri->dir);
     if (!ri->keys || !ri->start || !ri->rows || !ri->dir) goto nomem;
+    /* Each query probes random keys and blocks: 2 MiB pages spare the TLB misses. */
+    nm_advise_huge(ri->keys, nkeys * sizeof *ri->keys);
+    nm_advise_huge(ri->start, (nkeys + 1) * sizeof *ri->start);
+    nm_advise_huge(ri->rows, pairs.n * sizeof *ri->rows);
+    nm_advise_huge(ri->dir, (((size_t)1 << ri->dbits) + 1) * sizeof *ri->dir);
     size_t k = 0;
     for (size_t i = 0; i < pairs.n; i++) {
         if (!i || pairs.v[i].key != pairs.v[i - 1].key) {

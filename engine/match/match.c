@@ -199,7 +199,10 @@ static int match_input(nm_matcher *mt, const char *input, nm_input *inp, double 
             bufs[k].len = 0;
             size_t lo = (c0 + k) * CHUNK, hi = NM_MIN(n, lo + CHUNK);
             if (nm_progress_cancelled(pg)) crc[k] = NM_E_CANCELLED;   /* a window is long on one busy core */
-            for (size_t q = lo; q < hi && !crc[k]; q++) crc[k] = decide(mt, w, &in, q, &bufs[k]);
+            for (size_t q = lo; q < hi && !crc[k]; q++) {
+                if (q + 1 < hi && in.reason.v[q + 1] == NM_R_COUNT) w->want_qt = &in.t, w->want_next = q + 1;
+                crc[k] = decide(mt, w, &in, q, &bufs[k]);
+            }
         }
         for (size_t k = 0; k < nw && !rc; k++) {
             if (crc[k]) rc = nm_err_set(err, crc[k], "match: %s", nm_strerror(crc[k]));

@@ -149,12 +149,15 @@ void nm_matcher_free(nm_matcher *mt) {
 int nm_mworker_init(nm_mworker *w, const nm_matcher *mt) {
     memset(w, 0, sizeof *w);
     NM_TRY(nm_cands_init(&w->cands, mt->nref));
-    w->cands.prefetch = mt->rows.off;   /* each new candidate's row store offset, long before compare reads it */
+    NM_TRY(nm_cands_init(&w->next, mt->nref));
+    w->cands.prefetch = w->next.prefetch = mt->rows.off;   /* each new candidate's row store offset, long before compare reads it */
+    w->want_next = w->next_q = SIZE_MAX;
     return 0;
 }
 
 void nm_mworker_free(nm_mworker *w) {
     nm_cands_free(&w->cands);
+    nm_cands_free(&w->next);
     NM_VEC_FREE(&w->vec);
     NM_VEC_FREE(&w->w);
     nm_cmp_scratch_free(&w->cs);
@@ -179,7 +182,22 @@ void nm_query_tf(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, size_
 }
 
 int nm_score_query(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, size_t q) {
-    NM_TRY(nm_cands_find(&w->cands, &mt->ix, qt, q, mt->block_cap, w->st.rule_pairs, w->st.rule_skipped));
+    if (w->next_qt == qt && w->next_q == q) {   /* found while the previous query was compared */
+        nm_cands t = w->cands;
+        w->cands = w->next;
+        w->next = t;
+    } else {
+        NM_TRY(nm_cands_find(&w->cands, &mt->ix, qt, q, mt->block_cap, w->st.rule_pairs, w->st.rule_skipped));
+    }
+    w->next_qt = NULL;
+    w->next_q = SIZE_MAX;
+    if (w->want_next != SIZE_MAX && w->want_next != q) {
+        NM_TRY(nm_cands_find(&w->next, &mt->ix, w->want_qt, w->want_next, mt->block_cap, w->st.rule_pairs,
+                             w->st.rule_skipped));
+        w->next_qt = w->want_qt;
+        w->next_q = w->want_next;
+    }
+    w->want_next = SIZE_MAX;
     size_t n = w->cands.rows.n, nc = mt->plan.ncomp;
     if (NM_VEC_RESERVE(&w->vec, n * nc + 1) || NM_VEC_RESERVE(&w->w, n + 1)) return NM_E_NOMEM;
     w->vec.n = n * nc;
@@ -187,6 +205,8 @@ int nm_score_query(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, siz
     w->st.pairs += n;
     if (!n) return 0;
     NM_TRY(nm_compare_pairs(mt->m, &mt->plan, qt, q, &mt->rows, w->cands.rows.v, n, &w->cs, w->vec.v));
+    /* The next query's first rows, while this one is weighed, decided and written. */
+    for (size_t i = 0; w->next_qt && i < w->next.rows.n && i < 16; i++) nm_rrows_prefetch(&mt->rows, w->next.rows.v[i]);
     nm_query_tf(mt, w, qt, q);
     double prior = nm_model_prior_weight(mt->m);
     for (size_t i = 0; i < n; i++) {

@@ -32,6 +32,14 @@ struct nm_matcher {
 /* Per-thread state: candidates, vectors, weights, compare scratch. */
 typedef struct nm_mworker {
     nm_cands cands;
+    /* Software pipelining across queries: the caller may name the record
+     * it will score next (want_next, in table want_qt; SIZE_MAX: none). Its
+     * candidates are then found (into next) before this query's pairs are
+     * compared, and its rows requested from memory after, so that their
+     * cache misses overlap this query's work instead of stalling the next. */
+    nm_cands next;
+    const nm_rtable *want_qt, *next_qt;
+    size_t want_next, next_q;
     NM_VEC(uint8_t) vec;
     NM_VEC(double) w;
     nm_cmp_scratch cs;

@@ -46,6 +46,11 @@ int nm_rrows_begin(nm_rrows *rr, const nm_rtable *like, size_t n) {
 
 int nm_rrows_append(nm_rrows *rr, const nm_buf *b, const uint64_t *off, size_t n) {
     size_t base = rr->blob.len;
+    NM_TRY(nm_buf_reserve(&rr->blob, b->len));
+    /* Candidates are random rows: on 4 KiB pages nearly every one is a TLB
+     * miss as well as a cache miss. The blob is reserved once up front
+     * (nm_rrows_from_registry), so at the first append it is untouched. */
+    if (!base) nm_advise_huge(rr->blob.data, rr->blob.cap);
     NM_TRY(nm_buf_append(&rr->blob, b->data, b->len));
     for (size_t i = 0; i < n; i++) rr->off[rr->n + i] = off[i] + base;
     rr->n += n;
@@ -82,6 +87,7 @@ int nm_rrows_build(nm_rrows *rr, const nm_rtable *t, int threads) {
     size_t total = 0;
     for (size_t k = 0; k < nch; k++) total += parts[k].len;
     if (!rc && nm_buf_reserve(&rr->blob, total)) rc = NM_E_NOMEM;
+    if (!rc) nm_advise_huge(rr->blob.data, rr->blob.cap);
     for (size_t k = 0; k < nch; k++) {
         if (!rc) {
             size_t base = rr->blob.len, lo = k * CHUNK, hi = NM_MIN(t->n, lo + CHUNK);
