@@ -373,6 +373,71 @@ Test(double_metaphone, fast_path_equals_rules) {
     }
 }
 
+/* Encodes s[0..n) from an exactly-sized heap copy (ASan sees any read past
+ * n) with the fast path and with the published rules at every position, and
+ * requires the same codes byte for byte. */
+static void dm_same_both_ways(const char *s, size_t n) {
+    char *in = heap_copy(s, n);
+    char p1[6], a1[6], p2[6], a2[6];
+    memset(p1, 'Z', sizeof p1), memset(a1, 'Z', sizeof a1), memset(p2, 'Y', sizeof p2), memset(a2, 'Y', sizeof a2);
+    size_t l1 = nm_double_metaphone_impl(in, n, p1, a1, 0);
+    size_t l2 = nm_double_metaphone_impl(in, n, p2, a2, 1);
+    free(in);
+    cr_assert_eq(l1, l2, "%.*s", (int)n, s);
+    cr_assert_str_eq(p1, p2, "%.*s", (int)n, s);
+    cr_assert_str_eq(a1, a2, "%.*s", (int)n, s);
+    cr_assert_eq(p1[5], 'Z', "%.*s", (int)n, s);   /* nothing written past the terminator */
+    cr_assert_eq(a1[5], 'Z', "%.*s", (int)n, s);
+}
+
+/* The fast path equals the rules on the names bench_phonetic times (built
+ * from the same rule-heavy syllables: CH, SCH, GH, TH, WITZ, CIA, ZZ, JO,
+ * ...), in upper and lower case and up to 10 syllables (past the one-vector
+ * copy of 16 bytes); on every string of 0 to 3 letters and random strings
+ * of 4 to 6 letters (first- and last-letter rules meet); and on names
+ * longer than the 256 bytes encoded. */
+Test(double_metaphone, fast_path_equals_rules_on_bench_names) {
+    static const char *syl[] = {"AN",  "BER", "CH",  "SCH", "MAC", "SON", "GH",  "PH",  "WITZ", "KO",  "TH",  "RO",
+                                "EL",  "LI",  "MAR", "TIN", "EZ",  "GAR", "CIA", "DO",  "WAL",  "KER", "STE", "VEN",
+                                "JO",  "HN",  "SEN", "BAU", "MAN", "NEY", "QUI", "ZZ",  "OW",   "ICK", "LL",  "A"};
+    const size_t ns = sizeof syl / sizeof *syl;
+    char s[400];
+    for (int it = 0; it < 100000; it++) {
+        size_t n = 0, k = 1 + rnd() % (it % 10 ? 4 : 10);
+        for (size_t j = 0; j < k; j++) {
+            const char *y = syl[rnd() % ns];
+            memcpy(s + n, y, strlen(y));
+            n += strlen(y);
+        }
+        if (it % 7 == 0)
+            for (size_t j = 0; j < n; j++) s[j] = (char)(s[j] | 0x20);
+        dm_same_both_ways(s, n);
+    }
+    dm_same_both_ways("", 0);
+    for (int a = 0; a < 26; a++) {
+        s[0] = (char)('A' + a);
+        dm_same_both_ways(s, 1);
+        for (int b = 0; b < 26; b++) {
+            s[1] = (char)('A' + b);
+            dm_same_both_ways(s, 2);
+            for (int c = 0; c < 26; c++) {
+                s[2] = (char)('A' + c);
+                dm_same_both_ways(s, 3);
+            }
+        }
+    }
+    for (int it = 0; it < 60000; it++) {
+        size_t n = 4 + (size_t)it % 3;
+        for (size_t j = 0; j < n; j++) s[j] = (char)('A' + rnd() % 26);
+        dm_same_both_ways(s, n);
+    }
+    for (int it = 0; it < 300; it++) {   /* 17..400 bytes: the byte-wise copy, and the DM_MAX cut */
+        size_t n = 17 + rnd() % (sizeof s - 17);
+        for (size_t j = 0; j < n; j++) s[j] = rnd() % 8 ? syl[rnd() % ns][0] : (char)('A' + rnd() % 26);
+        dm_same_both_ways(s, n);
+    }
+}
+
 /* Differential vectors: tests/data/phonetic_diff.csv holds 6,000 inputs
  * (syllable-built names with the rule contexts, random letters, mixed case
  * and punctuation, 60-150 letter names for the long paths) with the codes
