@@ -5,8 +5,8 @@
  * WITZ, CIA, ZZ, a stress test), the 1,221 surnames of the Double Metaphone
  * test list (chosen to exercise its rules), and surnames drawn by frequency
  * from data/surnames.csv (what registries and customer files hold). Each
- * encoder runs over the whole list several times and the best pass is reported as names per second on one core. Edit
- * distances run on pairs (name, mutated name). Usage:
+ * encoder runs over the whole list several times and the best pass is
+ * reported as names per second on one core. Edit distances run on pairs (name, mutated name). Usage:
  *   bench_phonetic [names=100000] [passes=5]
  * Prints figures; asserts nothing. */
 #include <stdint.h>
