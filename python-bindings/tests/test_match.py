@@ -8,8 +8,6 @@ from conftest import cli_path
 pd = pytest.importorskip("pandas")
 
 
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     d = tmp_path_factory.mktemp("match")
