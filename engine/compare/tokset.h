@@ -95,13 +95,22 @@ static inline void tok_filter_put(const char *p, uint32_t len, uint8_t *out) {
     out[8] = (uint8_t)n;
 }
 
+/* Bits set in x. Inline arithmetic: the baseline x86-64 build has no
+ * POPCNT instruction, and __builtin_popcountll becomes a libgcc call. */
+static inline int tok_popcount(uint64_t x) {
+    x -= (x >> 1) & 0x5555555555555555ull;
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (int)((x * 0x0101010101010101ull) >> 56);
+}
+
 /* At least as many as the distinct tokens two values with filters (ma, na),
  * (mb, nb) share: every shared token sets one bit in ma & mb, and a bit of
  * ma & mb stands for at most 1 + (the tokens of a whose bits collide) tokens
  * of a; the same from b's side. */
 static inline int tok_shared_max(uint64_t ma, int na, uint64_t mb, int nb) {
-    int both = __builtin_popcountll(ma & mb);
-    int ua = both + na - __builtin_popcountll(ma), ub = both + nb - __builtin_popcountll(mb);
+    int both = tok_popcount(ma & mb);
+    int ua = both + na - tok_popcount(ma), ub = both + nb - tok_popcount(mb);
     return ua < ub ? ua : ub;
 }
 
