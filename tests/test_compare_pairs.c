@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 #include "compare/compare_pairs.h"
+#include "compare/tokset.h"
 #include "npimatch.h"
 
 static const char MODEL[] =
@@ -143,7 +144,7 @@ Test(compare_pairs, one_edit_shortcut_matches_dp) {
  * different tails), repeats, more than 32 distinct tokens (only the first 32
  * count) and a query typed past 255 bytes (the table keeps 255: the last
  * token is cut short, and a candidate with the cut token matches it). */
-static int ref_tokens(const char *p, size_t len, char tok[32][256]) {
+static int ref_tokens(const char *p, size_t len, char toks[32][256]) {
     int n = 0;
     for (size_t i = 0; i < len && n < 32;) {
         while (i < len && p[i] == ' ') i++;
@@ -155,8 +156,8 @@ static int ref_tokens(const char *p, size_t len, char tok[32][256]) {
         memcpy(t, p + b, l);
         t[l] = 0;
         int dup = 0;
-        for (int k = 0; k < n && !dup; k++) dup = !strcmp(tok[k], t);
-        if (!dup) strcpy(tok[n++], t);
+        for (int k = 0; k < n && !dup; k++) dup = !strcmp(toks[k], t);
+        if (!dup) strcpy(toks[n++], t);
     }
     return n;
 }
@@ -231,5 +232,120 @@ Test(compare_pairs, token_jaccard_matches_reference) {
         nm_rtable_free(&ref);
     }
 #undef RND
+    nm_model_free(m);
+}
+
+/* The row store's token filters (compare/tokset.h) only ever reject a pair
+ * the split would reject: the stored count is the split's distinct token
+ * count, the bound on shared tokens is never below the true number, and the
+ * levels of a ladder of thresholds equal the plain reference's. Random
+ * tokens from a large vocabulary, so filter bits collide, with equal 8-byte
+ * heads, repeats, runs of spaces and more than 32 tokens. */
+#define RND2() (*seed = *seed * 6364136223846793005ull + 1442695040888963407ull, (uint32_t)(*seed >> 33))
+/* Up to maxtok random tokens (at least mintok) into out; returns the length. */
+static size_t rand_tokens(char *out, size_t cap, uint64_t *seed, int mintok, int maxtok) {
+    int ntok = mintok + (int)(RND2() % (uint32_t)(maxtok - mintok + 1));
+    size_t len = 0;
+    for (int k = 0; k < ntok && len + 40 < cap; k++) {
+        /* token w of a 2000-token vocabulary, 1..14 bytes; the 4 tokens w / 4
+         * longer than 8 bytes share their 8-byte head and differ in the tail */
+        uint32_t w = RND2() % 2000, tl = 1 + (w / 4) % 14, hh = (w / 4) * 2654435761u;
+        out[len++] = ' ';
+        if (RND2() % 8 == 0) out[len++] = ' ';
+        for (uint32_t i = 0; i < tl; i++) out[len++] = i < 8 ? (char)('A' + (hh >> (3 * i)) % 26) : (char)('0' + (w + i) % 10);
+    }
+#undef RND2
+    out[len] = 0;
+    return len;
+}
+
+Test(compare_pairs, token_filter_never_rejects_a_passing_pair) {
+    uint64_t seed = 7;
+    static char ta[32][256], tb[32][256];
+    int tighter = 0;
+    for (int it = 0; it < 20000; it++) {
+        char a[700], b[700];
+        size_t la = rand_tokens(a, sizeof a, &seed, 0, 44);
+        size_t lb = rand_tokens(b, sizeof b, &seed, 0, 11);
+        la = la < 255 ? la : 255;
+        lb = lb < 255 ? lb : 255;
+        uint8_t fa[NM_TOKF_BYTES], fb[NM_TOKF_BYTES];
+        tok_filter_put(a, (uint32_t)la, fa);
+        tok_filter_put(b, (uint32_t)lb, fb);
+        int na = ref_tokens(a, la, ta), nb = ref_tokens(b, lb, tb), inter = 0;
+        cr_assert_eq(fa[8], na);
+        cr_assert_eq(fb[8], nb);
+        for (int i = 0; i < na; i++)
+            for (int j = 0; j < nb; j++)
+                if (!strcmp(ta[i], tb[j])) {
+                    inter++;
+                    break;
+                }
+        uint64_t ma, mb;
+        memcpy(&ma, fa, 8);
+        memcpy(&mb, fb, 8);
+        int ub = tok_shared_max(ma, na, mb, nb);
+        cr_assert_geq(ub, inter, "pair %d: bound %d below %d shared tokens", it, ub, inter);
+        tighter += ub < (na < nb ? na : nb);
+    }
+    cr_assert_gt(tighter, 5000, "the filters bound only %d pairs below min(|A|, |B|)", tighter);
+}
+
+Test(compare_pairs, token_filter_levels_match_reference) {
+    static const int pct[] = {90, 75, 60, 40, 20, 1};
+    char model[4096];
+    size_t ml = (size_t)snprintf(model, sizeof model,
+                                 "{\"npimatch_model_version\": 1, \"name\": \"t\", \"probability_two_random_records_match\": 0.01,"
+                                 " \"fields\": [{\"name\": \"org\", \"type\": \"text\"}], \"comparisons\": [{\"name\": \"org\","
+                                 " \"fields\": [\"org\"], \"levels\": [{\"label\": \"null\", \"predicate\": \"null\"}");
+    for (int i = 0; i < 6; i++)
+        ml += (size_t)snprintf(model + ml, sizeof model - ml,
+                               ", {\"label\": \"t%d\", \"predicate\": \"token_jaccard>=%d\", \"m\": 0.1, \"u\": 0.01}", pct[i], pct[i]);
+    ml += (size_t)snprintf(model + ml, sizeof model - ml,
+                           ", {\"label\": \"else\", \"predicate\": \"else\", \"m\": 0.4, \"u\": 0.94}]}],"
+                           " \"blocking_rules\": [{\"name\": \"org\", \"keys\": \"org\"}]}");
+    nm_model *m;
+    nm_err e;
+    cr_assert_eq(nm_model_parse(model, ml, "t.json", &m, &e), 0, "%s", e.msg);
+    uint64_t seed = 11;
+    for (int round = 0; round < 60; round++) {
+        nm_rtable q, ref;
+        nm_rtable_init(&q, m);
+        nm_rtable_init(&ref, m);
+        char text[41][700];
+        for (int r = 0; r < 41; r++) {
+            rand_tokens(text[r], sizeof text[r], &seed, 1, r ? 8 : 40);
+            if (r && r % 3 == 0) {   /* a candidate made of the query's tokens and a few others */
+                size_t l = strlen(text[0]) < 60 ? strlen(text[0]) : 60;
+                memcpy(text[r], text[0], l);
+            }
+            nm_rtable_add(r ? &ref : &q, 0, text[r], strlen(text[r]), 0);
+            nm_rtable_end_record(r ? &ref : &q);
+        }
+        nm_rrows rr;
+        cr_assert_eq(nm_rrows_build(&rr, &ref, 1), 0);
+        cr_assert_eq(rr.tokf[0], 1);
+        nm_cmp_plan plan;
+        nm_cmp_plan_make(m, &plan);
+        uint32_t ids[40];
+        for (uint32_t i = 0; i < 40; i++) ids[i] = i;
+        nm_cmp_scratch s = {0};
+        uint8_t v[40];
+        cr_assert_eq(nm_compare_pairs(m, &plan, &q, 0, &rr, ids, 40, &s, v), 0);
+        uint32_t ql, cl;
+        const char *qs = nm_rt_value(&q, 0, nm_rt_first(&q, 0, 0), &ql);
+        for (int i = 0; i < 40; i++) {
+            if (!nm_rt_count(&ref, 0, (size_t)i)) continue;
+            const char *cs = nm_rt_value(&ref, 0, nm_rt_first(&ref, 0, (size_t)i), &cl);
+            int want = 7;
+            for (int k = 5; k >= 0; k--)
+                if (ref_jaccard(qs, ql, cs, cl, pct[k])) want = k + 1;
+            cr_assert_eq(v[i], want, "round %d candidate %d: level %d, want %d", round, i, v[i], want);
+        }
+        nm_cmp_scratch_free(&s);
+        nm_rrows_free(&rr);
+        nm_rtable_free(&q);
+        nm_rtable_free(&ref);
+    }
     nm_model_free(m);
 }

@@ -1,5 +1,6 @@
 /* The compare stage (compare_pairs.h). */
 #include "compare/compare_pairs.h"
+#include "compare/tokset.h"
 #include <stdlib.h>
 #include <string.h>
 #include "common/error_internal.h"
@@ -105,83 +106,40 @@ static inline int same(const val *a, const val *b) {
 }
 
 /* Token-set Jaccard >= pct/100, decided in integers: distinct
- * space-separated tokens, |A n B| * 100 >= pct * |A u B|. The sets are
- * small (names, street lines), so pairwise comparison beats hashing. */
-#define TOK_MAX 32
-/* A token: its first 8 bytes as one word (zero-padded), so two tokens are
- * told apart by one integer compare and only tokens longer than 8 bytes
- * with equal heads compare their tails. */
-typedef struct tok {
-    uint64_t head;
-    uint16_t at;
-    uint8_t len;
-} tok;
-
-static inline int tok_eq(const char *p, const tok *x, const char *q, const tok *y) {
-    return x->head == y->head && x->len == y->len && (x->len <= 8 || !memcmp(p + x->at + 8, q + y->at + 8, x->len - 8u));
-}
-
-/* Bit 7 of each byte of w that is a space, exact for the lowest one (the
- * borrow of the subtraction only marks bytes above a true match). */
-static inline uint64_t space_bytes(uint64_t w) {
-    uint64_t x = w ^ 0x2020202020202020ull;
-    return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
-}
-
-/* Distinct tokens of p[0..len), at most TOK_MAX, in order of first
- * appearance. The end of a token is found 8 bytes at a time. */
-static int split_tokens(const char *p, uint32_t len, tok *t) {
-    int n = 0;
-    for (uint32_t i = 0; i < len && n < TOK_MAX;) {
-        while (i < len && p[i] == ' ') i++;
-        uint32_t b = i;
-        for (;;) {
-            if (i + 8 <= len) {
-                uint64_t w;
-                memcpy(&w, p + i, 8);
-                uint64_t m = space_bytes(w);
-                if (!m) {
-                    i += 8;
-                    continue;
-                }
-                i += (uint32_t)__builtin_ctzll(m) >> 3;
-                break;
-            }
-            while (i < len && p[i] != ' ') i++;
-            break;
-        }
-        if (i == b) break;
-        uint64_t head = 0;
-        uint32_t hl = NM_MINU(i - b, 8u);
-        if (b + 8 <= len) {   /* one load, the bytes past the token masked off */
-            memcpy(&head, p + b, 8);
-            if (hl < 8) head &= ((uint64_t)1 << (8 * hl)) - 1;
-        } else {
-            for (uint32_t k = 0; k < hl; k++) head |= (uint64_t)(uint8_t)p[b + k] << (8 * k);
-        }
-        tok c = {head, (uint16_t)b, (uint8_t)NM_MINU(i - b, 255u)};
-        int dup = 0;
-        for (int k = 0; k < n && !dup; k++) dup = tok_eq(p, &t[k], p, &c);
-        if (!dup) t[n++] = c;
-    }
-    return n;
-}
-
-/* The query side of a token-set comparison, split once per query value
- * (not once per pair). Only its first 255 bytes count (as for a registry
- * value, whose row store length byte caps it). */
+ * space-separated tokens, |A n B| * 100 >= pct * |A u B| (tokset.h). The
+ * query side is split once per query value (not once per pair); only its
+ * first 255 bytes count (as for a registry value, whose row store length
+ * byte caps it). */
 struct tokset {
     const char *p;
     int n;
+    int filtered;    /* 1: the registry values of this field carry token filters */
+    uint64_t mask;   /* the query value's token filter */
     tok t[TOK_MAX];
 };
 
-static void tokset_of(const val *a, tokset *ts) {
+static void tokset_of(const val *a, tokset *ts, int filtered) {
     ts->p = a->p;
     ts->n = split_tokens(a->p, NM_MINU(a->len, 255u), ts->t);
+    ts->filtered = filtered;
+    ts->mask = 0;
+    for (int i = 0; i < ts->n; i++) ts->mask |= tok_bit(&ts->t[i]);
+}
+
+/* The registry value's token filter sits after its bytes and codes (rows.h). */
+static inline int filter_rejects(const tokset *qa, const val *b, int pct) {
+    const uint8_t *f = (const uint8_t *)b->p + b->len + (b->codes ? sizeof(nm_vcodes) : 0);
+    uint64_t mb;
+    memcpy(&mb, f, 8);   /* little-endian, as the x86-64 targets */
+    int na = qa->n, nb = f[8], ub = tok_shared_max(qa->mask, na, mb, nb);
+    if (!na && !nb) return 1;   /* no tokens on either side: the level never holds */
+    /* inter * (100 + pct) >= pct * (na + nb) grows with inter: if even the
+     * most tokens the filters allow in common fall short, no split can pass. */
+    return ub * (100 + pct) < pct * (na + nb);
 }
 
 static int token_jaccard_at_least(const tokset *qa, const val *b, int pct) {
+    if (qa->filtered && filter_rejects(qa, b, pct)) return 0;
     tok bt[TOK_MAX];
     int na = qa->n, nb = split_tokens(b->p, b->len, bt), inter = 0;
     if (!na && !nb) return 0;
@@ -431,7 +389,7 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
         for (int k = 0; k < nf; k++)
             for (uint32_t x = 0; x < qn[k]; x++) {
                 qv[x][k] = get_val(qt, f[k], qb[k] + x);
-                if (plan->c[c].tj[k]) tokset_of(&qv[x][k], &qts[x][k]);
+                if (plan->c[c].tj[k]) tokset_of(&qv[x][k], &qts[x][k], ref->tokf[f[k]]);
             }
         for (size_t i = 0; i < n; i++) {
             const uint32_t *fs = s->fst.v + i * nf1;

@@ -50,7 +50,7 @@ static int better(const nm_matcher *mt, const nm_mworker *w, size_t i, size_t j)
 }
 
 static int put_npi(nm_buf *b, const nm_matcher *mt, uint32_t row) {
-    return nm_csv_putf(b, 0, "%010u", mt->reg->npi[row]);
+    return nm_csv_put_u32(b, mt->reg->npi[row], 10);
 }
 
 int nm_match_decide(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, size_t q, nm_decision *d) {
@@ -129,12 +129,12 @@ static int decide(const nm_matcher *mt, nm_mworker *w, const nm_input *in, size_
 
     if (shown) NM_TRY(put_npi(b, mt, w->cands.rows.v[win]));
     else NM_TRY(nm_buf_putc(b, ','));
-    NM_TRY(nm_csv_putf(b, 0, "%.4f", conf));
-    NM_TRY(nm_csv_putf(b, 0, "%.2f", w->w.v[win]));
+    NM_TRY(nm_csv_put_fixed(b, conf, 4));
+    NM_TRY(nm_csv_put_fixed(b, w->w.v[win], 2));
     NM_TRY(nm_csv_put(b, status, strlen(status), 0));
     if (shown && runner != SIZE_MAX) {
         NM_TRY(put_npi(b, mt, w->cands.rows.v[runner]));
-        NM_TRY(nm_csv_putf(b, 0, "%.4f", rconf));
+        NM_TRY(nm_csv_put_fixed(b, rconf, 4));
     } else {
         NM_TRY(nm_buf_append(b, ",,", 2));
     }

@@ -26,7 +26,7 @@
 /* Bump when what a model fingerprint cannot see changes: the registry
  * preset (registry_table.c), normalizers, phonetic encoders, the row store
  * layout, blocking key hashing (keys.c), the TF hash. */
-#define CACHE_VERSION 1u
+#define CACHE_VERSION 2u   /* 2: token filters in the row store */
 #define CACHE_TAG (0x434d4e00u | CACHE_VERSION)   /* "NMC" + version */
 
 static void mix(uint64_t *h, const void *p, size_t n) { *h = nm_hash64(p, n, *h); }
@@ -50,6 +50,9 @@ uint64_t nm_match_cache_fingerprint(const nm_model *m) {
         mix(&h, t, sizeof t);
     }
     mix(&h, needs, nf);
+    uint8_t tokf[NM_MAX_FIELDS];   /* which fields' row store values carry token filters */
+    nm_rtable_token_fields(m, tokf);
+    mix(&h, tokf, nf);
     mix(&h, mt->tf_field, nm_model_comparison_count(m) * sizeof *mt->tf_field);
     mix(&h, &nr, sizeof nr);
     for (size_t i = 0; i < nr; i++) {
@@ -187,6 +190,7 @@ int nm_match_cache_adopt(nm_matcher *mt, const nm_registry *r) {
     rr->n = n;
     rr->nfields = (size_t)w[3];
     memcpy(rr->needs, needs, rr->nfields);
+    nm_rtable_token_fields(mt->m, rr->tokf);
     rr->off = (uint64_t *)off;
     rr->blob.data = x->p[1];
     rr->blob.len = rr->blob.cap = (size_t)w[4];

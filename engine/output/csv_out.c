@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "npimatch/error.h"
+#include "output/numfmt.h"
 
 int nm_csv_put(nm_buf *b, const char *s, size_t n, int first) {
     if (!first && nm_buf_putc(b, ',')) return NM_E_NOMEM;
@@ -31,4 +32,16 @@ int nm_csv_putf(nm_buf *b, int first, const char *fmt, ...) {
     if ((size_t)n >= sizeof tmp) n = sizeof tmp - 1;
     if (!first && nm_buf_putc(b, ',')) return NM_E_NOMEM;
     return nm_buf_append(b, tmp, (size_t)n);
+}
+
+int nm_csv_put_fixed(nm_buf *b, double x, int prec) {
+    char t[NM_FMT_CAP + 1];
+    t[0] = ',';
+    return nm_buf_append(b, t, 1 + nm_fmt_fixed(t + 1, x, prec, 0));
+}
+
+int nm_csv_put_u32(nm_buf *b, uint32_t v, int width) {
+    char t[40];
+    t[0] = ',';
+    return nm_buf_append(b, t, 1 + nm_fmt_u32(t + 1, v, width));
 }

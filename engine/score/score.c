@@ -5,7 +5,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "common/error_internal.h"
 #include "model/model_internal.h"
+#include "output/numfmt.h"
 #include "score/score.h"
 
 void nm_weights_build(nm_weight_table *t, double lambda, const nm_comparison *comps, size_t ncomp) {
@@ -148,10 +150,17 @@ int nm_model_first_guard(const nm_model *m, const uint8_t *levels) {
 
 /* One decimal with explicit sign; a value that rounds to zero prints "+0.0"
  * (never "-0.0"), so the text does not depend on the sign of a tiny weight. */
-static void fmt_weight(double w, char buf[32]) {
+static void fmt_weight(double w, char buf[NM_FMT_CAP]) {
     double r = round(w * 10) / 10;
     if (r == 0) r = 0;
-    snprintf(buf, 32, "%+.1f", r);
+    nm_fmt_fixed(buf, r, 1, 1);   /* "%+.1f" */
+}
+
+/* Append s[0..n) at out + *len as snprintf would: bytes past cap - 1 are
+ * dropped, the full length is counted. */
+static void put_part(char *out, size_t cap, size_t *len, const char *s, size_t n) {
+    if (*len + 1 < cap) memcpy(out + *len, s, NM_MIN(n, cap - 1 - *len));
+    *len += n;
 }
 
 int nm_explain(const nm_model *m, const uint8_t *levels, const double *tf, char *out, size_t cap) {
@@ -161,17 +170,21 @@ int nm_explain(const nm_model *m, const uint8_t *levels, const double *tf, char 
         const nm_comparison *cmp = &m->comparisons[c];
         unsigned l = levels[c];
         if (l >= cmp->n_levels) return NM_E_ARG;
-        char w[32];
+        char w[NM_FMT_CAP];
         double tfw = tf ? tf_term(m, c, l, tf[c]) : 0;
         int has_tf = tf && cmp->levels[l].tf && tf[c] > 0;
         if (l == cmp->null_level) strcpy(w, "0");
         else fmt_weight(m->weights.w[c * NM_MAX_LEVELS + l] + tfw, w);
-        int n = snprintf(len < cap ? out + len : NULL, len < cap ? cap - len : 0, "%s%s=%s:%s%s", c ? ";" : "",
-                         cmp->name, cmp->levels[l].label, w, has_tf ? "(tf)" : "");
-        if (n < 0) return NM_E_INTERNAL;
-        len += (size_t)n;
+        /* "%s%s=%s:%s%s" of ";" (after the first), name, label, weight, "(tf)" */
+        if (c) put_part(out, cap, &len, ";", 1);
+        put_part(out, cap, &len, cmp->name, strlen(cmp->name));
+        put_part(out, cap, &len, "=", 1);
+        put_part(out, cap, &len, cmp->levels[l].label, strlen(cmp->levels[l].label));
+        put_part(out, cap, &len, ":", 1);
+        put_part(out, cap, &len, w, strlen(w));
+        if (has_tf) put_part(out, cap, &len, "(tf)", 4);
     }
-    if (cap && len == 0) out[0] = 0;
+    if (len < cap) out[len] = 0;
     if (cap && len >= cap) out[cap - 1] = 0;
     return (int)len;
 }

@@ -66,6 +66,10 @@ typedef struct nm_rtable {
  * and training blocking rules). needs[] has nm_model_field_count entries. */
 void nm_rtable_plan(const nm_model *m, uint8_t *needs);
 
+/* tokf[f] = 1 for the fields a token-set Jaccard level of m reads (their
+ * row store values carry token filters, compare/tokset.h); else 0. */
+void nm_rtable_token_fields(const nm_model *m, uint8_t *tokf);
+
 int nm_rtable_init(nm_rtable *t, const nm_model *m);
 void nm_rtable_free(nm_rtable *t);
 /* Empty the table, keep its memory (per-chunk scratch tables). */

@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/error_internal.h"
+#include "compare/tokset.h"
 
-static int put_record(nm_buf *b, const nm_rtable *t, size_t r) {
+static int put_record(nm_buf *b, const nm_rtable *t, size_t r, const uint8_t *tokf) {
     size_t nv = 0;
     for (size_t f = 0; f < t->nfields; f++) nv += NM_MIN(255u, t->col[f].roff.v[r + 1] - t->col[f].roff.v[r]);
     uint8_t hdr[2] = {(uint8_t)nv, (uint8_t)(nv >> 8)};   /* <= 128 fields x 255 values < 65536 */
@@ -21,15 +22,22 @@ static int put_record(nm_buf *b, const nm_rtable *t, size_t r) {
             NM_TRY(nm_buf_putc(b, (char)len));
             NM_TRY(nm_buf_append(b, c->bytes.data + c->voff.v[v], len));
             if (c->needs) NM_TRY(nm_buf_append(b, &c->codes.v[v], sizeof(nm_vcodes)));
+            if (tokf[f]) {   /* of the stored (capped) bytes, which are what the compare stage splits */
+                uint8_t tf[NM_TOKF_BYTES];
+                tok_filter_put(c->bytes.data + c->voff.v[v], len, tf);
+                NM_TRY(nm_buf_append(b, tf, sizeof tf));
+            }
         }
     }
     return 0;
 }
 
 int nm_rrows_put(nm_buf *b, uint64_t *off, const nm_rtable *t) {
+    uint8_t tokf[NM_MAX_FIELDS];
+    nm_rtable_token_fields(t->model, tokf);
     for (size_t r = 0; r < t->n; r++) {
         off[r] = b->len;
-        NM_TRY(put_record(b, t, r));
+        NM_TRY(put_record(b, t, r, tokf));
     }
     return 0;
 }
@@ -38,6 +46,7 @@ int nm_rrows_begin(nm_rrows *rr, const nm_rtable *like, size_t n) {
     memset(rr, 0, sizeof *rr);
     rr->nfields = like->nfields;
     for (size_t f = 0; f < like->nfields; f++) rr->needs[f] = like->col[f].needs;
+    nm_rtable_token_fields(like->model, rr->tokf);
     rr->off = malloc((n + 1) * sizeof *rr->off);
     if (!rr->off) return NM_E_NOMEM;
     rr->off[0] = 0;
@@ -65,6 +74,7 @@ int nm_rrows_build(nm_rrows *rr, const nm_rtable *t, int threads) {
     rr->n = t->n;
     rr->nfields = t->nfields;
     for (size_t f = 0; f < t->nfields; f++) rr->needs[f] = t->col[f].needs;
+    nm_rtable_token_fields(t->model, rr->tokf);
     rr->off = malloc((t->n + 1) * sizeof *rr->off);
     if (!rr->off) return NM_E_NOMEM;
     size_t nch = (t->n + CHUNK - 1) / CHUNK;
@@ -77,7 +87,7 @@ int nm_rrows_build(nm_rrows *rr, const nm_rtable *t, int threads) {
         size_t lo = k * CHUNK, hi = NM_MIN(t->n, lo + CHUNK);
         for (size_t r = lo; r < hi; r++) {
             rr->off[r] = parts[k].len;
-            if (put_record(&parts[k], t, r)) {
+            if (put_record(&parts[k], t, r, rr->tokf)) {
 #pragma omp atomic write
                 rc = NM_E_NOMEM;
                 break;
@@ -114,14 +124,14 @@ size_t nm_rrows_decode(const nm_rrows *rr, size_t r, nm_vview *v, uint32_t *fsta
     for (size_t f = 0; f < rr->nfields; f++) {
         fstart[f] = (uint32_t)n;
         uint8_t k = *p++;
-        size_t cl = rr->needs[f] ? sizeof(nm_vcodes) : 0;
+        size_t cl = rr->needs[f] ? sizeof(nm_vcodes) : 0, tl = rr->tokf[f] ? NM_TOKF_BYTES : 0;
         for (uint8_t i = 0; i < k; i++, n++) {
             uint8_t len = *p++;
             v[n].p = (const char *)p;
             v[n].len = len;
             p += len;
             v[n].codes = cl ? (const nm_vcodes *)p : NULL;
-            p += cl;
+            p += cl + tl;
         }
     }
     fstart[rr->nfields] = (uint32_t)n;
@@ -136,7 +146,7 @@ static int record_ok(const nm_rrows *rr, size_t r) {
     for (size_t f = 0; f < rr->nfields; f++) {
         if (p >= e) return 0;
         uint8_t k = *p++;
-        size_t cl = rr->needs[f] ? sizeof(nm_vcodes) : 0;
+        size_t cl = (rr->needs[f] ? sizeof(nm_vcodes) : 0) + (rr->tokf[f] ? NM_TOKF_BYTES : 0);
         for (uint8_t i = 0; i < k; i++) {
             if (p >= e) return 0;
             size_t len = *p++;

@@ -7,7 +7,9 @@
  *
  * Layout of a record: the number of values (2 bytes, little-endian), then
  * per field a count byte, then per value a length byte, the bytes, and the
- * derived codes (nm_vcodes, byte-aligned) when the field has any. */
+ * derived codes (nm_vcodes, byte-aligned) when the field has any, then the
+ * token filter (compare/tokset.h, NM_TOKF_BYTES) when a token-set Jaccard
+ * level reads the field (nm_rtable_token_fields). */
 #ifndef NM_TABLE_ROWS_H
 #define NM_TABLE_ROWS_H
 
@@ -18,6 +20,7 @@ typedef struct nm_rrows {
     uint64_t *off;               /* n + 1 */
     nm_buf blob;
     uint8_t needs[NM_MAX_FIELDS];
+    uint8_t tokf[NM_MAX_FIELDS];   /* 1: field f's values carry token filters */
 } nm_rrows;
 
 /* A decoded value: bytes and codes (or NULL) in the row store. */
