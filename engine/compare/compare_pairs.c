@@ -59,11 +59,9 @@ void nm_cmp_plan_make(const nm_model *m, nm_cmp_plan *p) {
 void nm_cmp_scratch_free(nm_cmp_scratch *s) {
     nm_buf_free(&s->packed);
     NM_VEC_FREE(&s->offs);
-    NM_VEC_FREE(&s->cstart[0]);
-    NM_VEC_FREE(&s->cstart[1]);
     NM_VEC_FREE(&s->jw[0]);
     NM_VEC_FREE(&s->jw[1]);
-    NM_VEC_FREE(&s->vv);
+    for (size_t f = 0; f < NM_MAX_FIELDS; f++) NM_VEC_FREE(&s->fv[f]);
     NM_VEC_FREE(&s->fst);
 }
 
@@ -173,7 +171,7 @@ static int codes_equal(const char *x, const char *y, size_t n) { return x[0] && 
 
 /* Does predicate lv hold on one field's values a, b? jwl: the JW level
  * index of the pair from the batch kernel (nthr when no threshold reached). */
-static int holds(const nm_level *lv, const val *a, const val *b, uint8_t jwl, uint8_t jwpos, const tokset *qts) {
+static inline __attribute__((always_inline)) int holds(const nm_level *lv, const val *a, const val *b, uint8_t jwl, uint8_t jwpos, const tokset *qts) {
     if (!a->len || !b->len) return 0;
     switch (lv->predicate) {
     case NM_PRED_EXACT: return same(a, b);
@@ -294,30 +292,24 @@ static inline uint8_t level_of1(const nm_comparison *cmp, const uint8_t *jwpos, 
 }
 
 /* Pack every candidate's values of field f and run the JW kernel for each
- * query value: jw[slot][qi * npacked + j]. */
-static int jw_batch(const nm_rtable *qt, size_t q, size_t f, size_t nf1, size_t n, const uint8_t *thr, int nthr,
-                    nm_cmp_scratch *s, int slot) {
-    /* Sized first (values are at most 255 bytes), then copied without checks. */
-    size_t nv = 0;
-    for (size_t i = 0; i < n; i++) nv += s->fst.v[i * nf1 + f + 1] - s->fst.v[i * nf1 + f];
+ * query value: jw[slot][qi * npacked + j]. Packed value j is fv[f].v[j], so
+ * candidate i's first one is its fst entry. */
+static int jw_batch(const nm_rtable *qt, size_t q, size_t f, const uint8_t *thr, int nthr, nm_cmp_scratch *s, int slot) {
+    const nm_vview_vec *fv = &s->fv[f];
+    size_t nv = fv->n;
     s->packed.len = 0;
     s->offs.n = 0;
-    if (NM_VEC_RESERVE(&s->cstart[slot], n + 1) || NM_VEC_RESERVE(&s->offs, nv + 1) || nm_buf_reserve(&s->packed, nv * 255))
-        return NM_E_NOMEM;
-    uint32_t *cst = s->cstart[slot].v, *offs = s->offs.v, k = 0, at = 0;
+    /* Sized first (values are at most 255 bytes), then copied without checks. */
+    if (NM_VEC_RESERVE(&s->offs, nv + 1) || nm_buf_reserve(&s->packed, nv * 255)) return NM_E_NOMEM;
+    uint32_t *offs = s->offs.v, k = 0, at = 0;
     char *dst = s->packed.data;
     offs[0] = 0;
-    for (size_t i = 0; i < n; i++) {
-        cst[i] = k;
-        const uint32_t *fs = s->fst.v + i * nf1;
-        for (uint32_t v = fs[f]; v < fs[f + 1]; v++) {
-            const nm_vview *x = &s->vv.v[v];
-            memcpy(dst + at, x->p, x->len);
-            at += x->len;
-            offs[++k] = at;
-        }
+    for (size_t v = 0; v < nv; v++) {
+        const nm_vview *x = &fv->v[v];
+        memcpy(dst + at, x->p, x->len);
+        at += x->len;
+        offs[++k] = at;
     }
-    cst[n] = k;
     s->packed.len = at;
     dst[at] = 0;   /* as nm_buf_append leaves it */
     s->offs.n = (size_t)k + 1;
@@ -333,31 +325,30 @@ static int jw_batch(const nm_rtable *qt, size_t q, size_t f, size_t nf1, size_t 
     return 0;
 }
 
-/* Decode every candidate's record from the row store into s->vv / s->fst.
- * Two-stage prefetch: the offset of the candidate 16 ahead, the record of
- * the one 8 ahead (candidates are random rows: each is a cache miss). */
+/* Decode every candidate's record from the row store into s->fv / s->fst.
+ * Candidates are random rows (each record a cache miss): the record of the
+ * candidate AHEAD places on is requested while this one is decoded (its
+ * offset was requested when the candidate was found, nm_cands prefetch). */
 #define AHEAD 32
 static int gather(const nm_rrows *ref, const uint32_t *rows, size_t n, nm_cmp_scratch *s) {
-    size_t nf1 = ref->nfields + 1, at = 0;
-    if (NM_VEC_RESERVE(&s->fst, n * nf1)) return NM_E_NOMEM;
+    size_t nf = ref->nfields, n1 = n + 1;
+    if (NM_VEC_RESERVE(&s->fst, nf * n1)) return NM_E_NOMEM;
+    for (size_t f = 0; f < nf; f++) s->fv[f].n = 0;
     /* The offsets were prefetched as the candidates were found; now every
      * line of the next AHEAD records is requested before any is decoded, so
      * their misses overlap instead of following one another. */
     for (size_t i = 0; i < n && i < AHEAD; i++) nm_rrows_prefetch(ref, rows[i]);
     for (size_t i = 0; i < n; i++) {
         if (i + AHEAD < n) nm_rrows_prefetch(ref, rows[i + AHEAD]);
-        if (NM_VEC_RESERVE(&s->vv, at + nm_rrows_nvalues(ref, rows[i]) + 1)) return NM_E_NOMEM;
-        uint32_t *fs = s->fst.v + i * nf1;
-        size_t k = nm_rrows_decode(ref, rows[i], s->vv.v + at, fs);
-        for (size_t f = 0; f < nf1; f++) fs[f] += (uint32_t)at;
-        at += k;
+        NM_TRY(nm_rrows_decode_cols(ref, rows[i], s->fv, s->fst.v + i, n1));
     }
+    for (size_t f = 0; f < nf; f++) s->fst.v[f * n1 + n] = (uint32_t)s->fv[f].n;
     return 0;
 }
 
 int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable *qt, size_t q, const nm_rrows *ref,
                      const uint32_t *rows, size_t n, nm_cmp_scratch *s, uint8_t *vectors) {
-    size_t ncomp = plan->ncomp, nf1 = ref->nfields + 1;
+    size_t ncomp = plan->ncomp, n1 = n + 1;
     NM_TRY(gather(ref, rows, n, s));
     for (size_t c = 0; c < ncomp; c++) {
         const nm_comparison *cmp = nm_model_comparison(m, c);
@@ -375,12 +366,14 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
             continue;
         }
         /* JW levels of all candidate values, per field slot, when the query has a value there. */
-        const uint32_t *cst[2] = {NULL, NULL};
+        const uint32_t *fst[2] = {s->fst.v + f[0] * n1, s->fst.v + f[1] * n1};
+        const nm_vview *fvv[2] = {s->fv[f[0]].v, s->fv[f[1]].v};
+        int jwk[2] = {0, 0};
         for (int k = 0; k < nf; k++) {
             if (!plan->c[c].nthr[k] || !qn[k]) continue;
-            NM_TRY(jw_batch(qt, q, f[k], nf1, n, plan->c[c].thr[k], plan->c[c].nthr[k], s, k));
+            NM_TRY(jw_batch(qt, q, f[k], plan->c[c].thr[k], plan->c[c].nthr[k], s, k));
             np[k] = (uint32_t)(s->offs.n - 1);
-            cst[k] = s->cstart[k].v;
+            jwk[k] = 1;
         }
         uint8_t first_ok = plan->c[c].best;
         tokset qts[QMAX][2];   /* the query values' tokens, when a level compares token sets */
@@ -392,11 +385,10 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
                 if (plan->c[c].tj[k]) tokset_of(&qv[x][k], &qts[x][k], ref->tokf[f[k]]);
             }
         for (size_t i = 0; i < n; i++) {
-            const uint32_t *fs = s->fst.v + i * nf1;
             uint32_t rb[2], rn[2];
             for (int k = 0; k < nf; k++) {
-                rb[k] = fs[f[k]];
-                rn[k] = fs[f[k] + 1] - rb[k];
+                rb[k] = fst[k][i];
+                rn[k] = fst[k][i + 1] - rb[k];
             }
             /* Tuples: value i of field 0 with value i of field 1. */
             uint32_t qt_n = nf > 1 ? NM_MAXU(qn[0], qn[1]) : qn[0];
@@ -413,8 +405,8 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
                     val b[2] = {{0}};
                     uint8_t jwl[2] = {255, 255};
                     for (int k = 0; k < nf; k++) {
-                        if (y < rn[k]) b[k] = s->vv.v[rb[k] + y];
-                        if (cst[k] && x < qn[k] && y < rn[k]) jwl[k] = s->jw[k].v[(size_t)x * np[k] + cst[k][i] + y];
+                        if (y < rn[k]) b[k] = fvv[k][rb[k] + y];
+                        if (jwk[k] && x < qn[k] && y < rn[k]) jwl[k] = s->jw[k].v[(size_t)x * np[k] + rb[k] + y];
                     }
                     uint8_t l = nf == 1 ? level_of1(cmp, plan->c[c].jwpos, a, b, jwl[0], qts[x])
                                         : level_of(cmp, plan->c[c].jwpos, a, b, jwl, qts[x]);

@@ -35,10 +35,13 @@ void nm_cmp_plan_make(const nm_model *m, nm_cmp_plan *p);
 typedef struct nm_cmp_scratch {
     nm_buf packed;
     NM_VEC(uint32_t) offs;
-    NM_VEC(uint32_t) cstart[2];  /* per field slot: candidate -> first packed value */
     NM_VEC(uint8_t) jw[2];       /* [query value * npacked + packed value] */
-    NM_VEC(nm_vview) vv;         /* candidates' values, decoded from the row store */
-    NM_VEC(uint32_t) fst;        /* candidate i, field f: first value at fst[i * (nfields + 1) + f] */
+    /* The candidates' values decoded from the row store, field-major: field
+     * f's values of candidate i are fv[f].v[fst[f * (n + 1) + i] ..
+     * fst[f * (n + 1) + i + 1]). A comparison's pass over the candidates
+     * then reads one contiguous run instead of one line per candidate. */
+    nm_vview_vec fv[NM_MAX_FIELDS];
+    NM_VEC(uint32_t) fst;
 } nm_cmp_scratch;
 void nm_cmp_scratch_free(nm_cmp_scratch *s);
 

@@ -138,6 +138,29 @@ size_t nm_rrows_decode(const nm_rrows *rr, size_t r, nm_vview *v, uint32_t *fsta
     return n;
 }
 
+int nm_rrows_decode_cols(const nm_rrows *rr, size_t r, nm_vview_vec *cols, uint32_t *fstart, size_t stride) {
+    const uint8_t *p = (const uint8_t *)rr->blob.data + rr->off[r] + 2;
+    for (size_t f = 0; f < rr->nfields; f++) {
+        nm_vview_vec *c = &cols[f];
+        uint8_t k = *p++;
+        fstart[f * stride] = (uint32_t)c->n;
+        if (!k) continue;
+        if (NM_VEC_RESERVE(c, c->n + k)) return NM_E_NOMEM;
+        size_t cl = rr->needs[f] ? sizeof(nm_vcodes) : 0, tl = rr->tokf[f] ? NM_TOKF_BYTES : 0;
+        nm_vview *v = c->v + c->n;
+        for (uint8_t i = 0; i < k; i++) {
+            uint8_t len = *p++;
+            v[i].p = (const char *)p;
+            v[i].len = len;
+            p += len;
+            v[i].codes = cl ? (const nm_vcodes *)p : NULL;
+            p += cl + tl;
+        }
+        c->n += k;
+    }
+    return 0;
+}
+
 static int record_ok(const nm_rrows *rr, size_t r) {
     const uint8_t *p = (const uint8_t *)rr->blob.data + rr->off[r], *e = (const uint8_t *)rr->blob.data + rr->off[r + 1];
     if (e - p < 2) return 0;
