@@ -349,3 +349,91 @@ Test(compare_pairs, token_filter_levels_match_reference) {
     }
     nm_model_free(m);
 }
+
+/* The field-major decode the compare stage gathers with gives, field by
+ * field, the same values as the record-major decode, appended in candidate
+ * order with each candidate's first value recorded at fstart[f * stride]. */
+Test(compare_pairs, field_major_decode_matches_record_decode) {
+    nm_model *m;
+    nm_err e;
+    cr_assert_eq(nm_model_parse(MODEL, sizeof MODEL - 1, "t.json", &m, &e), 0, "%s", e.msg);
+    nm_rtable ref;
+    nm_rtable_init(&ref, m);
+    rec rows[] = {
+        {{"ROBERT", NULL}, "SMITH", {"9 Oak Ave", "12 MAIN ST", NULL}, "ACME HEART CLINIC LLC"},
+        {{NULL}, NULL, {NULL}, NULL},
+        {{"BOBBY", "BOB"}, "SMYTH", {NULL}, "HEART CLINIC"},
+        {{"ANN", NULL}, NULL, {"1 ELM ST", "2 ELM ST", "3 ELM ST"}, NULL},
+    };
+    for (size_t i = 0; i < 4; i++) add(&ref, &rows[i]);
+    nm_rrows rr;
+    cr_assert_eq(nm_rrows_build(&rr, &ref, 1), 0);
+    size_t nf = rr.nfields, order[6] = {3, 0, 2, 1, 0, 3}, n = 6, n1 = n + 1;
+    nm_vview_vec cols[NM_MAX_FIELDS];
+    memset(cols, 0, sizeof cols);
+    uint32_t fstart[8 * 7];
+    for (size_t i = 0; i < n; i++) cr_assert_eq(nm_rrows_decode_cols(&rr, order[i], cols, fstart + i, n1), 0);
+    for (size_t f = 0; f < nf; f++) {
+        size_t at = 0;
+        for (size_t i = 0; i < n; i++) {
+            nm_vview v[16];
+            uint32_t fs[8];
+            nm_rrows_decode(&rr, order[i], v, fs);
+            cr_assert_eq(fstart[f * n1 + i], at, "field %zu candidate %zu", f, i);
+            for (uint32_t k = fs[f]; k < fs[f + 1]; k++, at++) {
+                cr_assert_eq(cols[f].v[at].p, v[k].p);
+                cr_assert_eq(cols[f].v[at].len, v[k].len);
+                cr_assert_eq(cols[f].v[at].codes, v[k].codes);
+            }
+        }
+        cr_assert_eq(cols[f].n, at, "field %zu", f);
+    }
+    for (size_t f = 0; f < NM_MAX_FIELDS; f++) free(cols[f].v);
+    nm_rrows_free(&rr);
+    nm_rtable_free(&ref);
+    nm_model_free(m);
+}
+
+/* The exact level decides equality of every length (short values are
+ * compared by word loads, long ones by memcmp): a value against itself and
+ * against each one-byte change of it, at every length from 1 to 40. */
+Test(compare_pairs, exact_level_every_length_and_position) {
+    nm_model *m;
+    nm_err e;
+    cr_assert_eq(nm_model_parse(MODEL, sizeof MODEL - 1, "t.json", &m, &e), 0, "%s", e.msg);
+    nm_cmp_plan plan;
+    nm_cmp_plan_make(m, &plan);
+    for (size_t len = 1; len <= 40; len++) {
+        char s[48];
+        for (size_t k = 0; k < len; k++) s[k] = (char)('A' + (k * 7 + len) % 26);
+        s[len] = 0;
+        nm_rtable q, ref;
+        nm_rtable_init(&q, m);
+        nm_rtable_init(&ref, m);
+        nm_rtable_add(&q, 2, s, len, 0);
+        nm_rtable_end_record(&q);
+        nm_rtable_add(&ref, 2, s, len, 0);
+        nm_rtable_end_record(&ref);
+        for (size_t j = 0; j < len; j++) {
+            char t[48];
+            memcpy(t, s, len + 1);
+            t[j] = t[j] == 'Z' ? 'Y' : 'Z';
+            nm_rtable_add(&ref, 2, t, len, 0);
+            nm_rtable_end_record(&ref);
+        }
+        nm_rrows rr;
+        cr_assert_eq(nm_rrows_build(&rr, &ref, 1), 0);
+        uint32_t ids[48];
+        for (uint32_t i = 0; i <= len; i++) ids[i] = i;
+        uint8_t v[49 * 4];
+        nm_cmp_scratch sc = {0};
+        cr_assert_eq(nm_compare_pairs(m, &plan, &q, 0, &rr, ids, len + 1, &sc, v), 0);
+        cr_assert_eq(v[0 * 4 + 2], 1, "length %zu: equal values not exact", len);
+        for (size_t j = 0; j < len; j++) cr_assert_eq(v[(j + 1) * 4 + 2], 2, "length %zu, byte %zu changed: exact", len, j);
+        nm_cmp_scratch_free(&sc);
+        nm_rrows_free(&rr);
+        nm_rtable_free(&q);
+        nm_rtable_free(&ref);
+    }
+    nm_model_free(m);
+}
