@@ -118,21 +118,28 @@ void nm_rrows_free(nm_rrows *rr) {
     memset(rr, 0, sizeof *rr);
 }
 
+/* The k values of field f starting at p into v[0..k); returns the byte after them. */
+static inline const uint8_t *decode_field(const nm_rrows *rr, size_t f, const uint8_t *p, uint8_t k, nm_vview *v) {
+    size_t cl = rr->needs[f] ? sizeof(nm_vcodes) : 0, tl = rr->tokf[f] ? NM_TOKF_BYTES : 0;
+    for (uint8_t i = 0; i < k; i++) {
+        uint8_t len = *p++;
+        v[i].p = (const char *)p;
+        v[i].len = len;
+        p += len;
+        v[i].codes = cl ? (const nm_vcodes *)p : NULL;
+        p += cl + tl;
+    }
+    return p;
+}
+
 size_t nm_rrows_decode(const nm_rrows *rr, size_t r, nm_vview *v, uint32_t *fstart) {
     const uint8_t *p = (const uint8_t *)rr->blob.data + rr->off[r] + 2;
     size_t n = 0;
     for (size_t f = 0; f < rr->nfields; f++) {
         fstart[f] = (uint32_t)n;
         uint8_t k = *p++;
-        size_t cl = rr->needs[f] ? sizeof(nm_vcodes) : 0, tl = rr->tokf[f] ? NM_TOKF_BYTES : 0;
-        for (uint8_t i = 0; i < k; i++, n++) {
-            uint8_t len = *p++;
-            v[n].p = (const char *)p;
-            v[n].len = len;
-            p += len;
-            v[n].codes = cl ? (const nm_vcodes *)p : NULL;
-            p += cl + tl;
-        }
+        p = decode_field(rr, f, p, k, v + n);
+        n += k;
     }
     fstart[rr->nfields] = (uint32_t)n;
     return n;
@@ -146,16 +153,7 @@ int nm_rrows_decode_cols(const nm_rrows *rr, size_t r, nm_vview_vec *cols, uint3
         fstart[f * stride] = (uint32_t)c->n;
         if (!k) continue;
         if (NM_VEC_RESERVE(c, c->n + k)) return NM_E_NOMEM;
-        size_t cl = rr->needs[f] ? sizeof(nm_vcodes) : 0, tl = rr->tokf[f] ? NM_TOKF_BYTES : 0;
-        nm_vview *v = c->v + c->n;
-        for (uint8_t i = 0; i < k; i++) {
-            uint8_t len = *p++;
-            v[i].p = (const char *)p;
-            v[i].len = len;
-            p += len;
-            v[i].codes = cl ? (const nm_vcodes *)p : NULL;
-            p += cl + tl;
-        }
+        p = decode_field(rr, f, p, k, c->v + c->n);
         c->n += k;
     }
     return 0;
