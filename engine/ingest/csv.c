@@ -285,12 +285,16 @@ uint32_t nm_csv_ncols(const nm_csv *c) { return c->ncols; }
 const char *nm_csv_colname(const nm_csv *c, uint32_t i) { return i < c->ncols ? c->names[i] : NULL; }
 uint64_t nm_csv_bytes_read(const nm_csv *c) { return c->consumed; }
 
-int nm_csv_find_column(const nm_csv *c, const char *name) {
-    for (uint32_t i = 0; i < c->ncols; i++)
-        if (!strcmp(c->names[i], name)) return (int)i;
-    for (uint32_t i = 0; i < c->ncols; i++)
-        if (!strcasecmp(c->names[i], name)) return (int)i;
+int nm_csv_find_name(const char *const *names, uint32_t n, const char *name) {
+    for (uint32_t i = 0; i < n; i++)
+        if (!strcmp(names[i], name)) return (int)i;
+    for (uint32_t i = 0; i < n; i++)
+        if (!strcasecmp(names[i], name)) return (int)i;
     return -1;
+}
+
+int nm_csv_find_column(const nm_csv *c, const char *name) {
+    return nm_csv_find_name((const char *const *)c->names, c->ncols, name);
 }
 
 /* ---- parallel scan ----------------------------------------------------- */

@@ -75,6 +75,8 @@ uint32_t nm_csv_ncols(const nm_csv *c);
 const char *nm_csv_colname(const nm_csv *c, uint32_t i);
 /* Column index by exact name, or by case-insensitive name if no exact match; -1 if absent. */
 int nm_csv_find_column(const nm_csv *c, const char *name);
+/* The same lookup over any list of n column names (a table's header). */
+int nm_csv_find_name(const char *const *names, uint32_t n, const char *name);
 
 /* Parallel scan of all data rows (after the header). For each block:
  * chunk_begin(user, chunk) then row(user, chunk, row) for each row of the

@@ -23,7 +23,6 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include "common/error_internal.h"
 #include "common/progress.h"
 #include "ingest/csv.h"
@@ -91,14 +90,8 @@ typedef struct header {
     int by_row;                     /* a table: locations are rows and column indexes */
 } header;
 
-/* Exact name first, then case-insensitive (as the CSV reader's lookup). */
-static int find_col(const header *h, const char *name) {
-    for (uint32_t i = 0; i < h->n; i++)
-        if (!strcmp(h->names[i], name)) return (int)i;
-    for (uint32_t i = 0; i < h->n; i++)
-        if (!strcasecmp(h->names[i], name)) return (int)i;
-    return -1;
-}
+/* The CSV reader's lookup: exact name first, then case-insensitive. */
+static int find_col(const header *h, const char *name) { return nm_csv_find_name(h->names, h->n, name); }
 
 static int make_map(const header *csv, const nm_model *m, const nm_input_opts *o, const generic *gen, const char *src,
                     colmap *cm, nm_err *err) {
