@@ -49,10 +49,7 @@ void nm_cmp_plan_make(const nm_model *m, nm_cmp_plan *p) {
         nm_vview a[2] = {{0}}, b[2] = {{0}};
         uint8_t jwl[2] = {255, 255};
         p->c[c].empty = level_of(cmp, p->c[c].jwpos, a, b, jwl, NULL);
-        for (int l = 0; l < cmp->n_levels; l++)
-            if (cmp->levels[l].predicate == NM_PRED_TOKEN_JACCARD)
-                for (int k = 0; k < cmp->n_fields && k < 2; k++)
-                    if (cmp->levels[l].field == NM_ALL_FIELDS || cmp->levels[l].field == k) p->c[c].tj[k] = 1;
+        nm_comparison_token_slots(cmp, p->c[c].tj);
     }
 }
 

@@ -46,15 +46,23 @@ void nm_rtable_plan(const nm_model *m, uint8_t *needs) {
     for (size_t i = 0; i < nm_model_training_rule_count(m); i++) plan_rules(nm_model_training_rule(m, i), 1, needs);
 }
 
+void nm_comparison_token_slots(const nm_comparison *cmp, uint8_t tj[2]) {
+    tj[0] = tj[1] = 0;
+    for (int l = 0; l < cmp->n_levels; l++)
+        for (int k = 0; k < cmp->n_fields && k < 2; k++)
+            if (cmp->levels[l].predicate == NM_PRED_TOKEN_JACCARD &&
+                (cmp->levels[l].field == NM_ALL_FIELDS || cmp->levels[l].field == k))
+                tj[k] = 1;
+}
+
 void nm_rtable_token_fields(const nm_model *m, uint8_t *tokf) {
     memset(tokf, 0, nm_model_field_count(m));
     for (size_t c = 0; c < nm_model_comparison_count(m); c++) {
         const nm_comparison *cmp = nm_model_comparison(m, c);
-        for (int l = 0; l < cmp->n_levels; l++)
-            for (int k = 0; k < cmp->n_fields && k < 2; k++)
-                if (cmp->levels[l].predicate == NM_PRED_TOKEN_JACCARD &&
-                    (cmp->levels[l].field == NM_ALL_FIELDS || cmp->levels[l].field == k))
-                    tokf[cmp->fields[k]] = 1;
+        uint8_t tj[2];
+        nm_comparison_token_slots(cmp, tj);
+        for (int k = 0; k < cmp->n_fields && k < 2; k++)
+            if (tj[k]) tokf[cmp->fields[k]] = 1;
     }
 }
 

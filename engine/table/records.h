@@ -69,6 +69,9 @@ void nm_rtable_plan(const nm_model *m, uint8_t *needs);
 /* tokf[f] = 1 for the fields a token-set Jaccard level of m reads (their
  * row store values carry token filters, compare/tokset.h); else 0. */
 void nm_rtable_token_fields(const nm_model *m, uint8_t *tokf);
+/* tj[k] = 1 when a token-set Jaccard level of cmp reads its field slot k
+ * (k < 2, the slots the compare stage pairs up); else 0. */
+void nm_comparison_token_slots(const nm_comparison *cmp, uint8_t tj[2]);
 
 int nm_rtable_init(nm_rtable *t, const nm_model *m);
 void nm_rtable_free(nm_rtable *t);
