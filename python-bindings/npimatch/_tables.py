@@ -11,10 +11,9 @@ the same column rules and bad-row reasons as the CLI; rows reported by
 0-based row and column name); only columns of other types are rendered to
 text. The other calls get it rendered in C, without the GIL, into CSV bytes
 that the engine's own reader parses in memory (line N is row N - 2 of the
-table). Columns may
-hold strings, integers, floats (an integral float is written as an
-integer: an NPI in a pandas column with gaps), booleans or dates; None and
-NaN are empty fields.
+table). Columns may hold strings, integers, floats (an integral float is
+written as an integer: an NPI in a pandas column with gaps), booleans or
+dates; None and NaN are empty fields.
 
 Out: the engine's CSV output is read back in C, in blocks of lines (never
 the whole file mapped next to the columns), into Arrow columns (text, or
