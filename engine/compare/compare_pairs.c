@@ -366,6 +366,10 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
     NM_TRY(gather(ref, rows, n, s));
     for (size_t c = 0; c < ncomp; c++) {
         const nm_comparison *cmp = nm_model_comparison(m, c);
+        /* A share of the next call's records per comparison: a burst small
+         * enough not to fill the line fill buffers the loads below need. */
+        for (size_t j = c * s->nahead / ncomp, e = (c + 1) * s->nahead / ncomp; j < e; j++)
+            nm_rrows_prefetch(ref, s->ahead[j]);
         int nf = cmp->n_fields;
         size_t f[2] = {cmp->fields[0], nf > 1 ? cmp->fields[1] : cmp->fields[0]};
         uint32_t qb[2] = {0, 0}, qn[2] = {0, 0}, np[2] = {0, 0};

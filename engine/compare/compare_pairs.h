@@ -42,6 +42,12 @@ typedef struct nm_cmp_scratch {
      * then reads one contiguous run instead of one line per candidate. */
     nm_vview_vec fv[NM_MAX_FIELDS];
     NM_VEC(uint32_t) fst;
+    /* Rows the caller will compare next (its next query's candidates), or
+     * none: their records are requested a few at a time between this
+     * call's comparisons, so they arrive while it computes and the next
+     * gather finds them in cache. Set by the caller, read once per call. */
+    const uint32_t *ahead;
+    size_t nahead;
 } nm_cmp_scratch;
 void nm_cmp_scratch_free(nm_cmp_scratch *s);
 

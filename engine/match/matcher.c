@@ -204,9 +204,10 @@ int nm_score_query(const nm_matcher *mt, nm_mworker *w, const nm_rtable *qt, siz
     w->w.n = n;
     w->st.pairs += n;
     if (!n) return 0;
+    w->cs.ahead = w->next.rows.v;
+    w->cs.nahead = w->next_qt ? w->next.rows.n : 0;
     NM_TRY(nm_compare_pairs(mt->m, &mt->plan, qt, q, &mt->rows, w->cands.rows.v, n, &w->cs, w->vec.v));
-    /* The next query's first rows, while this one is weighed, decided and written. */
-    for (size_t i = 0; w->next_qt && i < w->next.rows.n && i < 16; i++) nm_rrows_prefetch(&mt->rows, w->next.rows.v[i]);
+    w->cs.nahead = 0;
     nm_query_tf(mt, w, qt, q);
     double prior = nm_model_prior_weight(mt->m);
     for (size_t i = 0; i < n; i++) {
