@@ -26,7 +26,7 @@
 /* Bump when what a model fingerprint cannot see changes: the registry
  * preset (registry_table.c), normalizers, phonetic encoders, the row store
  * layout, blocking key hashing (keys.c), the TF hash. */
-#define CACHE_VERSION 2u   /* 2: token filters in the row store */
+#define CACHE_VERSION 3u   /* 2: token filters in the row store; 3: counts and lengths first */
 #define CACHE_TAG (0x434d4e00u | CACHE_VERSION)   /* "NMC" + version */
 
 static void mix(uint64_t *h, const void *p, size_t n) { *h = nm_hash64(p, n, *h); }

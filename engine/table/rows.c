@@ -11,24 +11,29 @@ static int put_record(nm_buf *b, const nm_rtable *t, size_t r, const uint8_t *to
     for (size_t f = 0; f < t->nfields; f++) nv += NM_MIN(255u, t->col[f].roff.v[r + 1] - t->col[f].roff.v[r]);
     uint8_t hdr[2] = {(uint8_t)nv, (uint8_t)(nv >> 8)};   /* <= 128 fields x 255 values < 65536 */
     NM_TRY(nm_buf_append(b, hdr, 2));
-    for (size_t f = 0; f < t->nfields; f++) {
-        const nm_rcol *c = &t->col[f];
-        uint32_t v0 = c->roff.v[r], v1 = c->roff.v[r + 1];
-        if (v1 - v0 > 255) v1 = v0 + 255;
-        NM_TRY(nm_buf_putc(b, (char)(v1 - v0)));
-        for (uint32_t v = v0; v < v1; v++) {
-            uint32_t len = c->voff.v[v + 1] - c->voff.v[v];
-            if (len > 255) len = 255;
-            NM_TRY(nm_buf_putc(b, (char)len));
-            NM_TRY(nm_buf_append(b, c->bytes.data + c->voff.v[v], len));
-            if (c->needs) NM_TRY(nm_buf_append(b, &c->codes.v[v], sizeof(nm_vcodes)));
-            if (tokf[f]) {   /* of the stored (capped) bytes, which are what the compare stage splits */
-                uint8_t tf[NM_TOKF_BYTES];
-                tok_filter_put(c->bytes.data + c->voff.v[v], len, tf);
-                NM_TRY(nm_buf_append(b, tf, sizeof tf));
+    for (size_t f = 0; f < t->nfields; f++)   /* the counts */
+        NM_TRY(nm_buf_putc(b, (char)NM_MIN(255u, t->col[f].roff.v[r + 1] - t->col[f].roff.v[r])));
+    for (int pass = 0; pass < 2; pass++)      /* the lengths, then the values */
+        for (size_t f = 0; f < t->nfields; f++) {
+            const nm_rcol *c = &t->col[f];
+            uint32_t v0 = c->roff.v[r], v1 = c->roff.v[r + 1];
+            if (v1 - v0 > 255) v1 = v0 + 255;
+            for (uint32_t v = v0; v < v1; v++) {
+                uint32_t len = c->voff.v[v + 1] - c->voff.v[v];
+                if (len > 255) len = 255;
+                if (!pass) {
+                    NM_TRY(nm_buf_putc(b, (char)len));
+                    continue;
+                }
+                NM_TRY(nm_buf_append(b, c->bytes.data + c->voff.v[v], len));
+                if (c->needs) NM_TRY(nm_buf_append(b, &c->codes.v[v], sizeof(nm_vcodes)));
+                if (tokf[f]) {   /* of the stored (capped) bytes, which are what the compare stage splits */
+                    uint8_t tf[NM_TOKF_BYTES];
+                    tok_filter_put(c->bytes.data + c->voff.v[v], len, tf);
+                    NM_TRY(nm_buf_append(b, tf, sizeof tf));
+                }
             }
         }
-    }
     return 0;
 }
 
@@ -118,27 +123,41 @@ void nm_rrows_free(nm_rrows *rr) {
     memset(rr, 0, sizeof *rr);
 }
 
-/* The k values of field f starting at p into v[0..k); returns the byte after them. */
-static inline const uint8_t *decode_field(const nm_rrows *rr, size_t f, const uint8_t *p, uint8_t k, nm_vview *v) {
-    size_t cl = rr->needs[f] ? sizeof(nm_vcodes) : 0, tl = rr->tokf[f] ? NM_TOKF_BYTES : 0;
+/* Where record r's counts, lengths and value bytes start (rows.h). */
+typedef struct rec_at {
+    const uint8_t *cnt, *len, *p;
+} rec_at;
+
+static inline rec_at rec_of(const nm_rrows *rr, size_t r) {
+    const uint8_t *b = (const uint8_t *)rr->blob.data + rr->off[r];
+    size_t nv = (size_t)b[0] | (size_t)b[1] << 8;
+    return (rec_at){b + 2, b + 2 + rr->nfields, b + 2 + rr->nfields + nv};
+}
+
+/* The k values of field f into v[0..k): lengths from at->len, bytes from
+ * at->p (both advanced). Each value's position is a sum over lengths loaded
+ * independently of one another, not a chain of loads through the bytes. */
+static inline void decode_field(const nm_rrows *rr, size_t f, rec_at *at, uint8_t k, nm_vview *v) {
+    size_t cl = rr->needs[f] ? sizeof(nm_vcodes) : 0, extra = cl + (rr->tokf[f] ? NM_TOKF_BYTES : 0);
+    const uint8_t *p = at->p;
     for (uint8_t i = 0; i < k; i++) {
-        uint8_t len = *p++;
+        uint8_t len = at->len[i];
         v[i].p = (const char *)p;
         v[i].len = len;
-        p += len;
-        v[i].codes = cl ? (const nm_vcodes *)p : NULL;
-        p += cl + tl;
+        v[i].codes = cl ? (const nm_vcodes *)(p + len) : NULL;
+        p += len + extra;
     }
-    return p;
+    at->len += k;
+    at->p = p;
 }
 
 size_t nm_rrows_decode(const nm_rrows *rr, size_t r, nm_vview *v, uint32_t *fstart) {
-    const uint8_t *p = (const uint8_t *)rr->blob.data + rr->off[r] + 2;
+    rec_at at = rec_of(rr, r);
     size_t n = 0;
     for (size_t f = 0; f < rr->nfields; f++) {
         fstart[f] = (uint32_t)n;
-        uint8_t k = *p++;
-        p = decode_field(rr, f, p, k, v + n);
+        uint8_t k = at.cnt[f];
+        decode_field(rr, f, &at, k, v + n);
         n += k;
     }
     fstart[rr->nfields] = (uint32_t)n;
@@ -146,14 +165,14 @@ size_t nm_rrows_decode(const nm_rrows *rr, size_t r, nm_vview *v, uint32_t *fsta
 }
 
 int nm_rrows_decode_cols(const nm_rrows *rr, size_t r, nm_vview_vec *cols, uint32_t *fstart, size_t stride) {
-    const uint8_t *p = (const uint8_t *)rr->blob.data + rr->off[r] + 2;
+    rec_at at = rec_of(rr, r);
     for (size_t f = 0; f < rr->nfields; f++) {
         nm_vview_vec *c = &cols[f];
-        uint8_t k = *p++;
+        uint8_t k = at.cnt[f];
         fstart[f * stride] = (uint32_t)c->n;
         if (!k) continue;
         if (NM_VEC_RESERVE(c, c->n + k)) return NM_E_NOMEM;
-        p = decode_field(rr, f, p, k, c->v + c->n);
+        decode_field(rr, f, &at, k, c->v + c->n);
         c->n += k;
     }
     return 0;
@@ -162,21 +181,17 @@ int nm_rrows_decode_cols(const nm_rrows *rr, size_t r, nm_vview_vec *cols, uint3
 static int record_ok(const nm_rrows *rr, size_t r) {
     const uint8_t *p = (const uint8_t *)rr->blob.data + rr->off[r], *e = (const uint8_t *)rr->blob.data + rr->off[r + 1];
     if (e - p < 2) return 0;
-    size_t nv = (size_t)p[0] | (size_t)p[1] << 8, seen = 0;
-    p += 2;
+    size_t nv = (size_t)p[0] | (size_t)p[1] << 8, seen = 0, bytes = 0;
+    if ((size_t)(e - p) < 2 + rr->nfields + nv) return 0;
+    const uint8_t *len = p + 2 + rr->nfields;
     for (size_t f = 0; f < rr->nfields; f++) {
-        if (p >= e) return 0;
-        uint8_t k = *p++;
-        size_t cl = (rr->needs[f] ? sizeof(nm_vcodes) : 0) + (rr->tokf[f] ? NM_TOKF_BYTES : 0);
-        for (uint8_t i = 0; i < k; i++) {
-            if (p >= e) return 0;
-            size_t len = *p++;
-            if ((size_t)(e - p) < len + cl) return 0;
-            p += len + cl;
-        }
+        uint8_t k = p[2 + f];
+        size_t extra = (rr->needs[f] ? sizeof(nm_vcodes) : 0) + (rr->tokf[f] ? NM_TOKF_BYTES : 0);
+        if (seen + k > nv) return 0;
+        for (uint8_t i = 0; i < k; i++) bytes += len[seen + i] + extra;
         seen += k;
     }
-    return p == e && seen == nv;
+    return seen == nv && bytes == (size_t)(e - p) - 2 - rr->nfields - nv;
 }
 
 int nm_rrows_check(const nm_rrows *rr) {

@@ -5,11 +5,14 @@
  * codes, for each of ~14 fields), here a candidate is one contiguous run of
  * a few cache lines the prefetcher streams in.
  *
- * Layout of a record: the number of values (2 bytes, little-endian), then
- * per field a count byte, then per value a length byte, the bytes, and the
- * derived codes (nm_vcodes, byte-aligned) when the field has any, then the
- * token filter (compare/tokset.h, NM_TOKF_BYTES) when a token-set Jaccard
- * level reads the field (nm_rtable_token_fields). */
+ * Layout of a record: the number of values nv (2 bytes, little-endian),
+ * a count byte per field, a length byte per value (field by field), then
+ * per value its bytes, the derived codes (nm_vcodes, byte-aligned) when the
+ * field has any, and the token filter (compare/tokset.h, NM_TOKF_BYTES)
+ * when a token-set Jaccard level reads the field (nm_rtable_token_fields).
+ * Counts and lengths come first so that decoding a record is a sum over
+ * bytes loaded side by side, not a chain of loads each waiting for the
+ * length before it. */
 #ifndef NM_TABLE_ROWS_H
 #define NM_TABLE_ROWS_H
 
