@@ -344,7 +344,7 @@ static int jw_batch(const nm_rtable *qt, size_t q, size_t f, const uint8_t *thr,
  * candidate AHEAD places on is requested while this one is decoded (its
  * offset was requested when the candidate was found, nm_cands prefetch). */
 #define AHEAD 32
-static int gather(const nm_rrows *ref, const uint32_t *rows, size_t n, nm_cmp_scratch *s) {
+static int gather(const nm_rrows *ref, const uint32_t *rows, size_t n, const uint8_t *want, nm_cmp_scratch *s) {
     size_t nf = ref->nfields, n1 = n + 1;
     if (NM_VEC_RESERVE(&s->fst, nf * n1)) return NM_E_NOMEM;
     for (size_t f = 0; f < nf; f++) s->fv[f].n = 0;
@@ -354,7 +354,7 @@ static int gather(const nm_rrows *ref, const uint32_t *rows, size_t n, nm_cmp_sc
     for (size_t i = 0; i < n && i < AHEAD; i++) nm_rrows_prefetch(ref, rows[i]);
     for (size_t i = 0; i < n; i++) {
         if (i + AHEAD < n) nm_rrows_prefetch(ref, rows[i + AHEAD]);
-        NM_TRY(nm_rrows_decode_cols(ref, rows[i], s->fv, s->fst.v + i, n1));
+        NM_TRY(nm_rrows_decode_cols(ref, rows[i], want, s->fv, s->fst.v + i, n1));
     }
     for (size_t f = 0; f < nf; f++) s->fst.v[f * n1 + n] = (uint32_t)s->fv[f].n;
     return 0;
@@ -363,7 +363,16 @@ static int gather(const nm_rrows *ref, const uint32_t *rows, size_t n, nm_cmp_sc
 int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable *qt, size_t q, const nm_rrows *ref,
                      const uint32_t *rows, size_t n, nm_cmp_scratch *s, uint8_t *vectors) {
     size_t ncomp = plan->ncomp, n1 = n + 1;
-    NM_TRY(gather(ref, rows, n, s));
+    /* Only the fields of comparisons the query has a value for are read
+     * (a comparison without one gives every pair its `empty` level). */
+    uint8_t want[NM_MAX_FIELDS] = {0};
+    for (size_t c = 0; c < ncomp; c++) {
+        const nm_comparison *cmp = nm_model_comparison(m, c);
+        int has = 0;
+        for (int k = 0; k < cmp->n_fields; k++) has |= nm_rt_count(qt, cmp->fields[k], q) != 0;
+        for (int k = 0; has && k < cmp->n_fields; k++) want[cmp->fields[k]] = 1;
+    }
+    NM_TRY(gather(ref, rows, n, want, s));
     for (size_t c = 0; c < ncomp; c++) {
         const nm_comparison *cmp = nm_model_comparison(m, c);
         /* A share of the next call's records per comparison: a burst small

@@ -164,13 +164,20 @@ size_t nm_rrows_decode(const nm_rrows *rr, size_t r, nm_vview *v, uint32_t *fsta
     return n;
 }
 
-int nm_rrows_decode_cols(const nm_rrows *rr, size_t r, nm_vview_vec *cols, uint32_t *fstart, size_t stride) {
+int nm_rrows_decode_cols(const nm_rrows *rr, size_t r, const uint8_t *want, nm_vview_vec *cols, uint32_t *fstart,
+                         size_t stride) {
     rec_at at = rec_of(rr, r);
     for (size_t f = 0; f < rr->nfields; f++) {
         nm_vview_vec *c = &cols[f];
         uint8_t k = at.cnt[f];
         fstart[f * stride] = (uint32_t)c->n;
         if (!k) continue;
+        if (!want[f]) {   /* passed over: only its bytes are counted */
+            size_t extra = (rr->needs[f] ? sizeof(nm_vcodes) : 0) + (rr->tokf[f] ? NM_TOKF_BYTES : 0);
+            for (uint8_t i = 0; i < k; i++) at.p += at.len[i] + extra;
+            at.len += k;
+            continue;
+        }
         if (NM_VEC_RESERVE(c, c->n + k)) return NM_E_NOMEM;
         decode_field(rr, f, &at, k, c->v + c->n);
         c->n += k;

@@ -51,9 +51,11 @@ int nm_rrows_check(const nm_rrows *rr);
 size_t nm_rrows_decode(const nm_rrows *rr, size_t r, nm_vview *v, uint32_t *fstart);
 /* The same, field-major: record r's values of field f are appended to
  * cols[f] (grown as needed; cols has nfields entries) and fstart[f * stride]
- * is set to cols[f].n before they are. 0 or NM_E_NOMEM. */
+ * is set to cols[f].n before they are. Fields with want[f] == 0 are passed
+ * over (no values appended). 0 or NM_E_NOMEM. */
 typedef NM_VEC(nm_vview) nm_vview_vec;
-int nm_rrows_decode_cols(const nm_rrows *rr, size_t r, nm_vview_vec *cols, uint32_t *fstart, size_t stride);
+int nm_rrows_decode_cols(const nm_rrows *rr, size_t r, const uint8_t *want, nm_vview_vec *cols, uint32_t *fstart,
+                         size_t stride);
 /* Number of values of record r (the room v needs). */
 static inline size_t nm_rrows_nvalues(const nm_rrows *rr, size_t r) {
     const uint8_t *p = (const uint8_t *)rr->blob.data + rr->off[r];
