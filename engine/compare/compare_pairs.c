@@ -12,8 +12,8 @@
 #define NM_MINU(a, b) ((a) < (b) ? (a) : (b))   /* query values compared per field (inputs have one or two) */
 
 typedef struct tokset tokset;
-static uint8_t level_of(const nm_comparison *cmp, const uint8_t *jwpos, const nm_vview *a, const nm_vview *b,
-                        const uint8_t *jwl, const tokset *qts);
+static uint8_t level_of_tuple(const nm_comparison *cmp, const uint8_t *jwpos, const nm_vview *a, const nm_vview *b,
+                              const uint8_t *jwl, const tokset *qts);
 
 void nm_cmp_plan_make(const nm_model *m, nm_cmp_plan *p) {
     memset(p, 0, sizeof *p);
@@ -48,7 +48,7 @@ void nm_cmp_plan_make(const nm_model *m, nm_cmp_plan *p) {
         }
         nm_vview a[2] = {{0}}, b[2] = {{0}};
         uint8_t jwl[2] = {255, 255};
-        p->c[c].empty = level_of(cmp, p->c[c].jwpos, a, b, jwl, NULL);
+        p->c[c].empty = level_of_tuple(cmp, p->c[c].jwpos, a, b, jwl, NULL);
         nm_comparison_token_slots(cmp, p->c[c].tj);
     }
 }
@@ -249,35 +249,36 @@ static int swapped_close(const val *a0, const val *a1, const val *b0, const val 
     return 0;
 }
 
-/* The level of one value tuple (a[k], b[k] for the comparison's fields),
- * or the null level when the pair cannot be compared. */
-static uint8_t level_of(const nm_comparison *cmp, const uint8_t *jwpos, const val *a, const val *b,
-                        const uint8_t *jwl, const tokset *qts) {
-    int nf = cmp->n_fields;
+/* The level of one value tuple of a two-field comparison (a[k], b[k] for
+ * its fields; comparisons have one or two, model.h), or the null level
+ * when the pair cannot be compared. A null level covers the slots its
+ * `field` names; any other level holds when its predicate holds on every
+ * slot it names. */
+static inline __attribute__((always_inline)) uint8_t level_of(const nm_comparison *cmp, const uint8_t *jwpos,
+                                                              const val *a, const val *b, const uint8_t *jwl,
+                                                              const tokset *qts) {
+    int both0 = a[0].len && b[0].len, both1 = a[1].len && b[1].len;
     for (int l = 0; l < cmp->n_levels; l++) {
         const nm_level *lv = &cmp->levels[l];
-        if (lv->predicate == NM_PRED_NULL) {
-            int null = 1;
-            for (int k = 0; k < nf; k++)
-                if (lv->field == NM_ALL_FIELDS || lv->field == k) null &= !a[k].len || !b[k].len;
-            if (null) return (uint8_t)l;
+        int in0 = lv->field == NM_ALL_FIELDS || lv->field == 0, in1 = lv->field == NM_ALL_FIELDS || lv->field == 1;
+        switch (lv->predicate) {
+        case NM_PRED_NULL:
+            if ((!in0 || !both0) && (!in1 || !both1)) return (uint8_t)l;
             continue;
-        }
-        if (lv->predicate == NM_PRED_ELSE) return (uint8_t)l;
-        if (lv->predicate == NM_PRED_SWAPPED_JW) {
-            if (nf == 2 && swapped_close(&a[0], &a[1], &b[0], &b[1], (unsigned)lv->param)) return (uint8_t)l;
+        case NM_PRED_ELSE: return (uint8_t)l;
+        case NM_PRED_SWAPPED_JW:
+            if (swapped_close(&a[0], &a[1], &b[0], &b[1], (unsigned)lv->param)) return (uint8_t)l;
             continue;
-        }
-        if (lv->predicate == NM_PRED_SWAPPED) {
-            if (nf == 2 && a[0].len && a[1].len && a[0].len == b[1].len && a[1].len == b[0].len &&
+        case NM_PRED_SWAPPED:
+            if (a[0].len && a[1].len && a[0].len == b[1].len && a[1].len == b[0].len &&
                 eq_bytes(a[0].p, b[1].p, a[0].len) && eq_bytes(a[1].p, b[0].p, a[1].len))
                 return (uint8_t)l;
             continue;
+        default:
+            if ((!in0 || holds(lv, &a[0], &b[0], jwl[0], jwpos[l], qts)) &&
+                (!in1 || holds(lv, &a[1], &b[1], jwl[1], jwpos[l], qts + 1)))
+                return (uint8_t)l;
         }
-        int ok = 1;
-        for (int k = 0; k < nf && ok; k++)
-            if (lv->field == NM_ALL_FIELDS || lv->field == k) ok = holds(lv, &a[k], &b[k], jwl[k], jwpos[l], qts + k);
-        if (ok) return (uint8_t)l;
     }
     return (uint8_t)(cmp->n_levels - 1);
 }
@@ -303,6 +304,11 @@ static inline uint8_t level_of1(const nm_comparison *cmp, const uint8_t *jwpos, 
         }
     }
     return (uint8_t)(cmp->n_levels - 1);
+}
+
+static uint8_t level_of_tuple(const nm_comparison *cmp, const uint8_t *jwpos, const val *a, const val *b,
+                              const uint8_t *jwl, const tokset *qts) {
+    return cmp->n_fields == 1 ? level_of1(cmp, jwpos, a, b, jwl[0], qts) : level_of(cmp, jwpos, a, b, jwl, qts);
 }
 
 /* Pack every candidate's values of field f and run the JW kernel for each
