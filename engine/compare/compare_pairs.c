@@ -112,6 +112,27 @@ static inline int eq_bytes(const char *a, const char *b, uint32_t n) {
     return a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1];   /* n = 1..3: every byte */
 }
 
+/* n bytes from src to dst: names and codes are short, and a library call
+ * per value costs more than the copy. Overlapping loads and stores, as in
+ * eq_bytes, never touch a byte outside the n. */
+static inline void copy_bytes(char *dst, const char *src, uint32_t n) {
+    if (n >= 8) {
+        if (n > 16) {
+            memcpy(dst, src, n);
+            return;
+        }
+        uint64_t x, y;
+        memcpy(&x, src, 8), memcpy(&y, src + n - 8, 8);
+        memcpy(dst, &x, 8), memcpy(dst + n - 8, &y, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, src, 4), memcpy(&y, src + n - 4, 4);
+        memcpy(dst, &x, 4), memcpy(dst + n - 4, &y, 4);
+    } else if (n) {
+        dst[0] = src[0], dst[n / 2] = src[n / 2], dst[n - 1] = src[n - 1];
+    }
+}
+
 static inline int same(const val *a, const val *b) {
     if (a->len != b->len || !a->len) return a->len == b->len;
     return eq_bytes(a->p, b->p, a->len);
@@ -326,7 +347,7 @@ static int jw_batch(const nm_rtable *qt, size_t q, size_t f, const uint8_t *thr,
     offs[0] = 0;
     for (size_t v = 0; v < nv; v++) {
         const nm_vview *x = &fv->v[v];
-        memcpy(dst + at, x->p, x->len);
+        copy_bytes(dst + at, x->p, x->len);
         at += x->len;
         offs[++k] = at;
     }
