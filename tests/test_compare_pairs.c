@@ -445,3 +445,60 @@ Test(compare_pairs, exact_level_every_length_and_position) {
     }
     nm_model_free(m);
 }
+
+/* A row store read from a file is checked before any decode trusts it
+ * (nm_rrows_check): every damaged count or length byte either makes the
+ * check fail or leaves every record decoding inside its own bytes. The
+ * records of the layout: nv, one count per field, one length per value,
+ * then the values. */
+Test(compare_pairs, row_store_check_refuses_damaged_counts_and_lengths) {
+    nm_model *m;
+    nm_err e;
+    cr_assert_eq(nm_model_parse(MODEL, sizeof MODEL - 1, "t.json", &m, &e), 0, "%s", e.msg);
+    nm_rtable ref;
+    nm_rtable_init(&ref, m);
+    rec rows[] = {
+        {{"ROBERT", NULL}, "SMITH", {"9 Oak Ave", "12 MAIN ST", NULL}, "ACME HEART CLINIC LLC"},
+        {{NULL}, NULL, {NULL}, NULL},
+        {{"BOBBY", "BOB"}, "SMYTH", {NULL}, "HEART CLINIC"},
+        {{"ANN", NULL}, NULL, {"1 ELM ST", "2 ELM ST", "3 ELM ST"}, NULL},
+    };
+    for (size_t i = 0; i < 4; i++) add(&ref, &rows[i]);
+    nm_rrows rr;
+    cr_assert_eq(nm_rrows_build(&rr, &ref, 1), 0);
+    cr_assert_eq(nm_rrows_check(&rr), 1);
+    int refused = 0, tried = 0;
+    for (size_t r = 0; r < rr.n; r++) {
+        const uint8_t *rec0 = (const uint8_t *)rr.blob.data + rr.off[r];
+        size_t nv = (size_t)rec0[0] | (size_t)rec0[1] << 8, head = 2 + rr.nfields + nv;
+        for (size_t at = 0; at < head; at++)
+            for (int delta = -2; delta <= 2; delta++) {
+                if (!delta) continue;
+                uint8_t *b = (uint8_t *)rr.blob.data + rr.off[r] + at, keep = *b;
+                *b = (uint8_t)(keep + delta);
+                tried++;
+                if (!nm_rrows_check(&rr)) {
+                    refused++;
+                } else {   /* accepted: then every value must lie inside its record */
+                    for (size_t x = 0; x < rr.n; x++) {
+                        nm_vview v[64];
+                        uint32_t fs[8];
+                        cr_assert_leq(nm_rrows_nvalues(&rr, x), 64);
+                        size_t k = nm_rrows_decode(&rr, x, v, fs);
+                        for (size_t i = 0; i < k; i++) {
+                            cr_assert_geq(v[i].p, rr.blob.data + rr.off[x]);
+                            cr_assert_leq(v[i].p + v[i].len, rr.blob.data + rr.off[x + 1]);
+                        }
+                    }
+                }
+                *b = keep;
+            }
+    }
+    cr_assert_eq(nm_rrows_check(&rr), 1);
+    /* A changed count or length moves bytes between values or fields and
+     * almost always breaks the total; only swaps that keep it can pass. */
+    cr_assert_gt(refused, tried * 9 / 10, "refused %d of %d", refused, tried);
+    nm_rrows_free(&rr);
+    nm_rtable_free(&ref);
+    nm_model_free(m);
+}
