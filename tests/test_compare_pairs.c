@@ -350,24 +350,30 @@ Test(compare_pairs, token_filter_levels_match_reference) {
     nm_model_free(m);
 }
 
-/* The field-major decode the compare stage gathers with gives, field by
- * field, the same values as the record-major decode, appended in candidate
- * order with each candidate's first value recorded at fstart[f * stride]. */
-Test(compare_pairs, field_major_decode_matches_record_decode) {
-    nm_model *m;
+/* A row store of four records covering the layout's cases: several values
+ * per field, a record with no values, empty fields between filled ones. */
+static void four_rows(nm_model **m, nm_rtable *ref, nm_rrows *rr) {
     nm_err e;
-    cr_assert_eq(nm_model_parse(MODEL, sizeof MODEL - 1, "t.json", &m, &e), 0, "%s", e.msg);
-    nm_rtable ref;
-    nm_rtable_init(&ref, m);
+    cr_assert_eq(nm_model_parse(MODEL, sizeof MODEL - 1, "t.json", m, &e), 0, "%s", e.msg);
+    nm_rtable_init(ref, *m);
     rec rows[] = {
         {{"ROBERT", NULL}, "SMITH", {"9 Oak Ave", "12 MAIN ST", NULL}, "ACME HEART CLINIC LLC"},
         {{NULL}, NULL, {NULL}, NULL},
         {{"BOBBY", "BOB"}, "SMYTH", {NULL}, "HEART CLINIC"},
         {{"ANN", NULL}, NULL, {"1 ELM ST", "2 ELM ST", "3 ELM ST"}, NULL},
     };
-    for (size_t i = 0; i < 4; i++) add(&ref, &rows[i]);
+    for (size_t i = 0; i < 4; i++) add(ref, &rows[i]);
+    cr_assert_eq(nm_rrows_build(rr, ref, 1), 0);
+}
+
+/* The field-major decode the compare stage gathers with gives, field by
+ * field, the same values as the record-major decode, appended in candidate
+ * order with each candidate's first value recorded at fstart[f * stride]. */
+Test(compare_pairs, field_major_decode_matches_record_decode) {
+    nm_model *m;
+    nm_rtable ref;
     nm_rrows rr;
-    cr_assert_eq(nm_rrows_build(&rr, &ref, 1), 0);
+    four_rows(&m, &ref, &rr);
     size_t nf = rr.nfields, order[6] = {3, 0, 2, 1, 0, 3}, n = 6, n1 = n + 1;
     nm_vview_vec cols[NM_MAX_FIELDS];
     memset(cols, 0, sizeof cols);
@@ -453,19 +459,9 @@ Test(compare_pairs, exact_level_every_length_and_position) {
  * then the values. */
 Test(compare_pairs, row_store_check_refuses_damaged_counts_and_lengths) {
     nm_model *m;
-    nm_err e;
-    cr_assert_eq(nm_model_parse(MODEL, sizeof MODEL - 1, "t.json", &m, &e), 0, "%s", e.msg);
     nm_rtable ref;
-    nm_rtable_init(&ref, m);
-    rec rows[] = {
-        {{"ROBERT", NULL}, "SMITH", {"9 Oak Ave", "12 MAIN ST", NULL}, "ACME HEART CLINIC LLC"},
-        {{NULL}, NULL, {NULL}, NULL},
-        {{"BOBBY", "BOB"}, "SMYTH", {NULL}, "HEART CLINIC"},
-        {{"ANN", NULL}, NULL, {"1 ELM ST", "2 ELM ST", "3 ELM ST"}, NULL},
-    };
-    for (size_t i = 0; i < 4; i++) add(&ref, &rows[i]);
     nm_rrows rr;
-    cr_assert_eq(nm_rrows_build(&rr, &ref, 1), 0);
+    four_rows(&m, &ref, &rr);
     cr_assert_eq(nm_rrows_check(&rr), 1);
     int refused = 0, tried = 0;
     for (size_t r = 0; r < rr.n; r++) {
