@@ -403,7 +403,9 @@ int nm_compare_pairs(const nm_model *m, const nm_cmp_plan *plan, const nm_rtable
     for (size_t c = 0; c < ncomp; c++) {
         const nm_comparison *cmp = nm_model_comparison(m, c);
         /* A share of the next call's records per comparison: a burst small
-         * enough not to fill the line fill buffers the loads below need. */
+         * enough not to fill the core's buffers of outstanding misses, which
+         * the loads below need too (one line at a time per candidate measured
+         * slower: it crowds the pair loop). */
         for (size_t j = c * s->nahead / ncomp, e = (c + 1) * s->nahead / ncomp; j < e; j++)
             nm_rrows_prefetch(ref, s->ahead[j]);
         int nf = cmp->n_fields;

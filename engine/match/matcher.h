@@ -35,8 +35,9 @@ typedef struct nm_mworker {
     /* Software pipelining across queries: the caller may name the record
      * it will score next (want_next, in table want_qt; SIZE_MAX: none). Its
      * candidates are then found (into next) before this query's pairs are
-     * compared, and its rows requested from memory after, so that their
-     * cache misses overlap this query's work instead of stalling the next. */
+     * compared, and its rows requested from memory between this query's
+     * comparisons (nm_cmp_scratch.ahead), so that their cache misses
+     * overlap this query's work instead of stalling the next. */
     nm_cands next;
     const nm_rtable *want_qt, *next_qt;
     size_t want_next, next_q;

@@ -123,6 +123,11 @@ void nm_rrows_free(nm_rrows *rr) {
     memset(rr, 0, sizeof *rr);
 }
 
+/* Bytes a value of field f carries after its own: codes, token filter (rows.h). */
+static inline size_t value_extra(const nm_rrows *rr, size_t f) {
+    return (rr->needs[f] ? sizeof(nm_vcodes) : 0) + (rr->tokf[f] ? NM_TOKF_BYTES : 0);
+}
+
 /* Where record r's counts, lengths and value bytes start (rows.h). */
 typedef struct rec_at {
     const uint8_t *cnt, *len, *p;
@@ -138,7 +143,7 @@ static inline rec_at rec_of(const nm_rrows *rr, size_t r) {
  * at->p (both advanced). Each value's position is a sum over lengths loaded
  * independently of one another, not a chain of loads through the bytes. */
 static inline void decode_field(const nm_rrows *rr, size_t f, rec_at *at, uint8_t k, nm_vview *v) {
-    size_t cl = rr->needs[f] ? sizeof(nm_vcodes) : 0, extra = cl + (rr->tokf[f] ? NM_TOKF_BYTES : 0);
+    size_t cl = rr->needs[f] ? sizeof(nm_vcodes) : 0, extra = value_extra(rr, f);
     const uint8_t *p = at->p;
     for (uint8_t i = 0; i < k; i++) {
         uint8_t len = at->len[i];
@@ -173,7 +178,7 @@ int nm_rrows_decode_cols(const nm_rrows *rr, size_t r, const uint8_t *want, nm_v
         fstart[f * stride] = (uint32_t)c->n;
         if (!k) continue;
         if (!want[f]) {   /* passed over: only its bytes are counted */
-            size_t extra = (rr->needs[f] ? sizeof(nm_vcodes) : 0) + (rr->tokf[f] ? NM_TOKF_BYTES : 0);
+            size_t extra = value_extra(rr, f);
             for (uint8_t i = 0; i < k; i++) at.p += at.len[i] + extra;
             at.len += k;
             continue;
@@ -193,7 +198,7 @@ static int record_ok(const nm_rrows *rr, size_t r) {
     const uint8_t *len = p + 2 + rr->nfields;
     for (size_t f = 0; f < rr->nfields; f++) {
         uint8_t k = p[2 + f];
-        size_t extra = (rr->needs[f] ? sizeof(nm_vcodes) : 0) + (rr->tokf[f] ? NM_TOKF_BYTES : 0);
+        size_t extra = value_extra(rr, f);
         if (seen + k > nv) return 0;
         for (uint8_t i = 0; i < k; i++) bytes += len[seen + i] + extra;
         seen += k;
