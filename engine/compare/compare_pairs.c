@@ -155,8 +155,7 @@ static void tokset_of(const val *a, tokset *ts, int filtered) {
     ts->p = a->p;
     ts->n = split_tokens(a->p, NM_MINU(a->len, 255u), ts->t);
     ts->filtered = filtered;
-    ts->mask = 0;
-    for (int i = 0; i < ts->n; i++) ts->mask |= tok_bit(&ts->t[i]);
+    ts->mask = tok_mask(ts->t, ts->n);
 }
 
 /* The registry value's token filter sits after its bytes and codes (rows.h). */

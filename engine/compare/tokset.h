@@ -85,12 +85,18 @@ static inline uint64_t tok_bit(const tok *t) {
     return (uint64_t)1 << (((t->head ^ ((uint64_t)t->len << 56)) * 0x9E3779B97F4A7C15ull) >> 58);
 }
 
+/* The filter bits of tokens t[0..n). */
+static inline uint64_t tok_mask(const tok *t, int n) {
+    uint64_t m = 0;
+    for (int i = 0; i < n; i++) m |= tok_bit(&t[i]);
+    return m;
+}
+
 /* The token filter of p[0..len): stores NM_TOKF_BYTES at out. */
 static inline void tok_filter_put(const char *p, uint32_t len, uint8_t *out) {
     tok t[TOK_MAX];
     int n = split_tokens(p, len, t);
-    uint64_t m = 0;
-    for (int i = 0; i < n; i++) m |= tok_bit(&t[i]);
+    uint64_t m = tok_mask(t, n);
     memcpy(out, &m, 8);
     out[8] = (uint8_t)n;
 }
