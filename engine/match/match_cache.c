@@ -184,13 +184,9 @@ int nm_match_cache_adopt(nm_matcher *mt, const nm_registry *r) {
         mt->tf[f].hash = x->p[s];
         mt->tf[f].count = x->p[s + 1];
     }
-    uint8_t needs[NM_MAX_FIELDS];
-    nm_rtable_plan(mt->m, needs);
     memset(rr, 0, sizeof *rr);
     rr->n = n;
-    rr->nfields = (size_t)w[3];
-    memcpy(rr->needs, needs, rr->nfields);
-    nm_rtable_token_fields(mt->m, rr->tokf);
+    nm_rrows_layout(rr, mt->m);   /* w[3], checked above, is its field count */
     rr->off = (uint64_t *)off;
     rr->blob.data = x->p[1];
     rr->blob.len = rr->blob.cap = (size_t)w[4];

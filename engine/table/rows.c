@@ -47,11 +47,15 @@ int nm_rrows_put(nm_buf *b, uint64_t *off, const nm_rtable *t) {
     return 0;
 }
 
+void nm_rrows_layout(nm_rrows *rr, const nm_model *m) {
+    rr->nfields = nm_model_field_count(m);
+    nm_rtable_plan(m, rr->needs);   /* as nm_rtable_init gives each column */
+    nm_rtable_token_fields(m, rr->tokf);
+}
+
 int nm_rrows_begin(nm_rrows *rr, const nm_rtable *like, size_t n) {
     memset(rr, 0, sizeof *rr);
-    rr->nfields = like->nfields;
-    for (size_t f = 0; f < like->nfields; f++) rr->needs[f] = like->col[f].needs;
-    nm_rtable_token_fields(like->model, rr->tokf);
+    nm_rrows_layout(rr, like->model);
     rr->off = malloc((n + 1) * sizeof *rr->off);
     if (!rr->off) return NM_E_NOMEM;
     rr->off[0] = 0;
@@ -77,9 +81,7 @@ int nm_rrows_append(nm_rrows *rr, const nm_buf *b, const uint64_t *off, size_t n
 int nm_rrows_build(nm_rrows *rr, const nm_rtable *t, int threads) {
     memset(rr, 0, sizeof *rr);
     rr->n = t->n;
-    rr->nfields = t->nfields;
-    for (size_t f = 0; f < t->nfields; f++) rr->needs[f] = t->col[f].needs;
-    nm_rtable_token_fields(t->model, rr->tokf);
+    nm_rrows_layout(rr, t->model);
     rr->off = malloc((t->n + 1) * sizeof *rr->off);
     if (!rr->off) return NM_E_NOMEM;
     size_t nch = (t->n + CHUNK - 1) / CHUNK;

@@ -33,6 +33,10 @@ typedef struct nm_vview {
     const nm_vcodes *codes;
 } nm_vview;
 
+/* Set what a record of model m holds beside each value (nfields, needs,
+ * tokf: rows.h layout), the same for a built row store and one read from
+ * a snapshot. Leaves everything else of rr alone. */
+void nm_rrows_layout(nm_rrows *rr, const nm_model *m);
 int nm_rrows_build(nm_rrows *rr, const nm_rtable *t, int threads);
 /* Incremental building (the registry, chunk by chunk): begin for n records
  * with the fields of table `like`; nm_rrows_put encodes a table's records
