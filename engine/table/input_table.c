@@ -438,6 +438,13 @@ static int col_chunk(colscan *s, ctx *x, int c, uint64_t lo, uint64_t hi, nm_csv
 static int scan_columns(void *u, ctx *x, nm_err *err) {
     colscan *s = u;
     const nm_columns *t = s->c;
+    /* only the columns the map reads are looked at (their bytes scanned) */
+    const colmap *cm = x->map;
+    if (cm->id >= 0) s->used[cm->id] = 1;
+    if (cm->name >= 0) s->used[cm->name] = 1;
+    for (size_t f = 0; f < NM_MAX_FIELDS; f++)
+        for (int l = 0; l < 2; l++)
+            if (cm->col[f][l] >= 0) s->used[cm->col[f][l]] = 1;
     uint64_t n = s->start[t->nbatch];
     int nch = x->nch, rc = 0;
     nm_csv_field *f = calloc((size_t)nch * (t->ncols ? t->ncols : 1), sizeof *f);
@@ -469,15 +476,8 @@ int nm_input_read_columns(nm_input *in, const nm_columns *t, const nm_model *m, 
     memset(in, 0, sizeof *in);
     header h = {t->name, t->colname, t->ncols, 1};
     colscan s = {t, calloc(t->ncols ? t->ncols : 1, 1), malloc((t->nbatch + 1) * sizeof(uint64_t))};
-    colmap cm;
-    int rc = !s.used || !s.start ? nm_err_set(err, NM_E_NOMEM, "input: out of memory") : make_map(&h, m, o, NULL, NULL, &cm, err);
+    int rc = !s.used || !s.start ? nm_err_set(err, NM_E_NOMEM, "input: out of memory") : 0;
     if (!rc) {
-        /* only the columns the map reads are looked at (their bytes scanned) */
-        if (cm.id >= 0) s.used[cm.id] = 1;
-        if (cm.name >= 0) s.used[cm.name] = 1;
-        for (size_t f = 0; f < NM_MAX_FIELDS; f++)
-            for (int l = 0; l < 2; l++)
-                if (cm.col[f][l] >= 0) s.used[cm.col[f][l]] = 1;
         s.start[0] = 0;
         for (size_t b = 0; b < t->nbatch; b++) s.start[b + 1] = s.start[b] + (uint64_t)NM_MAX(t->batch[b].rows, 0);
         rc = read_rows(in, &h, scan_columns, &s, m, o, NULL, NULL, err);
