@@ -57,6 +57,8 @@ def _arrow_error(e, what):
 
 def to_arrow(data, what):
     """Anything table-like as an object with __arrow_c_stream__."""
+    if data is None:
+        raise TypeError(f"{what}: expected a CSV path or a table, got None")
     mod = type(data).__module__ or ""
     name = type(data).__name__
     if mod.startswith("pandas") and name == "DataFrame":
@@ -97,8 +99,6 @@ def to_arrow(data, what):
 
 def csv_data(data, what):
     """The engine's input bytes (_CsvData) for a path or a table."""
-    if data is None:
-        raise TypeError(f"{what}: expected a CSV path or a table, got None")
     if is_path(data):
         return _c._csv_file(fspath(data))
     return _c._table_csv(to_arrow(data, what), what)
@@ -108,8 +108,6 @@ def table_columns(data, what):
     """A table's columns for the engine to read in place (_ColData), for
     matching: string columns are not copied; rows are reported by 0-based
     row and column name."""
-    if data is None:
-        raise TypeError(f"{what}: expected a CSV path or a table, got None")
     return _c._table_columns(to_arrow(data, what), what)
 
 
